@@ -1,0 +1,64 @@
+import type { Knex } from 'knex';
+import type { ColumnModel, DatabaseSpec, DbModel, Dialect } from '../model/types';
+
+/**
+ * Everything lazydb knows about one SQL dialect lives behind this interface, implemented
+ * once per dialect in `server/introspect/<dialect>/`. No other module branches on the
+ * dialect name: they ask this object.
+ */
+export interface DialectModule {
+  readonly dialect: Dialect;
+  /** Schemas introspected when the spec names none (PostgreSQL `public`, MySQL the database, ...). */
+  defaultSchemas(spec: DatabaseSpec): string[];
+  /** A complete knex config (client, connection, pool) for the spec. Never logs the password. */
+  knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config;
+  /**
+   * Reads the catalog with a fixed number of queries (never one per table) and returns
+   * the dialect-free model, including the introspection report.
+   */
+  introspect(knex: Knex, schemas: string[]): Promise<DbModel>;
+  /** How the query layer must treat this dialect. */
+  readonly quirks: QueryQuirks;
+  /** Classifies a driver error so the HTTP layer can pick a status and a safe message. */
+  describeError(error: unknown): DbErrorInfo;
+}
+
+export interface ConnectOptions {
+  connectTimeoutMs: number;
+  /** Upper bound of the pool; small by default, the gateway may raise it. */
+  poolMax?: number;
+}
+
+export interface QueryQuirks {
+  /** INSERT/UPDATE/DELETE ... RETURNING works through knex for this dialect. */
+  readonly supportsReturning: boolean;
+  /**
+   * Adds a case-insensitive LIKE on `column` (already qualified for knex, e.g. `t.name`)
+   * to the builder; `negate` for NOT.
+   */
+  whereILike(builder: Knex.QueryBuilder, column: string, pattern: string, negate: boolean): void;
+  /** Driver value -> canonical JSON value (see server/query/codec.ts for the canonical forms). */
+  decode(column: ColumnModel, value: unknown): unknown;
+  /** Canonical value (as validated by the GraphQL scalars) -> value to bind for the driver. */
+  encode(column: ColumnModel, value: unknown): unknown;
+}
+
+export type DbErrorKind =
+  | 'unique_violation'
+  | 'foreign_key_violation'
+  | 'not_null_violation'
+  | 'check_violation'
+  | 'invalid_value'
+  | 'auth_failed'
+  | 'unreachable'
+  | 'unknown_database'
+  | 'timeout'
+  | 'other';
+
+export interface DbErrorInfo {
+  kind: DbErrorKind;
+  /** The driver's reason, safe to show: no password, no stack, no SQL text. */
+  message: string;
+  /** The violated constraint, when the driver says which. */
+  constraint?: string;
+}
