@@ -33,10 +33,16 @@ export interface QueryQuirks {
   /** INSERT/UPDATE/DELETE ... RETURNING works through knex for this dialect. */
   readonly supportsReturning: boolean;
   /**
-   * Adds a case-insensitive LIKE on `column` (already qualified for knex, e.g. `t.name`)
-   * to the builder; `negate` for NOT.
+   * ORDER BY ... NULLS FIRST/LAST is understood (PostgreSQL, SQLite, Oracle). When false the
+   * query layer emulates it with an `(x is null)` sort key (MySQL, MariaDB).
    */
-  whereILike(builder: Knex.QueryBuilder, column: string, pattern: string, negate: boolean): void;
+  readonly nativeNullsOrdering: boolean;
+  /**
+   * Adds a case-insensitive LIKE on `column` (a knex Raw holding the quoted, qualified
+   * identifier: bind it as a value, e.g. `builder.whereRaw('lower(?) like lower(?)', [column, pattern])`,
+   * knex inlines a Raw binding as SQL) to the builder; `negate` for NOT.
+   */
+  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void;
   /** Driver value -> canonical JSON value (see server/query/codec.ts for the canonical forms). */
   decode(column: ColumnModel, value: unknown): unknown;
   /** Canonical value (as validated by the GraphQL scalars) -> value to bind for the driver. */

@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config';
+import { ConnectionFailedError, DuplicateNameError, UnknownDatabaseError, type Gateway } from '../gateway/gateway';
+import type { Snapshot } from '../gateway/snapshot';
+import { maskSpec, validatePatch, validateRegister } from '../registry/validate';
+import { HttpError, readJson, sendJson } from '../http/io';
+
+/** The public description of a registered database: never a password, never a stack. */
+export function describeDatabase(snapshot: Snapshot, detail = false): Record<string, unknown> {
+  const tables = snapshot.built?.model.tables ?? [];
+  const base = `/db/${snapshot.name}`;
+  return {
+    name: snapshot.name,
+    dialect: snapshot.dialect.dialect,
+    connection: maskSpec(snapshot.spec).connection,
+    schemas: snapshot.spec.schemas ?? snapshot.built?.model.schemas ?? null,
+    status: snapshot.status,
+    lastError: snapshot.lastError,
+    tableCount: tables.filter((t) => t.kind === 'table').length,
+    viewCount: tables.filter((t) => t.kind === 'view').length,
+    introspectedAt: snapshot.introspectedAt,
+    introspectMs: snapshot.introspectMs,
+    serverVersion: snapshot.serverVersion,
+    links: {
+      graphql: `${base}/graphql`,
+      gateway: '/graphql',
+      rest: `${base}/rest`,
+      openapi: `${base}/openapi.json`,
+      docs: `${base}/docs`,
+      model: `/api/databases/${snapshot.name}/model`,
+      sdl: `/api/databases/${snapshot.name}/sdl`,
+    },
+    ...(detail ? { report: snapshot.built?.report ?? [] } : {}),
+  };
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse, name?: string) => Promise<void>;
+
+/**
+ * /api/databases[/:name[/action]]: list, register, test, read, change, refresh, reconnect,
+ * remove, and the model/SDL of one database. Each failure is an HttpError with a status and
+ * a message that says what to fix; validation names every bad field.
+ */
+export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) {
+  const body = (request: IncomingMessage) => readJson(request, config.maxBody);
+
+  const validated = <T>(result: { ok: true; value: T } | { ok: false; errors: { field: string; message: string }[] }): T => {
+    if (!result.ok) {
+      const summary = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+      throw new HttpError(400, 'VALIDATION_FAILED', `invalid database spec — ${summary}`, { fields: result.errors });
+    }
+    return result.value;
+  };
+
+  const routes: Record<string, Handler> = {
+    'GET /': async (_req, res) => sendJson(res, 200, { databases: gateway.list().map((s) => describeDatabase(s)) }),
+    'POST /': async (req, res) => {
+      const spec = validated(validateRegister(await body(req)));
+      const snapshot = await gateway.register(spec);
+      sendJson(res, 201, describeDatabase(snapshot, true), { location: `/api/databases/${spec.name}` });
+    },
+    'POST /test': async (req, res) => {
+      const spec = validated(validateRegister({ name: 'connection_test', ...(await body(req) as object) }));
+      const result = await gateway.test(spec);
+      sendJson(res, 200, { ok: true, ...result });
+    },
+    'GET /:name': async (_req, res, name) => sendJson(res, 200, describeDatabase(found(gateway, name!), true)),
+    'PATCH /:name': async (req, res, name) => {
+      const current = found(gateway, name!);
+      const spec = validated(validatePatch(current.spec, await body(req)));
+      sendJson(res, 200, describeDatabase(await gateway.update(name!, spec), true));
+    },
+    'DELETE /:name': async (_req, res, name) => {
+      found(gateway, name!);
+      await gateway.remove(name!);
+      sendJson(res, 200, { removed: name });
+    },
+    'POST /:name/refresh': async (_req, res, name) => {
+      found(gateway, name!);
+      const { changed, snapshot } = await gateway.refresh(name!);
+      sendJson(res, 200, { changed, database: describeDatabase(snapshot, true) });
+    },
+    'POST /:name/reconnect': async (_req, res, name) => {
+      found(gateway, name!);
+      sendJson(res, 200, describeDatabase(await gateway.reconnect(name!), true));
+    },
+    'GET /:name/model': async (_req, res, name) => {
+      const snapshot = found(gateway, name!);
+      if (!snapshot.built) throw notIntrospected(snapshot);
+      sendJson(res, 200, snapshot.built.model);
+    },
+    'GET /:name/sdl': async (_req, res, name) => {
+      const snapshot = found(gateway, name!);
+      if (!snapshot.built) throw notIntrospected(snapshot);
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(snapshot.built.sdl);
+    },
+  };
+
+  /** `rest` is the path below /api/databases ('' or '/x' or '/x/refresh'). */
+  return async function handle(request: IncomingMessage, response: ServerResponse, rest: string): Promise<void> {
+    const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
+    const method = request.method ?? 'GET';
+    let key: string;
+    let name: string | undefined;
+    if (parts.length === 0) key = '/';
+    else if (parts.length === 1 && parts[0] === 'test') key = '/test';
+    else {
+      name = parts[0];
+      key = parts.length === 1 ? '/:name' : `/:name/${parts.slice(1).join('/')}`;
+    }
+    const route = routes[`${method} ${key}`];
+    if (!route) {
+      const allowed = Object.keys(routes).filter((r) => r.endsWith(` ${key}`)).map((r) => r.split(' ')[0]!);
+      if (allowed.length > 0) {
+        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, {}, { allow: allowed.join(', ') });
+      }
+      throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${method} /api/databases${rest}`);
+    }
+    try {
+      await route(request, response, name);
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  };
+}
+
+function found(gateway: Gateway, name: string): Snapshot {
+  const snapshot = gateway.get(name);
+  if (!snapshot) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
+  return snapshot;
+}
+
+function notIntrospected(snapshot: Snapshot): HttpError {
+  return new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${snapshot.name}" has not been introspected yet: ${snapshot.lastError ?? 'connecting'}`, {}, { 'retry-after': '5' });
+}
+
+function toHttpError(error: unknown): unknown {
+  if (error instanceof HttpError) return error;
+  if (error instanceof DuplicateNameError) return new HttpError(409, 'DUPLICATE_NAME', `${error.message}; pick another name or PATCH the existing one`);
+  if (error instanceof UnknownDatabaseError) return new HttpError(404, 'DATABASE_NOT_FOUND', error.message);
+  if (error instanceof ConnectionFailedError) {
+    return new HttpError(422, 'CONNECTION_FAILED', error.message, { reason: error.reason });
+  }
+  return error;
+}

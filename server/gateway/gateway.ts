@@ -1,0 +1,344 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config';
+import { dialectModule } from '../introspect';
+import type { DialectModule } from '../introspect/dialect';
+import type { Logger } from '../log';
+import type { DatabaseSpec, DbModel } from '../model/types';
+import { DuplicateNameError, type RegistryStore } from '../registry/store';
+import { maskSpec, redactSecrets } from '../registry/validate';
+import { composeGateway } from './compose';
+import { PoolHandle } from './pool';
+import type { SchemaCache } from './schema-cache';
+import { buildDatabase, sameModel, type Built, type Snapshot } from './snapshot';
+
+/** Why a connection spec was refused: the driver's reason, without secrets. HTTP 422. */
+export class ConnectionFailedError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+export class UnknownDatabaseError extends Error {
+  constructor(readonly databaseName: string) {
+    super(`no database named "${databaseName}" is registered`);
+  }
+}
+
+export { DuplicateNameError };
+
+export interface TestResult {
+  serverVersion: string;
+  tables: number;
+  views: number;
+  introspectMs: number;
+}
+
+type GatewayConfig = Pick<Config, 'maxLimit' | 'connectTimeoutMs' | 'poolMax' | 'retryMaxMs'>;
+
+/**
+ * The live set of databases. Every change (register, update, refresh, remove, reconnect)
+ * builds a complete new snapshot first and then replaces the old one in a single
+ * assignment, together with a freshly composed gateway schema: a request sees either the
+ * old world or the new one, never a mix, and requests in flight finish on what they took.
+ */
+export class Gateway {
+  private readonly snapshots = new Map<string, Snapshot>();
+  private composed: GraphQLSchema = composeGateway([]);
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private unsubscribe: (() => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly registry: RegistryStore,
+    private readonly cache: SchemaCache,
+    private readonly log: Logger,
+  ) {}
+
+  /** The gateway schema of this instant (a request keeps the one it started with). */
+  gatewaySchema(): GraphQLSchema {
+    return this.composed;
+  }
+
+  get(name: string): Snapshot | undefined {
+    return this.snapshots.get(name);
+  }
+
+  list(): Snapshot[] {
+    return [...this.snapshots.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Serves every registered database at once from its cached model, then reconnects and
+   * re-introspects each in the background. Returns as soon as the cached ones are mounted.
+   */
+  async start(): Promise<void> {
+    const specs = await this.registry.list();
+    for (const spec of specs) {
+      const dialect = dialectModule(spec.dialect);
+      const pool = this.newPool(dialect, spec);
+      const cached = await this.cache.read(spec.name);
+      let built: Built | null = null;
+      if (cached) {
+        try {
+          built = buildDatabase(spec.name, cached, dialect, pool, this.config.maxLimit);
+        } catch (error) {
+          this.log.warn('cached model unusable; waiting for introspection', { database: spec.name, error: String(error) });
+        }
+      }
+      this.install({
+        name: spec.name,
+        spec,
+        dialect,
+        pool,
+        built,
+        status: 'connecting',
+        lastError: null,
+        serverVersion: cached?.serverVersion ?? null,
+        introspectedAt: cached?.introspectedAt ?? null,
+        introspectMs: null,
+      });
+    }
+    this.log.info('serving registered databases from the schema cache', { databases: specs.length });
+    for (const spec of specs) void this.reconnect(spec.name).catch(() => undefined);
+    this.unsubscribe = this.registry.onChange((change) => {
+      if (change.origin === 'remote') void this.syncFromRegistry(change.name);
+    });
+  }
+
+  /** Tries a spec without storing anything: connect, introspect, count, disconnect. */
+  async test(spec: DatabaseSpec): Promise<TestResult> {
+    const dialect = dialectModule(spec.dialect);
+    const pool = this.newPool(dialect, spec);
+    try {
+      const { model, introspectMs } = await this.introspect(spec, dialect, pool);
+      return {
+        serverVersion: model.serverVersion,
+        tables: model.tables.filter((t) => t.kind === 'table').length,
+        views: model.tables.filter((t) => t.kind === 'view').length,
+        introspectMs,
+      };
+    } finally {
+      await pool.retire();
+    }
+  }
+
+  /** Validated spec -> connected, introspected, stored, cached, mounted. Nothing is stored when it fails. */
+  async register(spec: DatabaseSpec): Promise<Snapshot> {
+    return this.serialise(spec.name, async () => {
+      if (this.snapshots.has(spec.name) || (await this.registry.get(spec.name))) throw new DuplicateNameError(spec.name);
+      const dialect = dialectModule(spec.dialect);
+      const pool = this.newPool(dialect, spec);
+      try {
+        const snapshot = await this.connectedSnapshot(spec, dialect, pool);
+        await this.registry.insert(spec);
+        await this.cache.write(spec.name, snapshot.built!.model, snapshot.built!.sdl);
+        this.install(snapshot);
+        this.log.info('database registered', { database: spec.name, spec: maskSpec(spec), introspectMs: snapshot.introspectMs });
+        return snapshot;
+      } catch (error) {
+        await pool.retire();
+        throw error;
+      }
+    });
+  }
+
+  /** A changed connection or schema list: connect anew; the old one keeps serving until the new one is ready. */
+  async update(name: string, spec: DatabaseSpec): Promise<Snapshot> {
+    return this.serialise(name, async () => {
+      const previous = this.require(name);
+      const dialect = dialectModule(spec.dialect);
+      const pool = this.newPool(dialect, spec);
+      try {
+        const snapshot = await this.connectedSnapshot(spec, dialect, pool);
+        await this.registry.update(name, spec);
+        await this.cache.write(name, snapshot.built!.model, snapshot.built!.sdl);
+        this.cancelRetry(name);
+        this.install(snapshot);
+        await previous.pool.retire();
+        this.log.info('database updated', { database: name, spec: maskSpec(spec) });
+        return snapshot;
+      } catch (error) {
+        await pool.retire();
+        throw error;
+      }
+    });
+  }
+
+  async remove(name: string): Promise<void> {
+    return this.serialise(name, async () => {
+      const previous = this.require(name);
+      await this.registry.remove(name);
+      this.unmount(name);
+      await this.cache.remove(name);
+      await previous.pool.retire();
+      this.log.info('database removed', { database: name });
+    });
+  }
+
+  /** Re-introspects with the current connection; swaps only when the model changed. */
+  async refresh(name: string): Promise<{ changed: boolean; snapshot: Snapshot }> {
+    return this.serialise(name, async () => {
+      const current = this.require(name);
+      const { model, introspectMs } = await this.introspect(current.spec, current.dialect, current.pool);
+      const changed = !current.built || !sameModel(current.built.model, model);
+      const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config.maxLimit) : current.built!;
+      if (changed) await this.cache.write(name, model, built.sdl);
+      const snapshot: Snapshot = {
+        ...current,
+        built,
+        status: 'ready',
+        lastError: null,
+        serverVersion: model.serverVersion,
+        introspectedAt: model.introspectedAt,
+        introspectMs,
+      };
+      this.cancelRetry(name);
+      this.install(snapshot, changed);
+      return { changed, snapshot };
+    });
+  }
+
+  /**
+   * Connects again (status `connecting` while it tries); on failure the database stays
+   * registered with status `error` and is retried with capped exponential backoff.
+   */
+  async reconnect(name: string, attempt = 0): Promise<Snapshot> {
+    const current = this.require(name);
+    this.cancelRetry(name);
+    if (current.status !== 'connecting') this.install({ ...current, status: 'connecting' }, false);
+    try {
+      return (await this.refresh(name)).snapshot;
+    } catch (error) {
+      const latest = this.snapshots.get(name);
+      if (!latest || this.closed) throw error;
+      const message = error instanceof ConnectionFailedError ? error.reason : String((error as Error).message ?? error);
+      this.install({ ...latest, status: 'error', lastError: message }, false);
+      const delay = Math.min(1000 * 2 ** attempt, this.config.retryMaxMs);
+      this.log.warn('database unreachable; will retry', { database: name, error: message, retryInMs: delay });
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(name);
+        void this.reconnect(name, attempt + 1).catch(() => undefined);
+      }, delay);
+      timer.unref();
+      this.retryTimers.set(name, timer);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    for (const name of [...this.retryTimers.keys()]) this.cancelRetry(name);
+    await Promise.all(this.list().map((s) => s.pool.retire()));
+    this.snapshots.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private require(name: string): Snapshot {
+    const snapshot = this.snapshots.get(name);
+    if (!snapshot) throw new UnknownDatabaseError(name);
+    return snapshot;
+  }
+
+  private newPool(dialect: DialectModule, spec: DatabaseSpec): PoolHandle {
+    return new PoolHandle(dialect, spec, { connectTimeoutMs: this.config.connectTimeoutMs, poolMax: this.config.poolMax });
+  }
+
+  private async introspect(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<{ model: DbModel; introspectMs: number }> {
+    const started = performance.now();
+    try {
+      const schemas = spec.schemas && spec.schemas.length > 0 ? spec.schemas : dialect.defaultSchemas(spec);
+      const model = await dialect.introspect(pool.knex, schemas);
+      return { model, introspectMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      const info = dialect.describeError(error);
+      const reason = redactSecrets(info.message, spec);
+      throw new ConnectionFailedError(`could not connect to or introspect "${spec.name}": ${reason}`, reason);
+    }
+  }
+
+  private async connectedSnapshot(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<Snapshot> {
+    const { model, introspectMs } = await this.introspect(spec, dialect, pool);
+    const built = buildDatabase(spec.name, model, dialect, pool, this.config.maxLimit);
+    return {
+      name: spec.name,
+      spec,
+      dialect,
+      pool,
+      built,
+      status: 'ready',
+      lastError: null,
+      serverVersion: model.serverVersion,
+      introspectedAt: model.introspectedAt,
+      introspectMs,
+    };
+  }
+
+  /** The swap: one map entry and the composed schema, replaced together. */
+  private install(snapshot: Snapshot, schemaChanged = true): void {
+    this.snapshots.set(snapshot.name, snapshot);
+    if (schemaChanged) this.recompose();
+  }
+
+  private unmount(name: string): void {
+    this.cancelRetry(name);
+    this.snapshots.delete(name);
+    this.recompose();
+  }
+
+  private recompose(): void {
+    this.composed = composeGateway(
+      this.list().map((s) => ({
+        name: s.name,
+        schema: s.built?.namespaced ?? null,
+        unavailableReason: s.lastError ?? undefined,
+      })),
+    );
+  }
+
+  private cancelRetry(name: string): void {
+    const timer = this.retryTimers.get(name);
+    if (timer) clearTimeout(timer);
+    this.retryTimers.delete(name);
+  }
+
+  /** One change at a time per database: a PATCH never races a refresh of the same name. */
+  private serialise<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.queues.set(
+      name,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /** Another replica changed the shared registry: follow it. */
+  private async syncFromRegistry(name: string): Promise<void> {
+    try {
+      const spec = await this.registry.get(name);
+      const current = this.snapshots.get(name);
+      if (!spec && current) {
+        this.unmount(name);
+        await current.pool.retire();
+      } else if (spec && !current) {
+        const dialect = dialectModule(spec.dialect);
+        const snapshot = await this.connectedSnapshot(spec, dialect, this.newPool(dialect, spec));
+        this.install(snapshot);
+      } else if (spec && current && JSON.stringify(spec) !== JSON.stringify(current.spec)) {
+        const dialect = dialectModule(spec.dialect);
+        const snapshot = await this.connectedSnapshot(spec, dialect, this.newPool(dialect, spec));
+        this.install(snapshot);
+        await current.pool.retire();
+      }
+    } catch (error) {
+      this.log.warn('could not follow a registry change from another replica', { database: name, error: String(error) });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import knexFactory, { type Knex } from 'knex';
+import type { DialectModule } from '../introspect/dialect';
+import type { DatabaseSpec } from '../model/types';
+
+/**
+ * A knex pool shared by every snapshot of one connection spec. Requests hold it while they
+ * run; when a new spec replaces it (or the database is removed) it is retired and destroyed
+ * once the last request in flight has finished, so a swap never cuts a query short.
+ */
+export class PoolHandle {
+  readonly knex: Knex;
+  private inflight = 0;
+  private retired = false;
+  private destroyed: Promise<void> | null = null;
+
+  constructor(dialect: DialectModule, spec: DatabaseSpec, options: { connectTimeoutMs: number; poolMax: number }) {
+    this.knex = knexFactory(dialect.knexConfig(spec, options));
+  }
+
+  acquire(): void {
+    this.inflight++;
+  }
+
+  release(): void {
+    this.inflight--;
+    if (this.retired && this.inflight === 0) void this.destroy();
+  }
+
+  /** No new requests will take this pool; close it when the ones in flight are done. */
+  retire(): Promise<void> {
+    this.retired = true;
+    return this.inflight === 0 ? this.destroy() : Promise.resolve();
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed !== null;
+  }
+
+  private destroy(): Promise<void> {
+    this.destroyed ??= this.knex.destroy().catch(() => undefined);
+    return this.destroyed;
+  }
+}

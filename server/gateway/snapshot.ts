@@ -1,0 +1,68 @@
+import { printSchema, validateSchema, type GraphQLSchema } from 'graphql';
+import type { DialectModule } from '../introspect/dialect';
+import type { DatabaseSpec, DbModel, ReportEntry } from '../model/types';
+import { KnexDataSource } from '../query/engine';
+import { buildSchema } from '../schema/build';
+import { nameModel, type NamedModel } from '../schema/naming';
+import type { PoolHandle } from './pool';
+
+export type DatabaseStatus = 'connecting' | 'ready' | 'error';
+
+/** What a database serves with: built together, swapped together, never changed in place. */
+export interface Built {
+  model: DbModel;
+  named: NamedModel;
+  /** `/db/:name/graphql`: names as in the database. */
+  schema: GraphQLSchema;
+  /** The gateway's copy: type names prefixed with `<name>_`. */
+  namespaced: GraphQLSchema;
+  sdl: string;
+  report: ReportEntry[];
+  buildMs: number;
+}
+
+/** One database at one moment. Requests take the snapshot current when they start. */
+export interface Snapshot {
+  name: string;
+  spec: DatabaseSpec;
+  dialect: DialectModule;
+  pool: PoolHandle;
+  built: Built | null;
+  status: DatabaseStatus;
+  lastError: string | null;
+  serverVersion: string | null;
+  introspectedAt: string | null;
+  introspectMs: number | null;
+}
+
+export class InvalidSchemaError extends Error {}
+
+/** Model -> names -> both schemas, validated: an invalid schema is never served. */
+export function buildDatabase(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle, maxLimit: number): Built {
+  const started = performance.now();
+  const named = nameModel(model);
+  const source = new KnexDataSource(pool.knex, dialect, name);
+  const description = `Database ${name} (${model.dialect} ${model.serverVersion})`;
+  const schema = buildSchema(named, source, { maxLimit, description });
+  const namespaced = buildSchema(named, source, { maxLimit, description, typePrefix: `${name}_` });
+  for (const candidate of [schema, namespaced]) {
+    const errors = validateSchema(candidate);
+    if (errors.length > 0) {
+      throw new InvalidSchemaError(`the GraphQL schema built for ${name} is invalid: ${errors.map((e) => e.message).join('; ')}`);
+    }
+  }
+  return {
+    model,
+    named,
+    schema,
+    namespaced,
+    sdl: printSchema(schema),
+    report: [...model.report, ...named.report],
+    buildMs: performance.now() - started,
+  };
+}
+
+/** Same catalog content, whatever the time of introspection or the server's patch level. */
+export function sameModel(a: DbModel, b: DbModel): boolean {
+  return JSON.stringify([a.dialect, a.schemas, a.tables, a.report]) === JSON.stringify([b.dialect, b.schemas, b.tables, b.report]);
+}

@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { databasesApi } from '../admin-api/databases';
+import type { Config } from '../config';
+import type { Gateway } from '../gateway/gateway';
+import type { Snapshot } from '../gateway/snapshot';
+import type { Logger } from '../log';
+import { serveAdmin } from './admin-static';
+import { HttpError, readBody, sendError, sendJson } from './io';
+
+/** What each GraphQL request carries into yoga: the schema it took when it started. */
+interface RequestState {
+  lazydbSchema: GraphQLSchema;
+}
+
+type AppConfig = Pick<Config, 'maxBody'>;
+
+export interface App {
+  server: Server;
+  /** Handles one request (also usable without listening, e.g. in tests). */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+}
+
+export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App {
+  const yogaLogger = {
+    debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
+    info: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
+    warn: (...args: unknown[]) => log.warn(args.map(String).join(' ')),
+    error: (...args: unknown[]) => log.error(args.map(String).join(' ')),
+  };
+  const gatewayYoga = createYoga<RequestState>({
+    graphqlEndpoint: '/graphql',
+    schema: (context) => context.lazydbSchema,
+    graphiql: { title: 'lazydb — all databases' },
+    landingPage: false,
+    logging: yogaLogger,
+  });
+  const databaseYoga = createYoga<RequestState>({
+    graphqlEndpoint: '/db/:name/graphql',
+    schema: (context) => context.lazydbSchema,
+    graphiql: (request) => {
+      const path = new URL(request.url).pathname;
+      return { title: `lazydb — ${path.split('/')[2] ?? ''}`, endpoint: path };
+    },
+    landingPage: false,
+    logging: yogaLogger,
+  });
+  const api = databasesApi(gateway, config);
+
+  async function graphql(yoga: YogaServerInstance<RequestState, object>, request: IncomingMessage, response: ServerResponse, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
+    const method = request.method ?? 'GET';
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.maxBody);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) headers.set(name, value.join(', '));
+    }
+    snapshot?.pool.acquire();
+    try {
+      const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema });
+      const payload = Buffer.from(await result.arrayBuffer());
+      const outgoing: Record<string, string> = {};
+      result.headers.forEach((value, name) => {
+        outgoing[name] = value;
+      });
+      outgoing['content-length'] = String(payload.length);
+      response.writeHead(result.status, outgoing);
+      response.end(payload);
+    } finally {
+      snapshot?.pool.release();
+    }
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://lazydb');
+    const path = url.pathname;
+    if (path === '/healthz') return sendJson(response, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const databases = gateway.list().map((s) => ({ name: s.name, status: s.status }));
+      return sendJson(response, 200, { status: 'ready', databases });
+    }
+    if (path === '/graphql') return graphql(gatewayYoga, request, response, gateway.gatewaySchema());
+    const db = /^\/db\/([^/]+)(\/.*)?$/.exec(path);
+    if (db) {
+      const name = decodeURIComponent(db[1]!);
+      const snapshot = gateway.get(name);
+      if (!snapshot) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
+      const rest = db[2] ?? '/';
+      if (rest === '/graphql' || rest === '/graphql/') {
+        if (!snapshot.built) {
+          throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });
+        }
+        return graphql(databaseYoga, request, response, snapshot.built.schema, snapshot);
+      }
+      throw new HttpError(404, 'NOT_FOUND', `no such endpoint under /db/${name}: ${rest}`);
+    }
+    if (path === '/api/databases' || path.startsWith('/api/databases/')) return api(request, response, path.slice('/api/databases'.length));
+    if (path === '/' ) {
+      response.writeHead(302, { location: '/admin/' });
+      return void response.end();
+    }
+    if (path === '/admin' || path.startsWith('/admin/')) return serveAdmin(request, response, path);
+    throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${path}`);
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      await route(request, response);
+    } catch (error) {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      if (error instanceof HttpError) return sendError(response, error);
+      log.error('unexpected error', { path: request.url, error: (error as Error)?.message ?? String(error) });
+      sendError(response, new HttpError(500, 'INTERNAL', 'unexpected server error; see the server log'));
+    }
+  }
+
+  const server = createServer((request, response) => void handle(request, response));
+  server.keepAliveTimeout = 65_000;
+  return { server, handle };
+}

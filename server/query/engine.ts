@@ -1,0 +1,397 @@
+import DataLoader from 'dataloader';
+import type { Knex } from 'knex';
+import type { DialectModule } from '../introspect/dialect';
+import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
+import { isWritable } from '../schema/build';
+import { badInput } from '../schema/errors';
+import type { BoolExp, DataSource, ListArgs, RequestContext, Row } from '../schema/source';
+import { toGraphQLError } from './errors';
+import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
+import { asName, columnReference, tableQualifier, tableReference, type Qualifier } from './sql';
+
+/** Largest IN list sent in one statement (Oracle refuses more than 1,000 items). */
+const MAX_BATCH = 500;
+const ROW_NUMBER = '__lazydb_rn';
+
+type Executor = Knex | Knex.Transaction;
+
+/**
+ * The query layer: GraphQL arguments -> SQL through knex, for one database. Identifiers are
+ * quoted by knex part by part, values are always bound. Relation fields are batched per
+ * request with DataLoader: one statement per relation and nesting level, whatever the
+ * number of parent rows.
+ */
+export class KnexDataSource implements DataSource {
+  private readonly loaders = new WeakMap<RequestContext, Map<string, DataLoader<string, unknown>>>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: DialectModule,
+    /** Names the database in error messages. */
+    private readonly databaseName: string,
+  ) {}
+
+  async list(table: NamedTable, args: ListArgs, columns: NamedColumn[]): Promise<Row[]> {
+    return this.run(async () => {
+      const query = this.selectFrom(this.knex, table, columns);
+      applyWhere(query, args.where, this.scope(table));
+      this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
+      if (args.limit != null) query.limit(args.limit);
+      if (args.offset) query.offset(args.offset);
+      return this.decodeRows(await query, columns);
+    });
+  }
+
+  async byKey(table: NamedTable, key: Row, columns: NamedColumn[]): Promise<Row | null> {
+    return this.run(async () => {
+      const query = this.selectFrom(this.knex, table, columns);
+      this.whereKey(query, table, tableQualifier(table.table), key);
+      const rows = this.decodeRows(await query.limit(1), columns);
+      return rows[0] ?? null;
+    });
+  }
+
+  async count(table: NamedTable, where: BoolExp | null | undefined): Promise<number> {
+    return this.run(async () => {
+      const query = this.knex.from(asName(tableReference(this.knex, table.table))).count({ count: '*' }) as Knex.QueryBuilder;
+      applyWhere(query, where, this.scope(table));
+      const [row] = (await query) as Record<string, unknown>[];
+      return Number(row?.count ?? 0);
+    });
+  }
+
+  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null> {
+    const values = relation.ownerColumns.map((c) => parent[c.field]);
+    if (values.some((v) => v === null || v === undefined)) return Promise.resolve(null);
+    const loader = this.loader(context, `o:${relation.field}:${relation.target.typeName}:${fieldList(columns)}`, (keys) =>
+      this.loadRelated(relation, keys, columns),
+    );
+    return loader.load(keyString(values)) as Promise<Row | null>;
+  }
+
+  relatedList(relation: NamedRelation, parent: Row, args: ListArgs, columns: NamedColumn[], context: RequestContext): Promise<Row[]> {
+    const values = relation.ownerColumns.map((c) => parent[c.field]);
+    if (values.some((v) => v === null || v === undefined)) return Promise.resolve([]);
+    const signature = `a:${relation.field}:${relation.target.typeName}:${fieldList(columns)}:${JSON.stringify(args)}`;
+    const loader = this.loader(context, signature, (keys) => this.loadRelatedLists(relation, keys, args, columns));
+    return loader.load(keyString(values)) as Promise<Row[]>;
+  }
+
+  async insert(table: NamedTable, objects: Row[], columns: NamedColumn[]): Promise<Row[]> {
+    this.assertWritable(table);
+    return this.run(() =>
+      this.knex.transaction(async (trx) => {
+        const rows: Row[] = [];
+        for (const object of objects) rows.push(await this.insertOne(trx, table, object, columns));
+        return rows;
+      }),
+    );
+  }
+
+  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[]): Promise<Row[]> {
+    this.assertWritable(table);
+    const assignments = this.encodeObject(table, set);
+    return this.run(() =>
+      this.knex.transaction(async (trx) => {
+        if (table.primaryKey.length > 0) {
+          const keys = await this.matchingKeys(trx, table, where);
+          if (keys.length === 0) return [];
+          if (Object.keys(assignments).length > 0) {
+            for (const chunk of chunks(keys)) {
+              await this.whereKeys(trx(asName(tableReference(trx, table.table))), table, tableQualifier(table.table), chunk).update(assignments);
+            }
+          }
+          const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
+          return this.readByKeys(trx, table, newKeys, columns);
+        }
+        // Without a key the rows cannot be found again after the change: RETURNING where the
+        // engine has it, else the rows read before, with the new values applied.
+        if (this.dialect.quirks.supportsReturning && returnable(columns)) {
+          if (Object.keys(assignments).length === 0) return this.selectWhere(trx, table, where, columns);
+          const query = trx(asName(tableReference(trx, table.table))).update(assignments, columns.map((c) => c.column.name));
+          applyWhere(query, where, this.scope(table));
+          return this.decodeRows(renameToFields(await query, columns), columns);
+        }
+        const before = await this.selectWhere(trx, table, where, columns);
+        if (Object.keys(assignments).length > 0) {
+          const query = trx(asName(tableReference(trx, table.table))).update(assignments);
+          applyWhere(query, where, this.scope(table));
+          await query;
+        }
+        return before.map((row) => ({ ...row, ...set }));
+      }),
+    );
+  }
+
+  async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
+    this.assertWritable(table);
+    return this.run(() =>
+      this.knex.transaction(async (trx) => {
+        if (table.primaryKey.length > 0) {
+          const keys = await this.matchingKeys(trx, table, where);
+          if (keys.length === 0) return [];
+          const rows = await this.readByKeys(trx, table, keys, columns);
+          for (const chunk of chunks(keys)) {
+            await this.whereKeys(trx(asName(tableReference(trx, table.table))), table, tableQualifier(table.table), chunk).delete();
+          }
+          return rows;
+        }
+        const before = await this.selectWhere(trx, table, where, columns);
+        const query = trx(asName(tableReference(trx, table.table))).delete();
+        applyWhere(query, where, this.scope(table));
+        await query;
+        return before;
+      }),
+    );
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  private selectFrom(executor: Executor, table: NamedTable, columns: NamedColumn[], qualifier?: Qualifier): Knex.QueryBuilder {
+    const q = qualifier ?? tableQualifier(table.table);
+    const source = asName(tableReference(this.knex, table.table));
+    const query = (qualifier ? executor.from({ [q[0]!]: source }) : executor.from(source)) as Knex.QueryBuilder;
+    const selected = columns.length > 0 ? columns : table.columns.slice(0, 1);
+    return query.select(Object.fromEntries(selected.map((c) => [c.field, asName(columnReference(this.knex, q, c.column.name))])));
+  }
+
+  private selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
+    const query = this.selectFrom(executor, table, columns);
+    applyWhere(query, where, this.scope(table));
+    return query.then((rows: Row[]) => this.decodeRows(rows, columns));
+  }
+
+  private scope(table: NamedTable, qualifier: Qualifier = tableQualifier(table.table)): FilterScope {
+    return { knex: this.knex, quirks: this.dialect.quirks, table, qualifier, nextAlias: aliasCounter() };
+  }
+
+  private applyOrder(query: Knex.QueryBuilder, table: NamedTable, terms: OrderTerm[], qualifier: Qualifier): void {
+    const effective = terms.length > 0 ? terms : defaultOrder(table);
+    if (effective.length === 0) return;
+    const { sql, bindings } = orderSql(effective, qualifier, { knex: this.knex, quirks: this.dialect.quirks });
+    query.orderByRaw(sql, bindings);
+  }
+
+  private decodeRows(rows: Row[], columns: NamedColumn[]): Row[] {
+    const { quirks } = this.dialect;
+    for (const row of rows) {
+      for (const c of columns) row[c.field] = quirks.decode(c.column, row[c.field]);
+    }
+    return rows;
+  }
+
+  private whereKey(query: Knex.QueryBuilder, table: NamedTable, qualifier: Qualifier, key: Row): Knex.QueryBuilder {
+    for (const column of table.primaryKey) {
+      query.where(asName(columnReference(this.knex, qualifier, column.column.name)), '=', this.encode(column, key[column.field]) as Knex.Value);
+    }
+    return query;
+  }
+
+  /** `(a = ? and b = ?) or (...)` for composite keys, `a in (...)` for single ones: portable to every engine. */
+  private whereKeys(query: Knex.QueryBuilder, table: NamedTable, qualifier: Qualifier, keys: Row[], columns = table.primaryKey): Knex.QueryBuilder {
+    if (columns.length === 1) {
+      const column = columns[0]!;
+      const values = keys.map((k) => this.encode(column, k[column.field])) as Knex.Value[];
+      return query.whereIn(asName(columnReference(this.knex, qualifier, column.column.name)), values);
+    }
+    return query.where((group) => {
+      for (const key of keys) {
+        group.orWhere((one) => {
+          for (const column of columns) {
+            one.where(asName(columnReference(this.knex, qualifier, column.column.name)), '=', this.encode(column, key[column.field]) as Knex.Value);
+          }
+        });
+      }
+    });
+  }
+
+  private async matchingKeys(executor: Executor, table: NamedTable, where: BoolExp): Promise<Row[]> {
+    const query = this.selectFrom(executor, table, table.primaryKey);
+    applyWhere(query, where, this.scope(table));
+    return this.decodeRows(await query, table.primaryKey);
+  }
+
+  private async readByKeys(executor: Executor, table: NamedTable, keys: Row[], columns: NamedColumn[]): Promise<Row[]> {
+    const found = new Map<string, Row>();
+    for (const chunk of chunks(keys)) {
+      const query = this.selectFrom(executor, table, columns);
+      this.whereKeys(query, table, tableQualifier(table.table), chunk);
+      for (const row of this.decodeRows(await query, columns)) found.set(keyOf(row, table.primaryKey), row);
+    }
+    return keys.map((k) => found.get(keyOf(k, table.primaryKey))).filter((r): r is Row => r !== undefined);
+  }
+
+  private async loadRelated(relation: NamedRelation, keys: readonly string[], columns: NamedColumn[]): Promise<(Row | null)[]> {
+    const targetColumns = relation.targetColumns;
+    const selected = withColumns(relation.target, columns, targetColumns);
+    const query = this.selectFrom(this.knex, relation.target, selected);
+    this.whereKeys(query, relation.target, tableQualifier(relation.target.table), keys.map((k) => keyRow(k, targetColumns)), targetColumns);
+    const rows = this.decodeRows(await query, selected);
+    const byKey = new Map(rows.map((row) => [keyOf(row, targetColumns), row]));
+    return keys.map((k) => byKey.get(k) ?? null);
+  }
+
+  /**
+   * One statement for the children of every parent: the parent's page (limit/offset/order)
+   * applies to each parent separately, through ROW_NUMBER() partitioned by the foreign key.
+   */
+  private async loadRelatedLists(relation: NamedRelation, keys: readonly string[], args: ListArgs, columns: NamedColumn[]): Promise<Row[][]> {
+    const child = relation.target;
+    const fkColumns = relation.targetColumns;
+    const selected = withColumns(child, columns, fkColumns);
+    const alias = 'c';
+    const inner = this.selectFrom(this.knex, child, selected, [alias]);
+    this.whereKeys(inner, child, [alias], keys.map((k) => keyRow(k, fkColumns)), fkColumns);
+    applyWhere(inner, args.where, this.scope(child, [alias]));
+
+    const terms = orderTerms(child, args.order_by);
+    const effective = terms.length > 0 ? terms : defaultOrder(child).length > 0 ? defaultOrder(child) : fkColumns.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
+    const order = orderSql(effective, [alias], { knex: this.knex, quirks: this.dialect.quirks });
+    const partition = fkColumns.map(() => '?').join(', ');
+    inner.select(
+      this.knex.raw(`row_number() over (partition by ${partition} order by ${order.sql}) as ??`, [
+        ...fkColumns.map((c) => columnReference(this.knex, [alias], c.column.name)),
+        ...order.bindings,
+        ROW_NUMBER,
+      ]),
+    );
+    const offset = args.offset ?? 0;
+    const outer = this.knex
+      .from(inner.as('w'))
+      .select(selected.map((c) => `w.${c.field}`))
+      .where(`w.${ROW_NUMBER}`, '>', offset)
+      .orderBy(`w.${ROW_NUMBER}`);
+    if (args.limit != null) outer.where(`w.${ROW_NUMBER}`, '<=', offset + args.limit);
+    const rows = this.decodeRows(await outer, selected);
+    const groups = new Map<string, Row[]>(keys.map((k) => [k, []]));
+    for (const row of rows) groups.get(keyOf(row, fkColumns))?.push(row);
+    return keys.map((k) => groups.get(k)!);
+  }
+
+  private loader(context: RequestContext, signature: string, batch: (keys: readonly string[]) => Promise<unknown[]>): DataLoader<string, unknown> {
+    let perRequest = this.loaders.get(context);
+    if (!perRequest) {
+      perRequest = new Map();
+      this.loaders.set(context, perRequest);
+    }
+    let loader = perRequest.get(signature);
+    if (!loader) {
+      loader = new DataLoader<string, unknown>((keys) => this.run(() => batch(keys)), { maxBatchSize: MAX_BATCH });
+      perRequest.set(signature, loader);
+    }
+    return loader;
+  }
+
+  // ---- writing -------------------------------------------------------------------------
+
+  private assertWritable(table: NamedTable): void {
+    if (!table.writable) throw badInput(`${table.label} is a view: it cannot be changed through lazydb`);
+  }
+
+  private encode(column: NamedColumn, value: unknown): unknown {
+    return this.dialect.quirks.encode(column.column, value);
+  }
+
+  /** GraphQL input object (by field) -> column values to bind (by SQL name). */
+  private encodeObject(table: NamedTable, object: Row): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(object)) {
+      const column = table.columns.find((c) => c.field === field);
+      if (!column || !isWritable(column)) throw badInput(`${table.label} has no writable column "${field}"`);
+      if (value !== undefined) values[column.column.name] = this.encode(column, value);
+    }
+    return values;
+  }
+
+  private async insertOne(trx: Knex.Transaction, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
+    const values = this.encodeObject(table, object);
+    const target = trx(asName(tableReference(trx, table.table)));
+    if (this.dialect.quirks.supportsReturning && returnable(columns)) {
+      const returned = await target.insert(values, columns.map((c) => c.column.name));
+      const [row] = this.decodeRows(renameToFields(returned, columns), columns);
+      return row ?? {};
+    }
+    const result = (await target.insert(values)) as unknown[];
+    const key = this.insertedKey(table, object, result[0]);
+    if (key) {
+      const [row] = await this.readByKeys(trx, table, [key.values], columns.length ? columns : key.columns);
+      if (row) return row;
+    }
+    // No way to find the row again (no key, no unique key given, no generated id): echo the input.
+    return Object.fromEntries(columns.map((c) => [c.field, object[c.field] ?? null]));
+  }
+
+  /** The key of a freshly inserted row where the engine cannot return it: given values, or the generated id. */
+  private insertedKey(table: NamedTable, object: Row, insertId: unknown): { columns: NamedColumn[]; values: Row } | null {
+    const candidates: NamedColumn[][] = [];
+    if (table.primaryKey.length > 0) candidates.push(table.primaryKey);
+    for (const unique of table.table.uniqueKeys) {
+      const cols = unique.columns.map((name) => table.columns.find((c) => c.column.name === name));
+      if (cols.every((c) => c)) candidates.push(cols as NamedColumn[]);
+    }
+    for (const cols of candidates) {
+      const values: Row = {};
+      let complete = true;
+      for (const column of cols) {
+        if (object[column.field] !== undefined && object[column.field] !== null) values[column.field] = object[column.field];
+        else if (column.column.autoIncrement && insertId !== undefined && insertId !== null && insertId !== 0) {
+          values[column.field] = this.dialect.quirks.decode(column.column, insertId);
+        } else complete = false;
+      }
+      if (complete) {
+        return { columns: cols, values };
+      }
+    }
+    return null;
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toGraphQLError(error, this.dialect, this.databaseName);
+    }
+  }
+}
+
+function keyString(values: unknown[]): string {
+  return JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
+}
+
+function keyOf(row: Row, columns: NamedColumn[]): string {
+  return keyString(columns.map((c) => row[c.field]));
+}
+
+function keyRow(key: string, columns: NamedColumn[]): Row {
+  const values = JSON.parse(key) as unknown[];
+  return Object.fromEntries(columns.map((c, i) => [c.field, values[i]]));
+}
+
+function fieldList(columns: NamedColumn[]): string {
+  return columns.map((c) => c.field).join(',');
+}
+
+function withColumns(table: NamedTable, columns: NamedColumn[], extra: NamedColumn[]): NamedColumn[] {
+  const wanted = new Set([...columns, ...extra]);
+  return table.columns.filter((c) => wanted.has(c));
+}
+
+function pick(object: Row, fields: string[]): Row {
+  return Object.fromEntries(fields.filter((f) => object[f] !== undefined).map((f) => [f, object[f]]));
+}
+
+function chunks<T>(items: T[], size = MAX_BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** RETURNING lists columns by name through knex, which splits names on dots. */
+function returnable(columns: NamedColumn[]): boolean {
+  return columns.length > 0 && columns.every((c) => !c.column.name.includes('.'));
+}
+
+/** RETURNING rows come keyed by SQL column name; the rest of the layer keys rows by field. */
+function renameToFields(rows: unknown, columns: NamedColumn[]): Row[] {
+  return (rows as Row[]).map((row) => Object.fromEntries(columns.map((c) => [c.field, row[c.column.name]])));
+}

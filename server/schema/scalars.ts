@@ -1,0 +1,125 @@
+import { GraphQLScalarType, Kind, GraphQLError, type ValueNode } from 'graphql';
+import { GraphQLJSON, GraphQLUUID } from 'graphql-scalars';
+
+/**
+ * lazydb's scalars keep values exact: 64-bit integers and decimals travel as strings, dates
+ * and times as ISO-8601 text with every fractional digit the database stored. graphql-scalars'
+ * BigInt/DateTime convert through JS numbers and Date (losing precision), so those are ours;
+ * JSON and UUID come from graphql-scalars.
+ * The instances are shared by every database's schema, so a gateway can hold several schemas.
+ */
+
+function stringScalar(options: {
+  name: string;
+  description: string;
+  pattern: RegExp;
+  what: string;
+  acceptNumbers?: boolean;
+  check?: (text: string) => boolean;
+  specifiedByURL?: string;
+}): GraphQLScalarType {
+  const coerce = (value: unknown): string => {
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if (options.acceptNumbers && typeof value === 'number' && Number.isFinite(value)) {
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        throw new GraphQLError(`${options.name}: ${value} is beyond 2^53; send it as a string to keep it exact`);
+      }
+      text = String(value);
+    } else if (options.acceptNumbers && typeof value === 'bigint') text = value.toString();
+    else throw new GraphQLError(`${options.name} must be ${options.what}; got ${typeof value}`);
+    if (!options.pattern.test(text) || (options.check && !options.check(text))) {
+      throw new GraphQLError(`${options.name} must be ${options.what}; got "${text.slice(0, 60)}"`);
+    }
+    return text;
+  };
+  return new GraphQLScalarType({
+    name: options.name,
+    description: options.description,
+    specifiedByURL: options.specifiedByURL,
+    serialize: (value) => (typeof value === 'string' ? value : String(value)),
+    parseValue: coerce,
+    parseLiteral(ast: ValueNode) {
+      if (ast.kind === Kind.STRING) return coerce(ast.value);
+      if (options.acceptNumbers && (ast.kind === Kind.INT || ast.kind === Kind.FLOAT)) return coerce(ast.value);
+      throw new GraphQLError(`${options.name} must be ${options.what}`, { nodes: [ast] });
+    },
+  });
+}
+
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+export const BigIntScalar = stringScalar({
+  name: 'BigInt',
+  description: 'A 64-bit integer, serialised as a string so no digit is lost. Input: string or integer.',
+  pattern: /^-?\d{1,20}$/,
+  what: 'a whole number (as a string for values beyond 2^53)',
+  acceptNumbers: true,
+  check: (text) => {
+    const n = BigInt(text);
+    return n >= INT64_MIN && n <= UINT64_MAX;
+  },
+});
+
+export const DecimalScalar = stringScalar({
+  name: 'Decimal',
+  description: 'An exact decimal number, serialised as a string (e.g. "12345.678900").',
+  pattern: /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/,
+  what: 'a decimal number such as "12.50"',
+  acceptNumbers: true,
+});
+
+function validCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+const TIME = '([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,9})?)?';
+const OFFSET = '([Zz]|[+-]\\d\\d(:?\\d\\d)?)';
+
+export const DateScalar = stringScalar({
+  name: 'Date',
+  description: 'A calendar date, YYYY-MM-DD.',
+  pattern: /^\d{4}-\d{2}-\d{2}$/,
+  what: 'a date as YYYY-MM-DD',
+  check: validCalendarDate,
+});
+
+export const TimeScalar = stringScalar({
+  name: 'Time',
+  description: 'A time of day, HH:MM[:SS[.fraction]] with an optional offset.',
+  pattern: new RegExp(`^${TIME}${OFFSET}?$`),
+  what: 'a time as HH:MM:SS[.ffffff]',
+});
+
+export const DateTimeScalar = stringScalar({
+  name: 'DateTime',
+  description:
+    'A date and time, ISO-8601 (YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]). Columns without a time zone are returned without an offset.',
+  pattern: new RegExp(`^\\d{4}-\\d{2}-\\d{2}[Tt ]${TIME}${OFFSET}?$`),
+  what: 'an ISO-8601 date-time such as 2024-05-01T12:30:00Z',
+  check: validCalendarDate,
+});
+
+export const BytesScalar = stringScalar({
+  name: 'Bytes',
+  description: 'Binary data, base64-encoded.',
+  pattern: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+  what: 'base64-encoded bytes',
+});
+
+export const JSONScalar = GraphQLJSON;
+export const UUIDScalar = GraphQLUUID;
+
+export const LAZYDB_SCALARS = [
+  BigIntScalar,
+  DecimalScalar,
+  DateScalar,
+  TimeScalar,
+  DateTimeScalar,
+  BytesScalar,
+  JSONScalar,
+  UUIDScalar,
+];

@@ -1,0 +1,38 @@
+import type { NamedColumn, NamedRelation, NamedTable } from './naming';
+
+/**
+ * What the GraphQL resolvers need from a database. The schema builder only knows this
+ * interface; server/query implements it over knex. Rows are keyed by GraphQL field name and
+ * hold canonical values (see server/query/codec.ts).
+ */
+export type Row = Record<string, unknown>;
+
+/** A `where` argument as GraphQL hands it over: `_and`/`_or`/`_not`, columns, relations. */
+export type BoolExp = Record<string, unknown>;
+
+export type OrderDirection = 'asc' | 'asc_nulls_first' | 'asc_nulls_last' | 'desc' | 'desc_nulls_first' | 'desc_nulls_last';
+
+export interface ListArgs {
+  where?: BoolExp | null;
+  order_by?: Record<string, OrderDirection>[] | null;
+  limit?: number | null;
+  offset?: number | null;
+}
+
+/** Per-request state (dataloaders) is kept against the GraphQL context object. */
+export type RequestContext = object;
+
+export interface DataSource {
+  list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context: RequestContext): Promise<Row[]>;
+  byKey(table: NamedTable, key: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null>;
+  count(table: NamedTable, where: BoolExp | null | undefined, context: RequestContext): Promise<number>;
+  /** Object relation: the one row the parent points at (or null). Batched per request. */
+  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null>;
+  /** Array relation: the rows pointing at the parent. Batched per request. */
+  relatedList(relation: NamedRelation, parent: Row, args: ListArgs, columns: NamedColumn[], context: RequestContext): Promise<Row[]>;
+  insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context: RequestContext): Promise<Row[]>;
+  /** Updates the matching rows and returns them as stored afterwards. */
+  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context: RequestContext): Promise<Row[]>;
+  /** Deletes the matching rows and returns them as they were. */
+  delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context: RequestContext): Promise<Row[]>;
+}

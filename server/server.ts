@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { ensureDemoDatabase } from './demo/seed';
+import { Gateway } from './gateway/gateway';
+import { SchemaCache } from './gateway/schema-cache';
+import { createApp, type App } from './http/app';
+import { createLogger, type Logger } from './log';
+import { RegistryStore } from './registry/store';
+
+export interface RunningServer {
+  app: App;
+  gateway: Gateway;
+  registry: RegistryStore;
+  url: string;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+const DEMO_MARKER = '.demo-registered';
+
+/**
+ * Starts lazydb: registry -> cached models served at once -> listen -> reconnect in the
+ * background. Used by main.ts and by the integration tests (with port 0).
+ */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const registry = await RegistryStore.open(config, { warn: (message) => log.warn(message) });
+  const gateway = new Gateway(config, registry, new SchemaCache(config.schemaCacheDir), log);
+  await gateway.start();
+  if (config.demo) await registerDemoOnce(config, gateway, registry, log);
+
+  const app = createApp(gateway, config, log);
+  await new Promise<void>((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(config.port, config.host, () => resolve());
+  });
+  const address = app.server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  log.info('lazydb listening', { url, admin: `${url}/admin/`, graphql: `${url}/graphql` });
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    gateway,
+    registry,
+    url,
+    log,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          app.server.close(() => resolve());
+          app.server.closeIdleConnections();
+        });
+        await gateway.close();
+        await registry.close();
+      })()),
+  };
+}
+
+/** The demo database is registered on the first start only: removing it sticks. */
+async function registerDemoOnce(config: Config, gateway: Gateway, registry: RegistryStore, log: Logger): Promise<void> {
+  const marker = join(config.dataDir, DEMO_MARKER);
+  if (existsSync(marker)) return;
+  if (!(await registry.get('demo'))) {
+    const filename = await ensureDemoDatabase(config.dataDir);
+    try {
+      await gateway.register({ name: 'demo', dialect: 'sqlite', connection: { filename } });
+    } catch (error) {
+      log.warn('could not register the demo database', { error: (error as Error).message });
+      return;
+    }
+  }
+  await writeFile(marker, 'The demo database was registered once; remove this file to register it again.\n');
+}
