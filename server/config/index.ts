@@ -1,0 +1,240 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * lazydb's runtime configuration, read from the environment by {@link loadConfig}.
+ * Every knob has a default that works on a laptop; an empty variable counts as unset
+ * (so `docker compose` can pass `${VAR:-}` through).
+ */
+export interface Config {
+  /**
+   * HTTP port (`PORT`).
+   * @default 4000
+   */
+  port: number;
+  /**
+   * Interface to listen on (`HOST`). Use `0.0.0.0` in a container.
+   * @default '127.0.0.1'
+   */
+  host: string;
+  /**
+   * Where lazydb keeps its own state: the registry, the secret key file and the demo
+   * database (`LAZYDB_DATA_DIR`). Resolved to an absolute path against the working directory.
+   * @default './data'
+   */
+  dataDir: string;
+  /**
+   * Where introspected models and SDL are cached per database (`LAZYDB_SCHEMA_CACHE_DIR`).
+   * Resolved to an absolute path.
+   * @default './schema-cache'
+   */
+  schemaCacheDir: string;
+  /**
+   * Key that seals stored passwords (`LAZYDB_SECRET_KEY`): 32 bytes as 64 hex characters or
+   * base64, or any other string as a passphrase. Unset: a random key is generated once into
+   * `<dataDir>/secret.key`. Replicas sharing a PostgreSQL registry must all set the same key.
+   * @default undefined
+   */
+  secretKey?: string;
+  /**
+   * A `postgres://` URL: keep the registry in that PostgreSQL database (table
+   * `lazydb_databases`) instead of `<dataDir>/registry.sqlite` (`LAZYDB_REGISTRY_URL`).
+   * @default undefined
+   */
+  registryUrl?: string;
+  /**
+   * Register the bundled demo database on first start (`LAZYDB_DEMO`; `0`/`false`/`no`/`off` disable it).
+   * @default true
+   */
+  demo: boolean;
+  /**
+   * Largest page size a client may ask for (`LAZYDB_MAX_LIMIT`).
+   * @default 1000
+   */
+  maxLimit: number;
+  /**
+   * Bound on every connection attempt to a user database, in ms (`LAZYDB_CONNECT_TIMEOUT_MS`).
+   * @default 10000
+   */
+  connectTimeoutMs: number;
+  /**
+   * Largest accepted request body, in bytes (`LAZYDB_MAX_BODY`).
+   * @default 1048576
+   */
+  maxBody: number;
+  /**
+   * Log verbosity (`LAZYDB_LOG_LEVEL`): debug, info, warn, error or silent.
+   * @default 'info'
+   */
+  logLevel: LogLevel;
+  /**
+   * Upper bound of each database's connection pool (`LAZYDB_POOL_MAX`).
+   * @default 10
+   */
+  poolMax: number;
+  /**
+   * Cap of the exponential backoff between reconnect attempts, in ms (`LAZYDB_RETRY_MAX_MS`).
+   * @default 30000
+   */
+  retryMaxMs: number;
+}
+
+export interface ConfigIssue {
+  /** The environment variable at fault. */
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(
+      `Invalid configuration: ${issues.map((issue) => `${issue.variable} ${issue.message}`).join('; ')}`,
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Unset and blank both mean "use the default". */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+  });
+
+function integer(fallback: number, min: number, max: number, unit = '') {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const range = `between ${min} and ${max}${unit}`;
+    if (!/^\d+$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be a whole number ${range} (got "${clip(value)}")` });
+      return z.NEVER;
+    }
+    const parsed = Number(value);
+    if (parsed < min || parsed > max) {
+      ctx.addIssue({ code: 'custom', message: `must be ${range} (got ${value})` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+function directory(fallback: string) {
+  return optionalText.transform((value) => path.resolve(value ?? fallback));
+}
+
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+
+const envSchema = z.object({
+  PORT: integer(4000, 1, 65535),
+  HOST: optionalText.transform((value, ctx) => {
+    if (value === undefined) return '127.0.0.1';
+    if (/\s/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be a host name or address without spaces (got "${clip(value)}")` });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_DATA_DIR: directory('./data'),
+  LAZYDB_SCHEMA_CACHE_DIR: directory('./schema-cache'),
+  // Neither of the next two is ever echoed in an error: both may carry a secret.
+  LAZYDB_SECRET_KEY: optionalText,
+  LAZYDB_REGISTRY_URL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    let ok = /^postgres(ql)?:\/\//i.test(value);
+    if (ok) {
+      try {
+        ok = new URL(value).hostname !== '' || new URL(value).searchParams.has('host');
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/lazydb',
+      });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_DEMO: optionalText.transform((value, ctx) => {
+    if (value === undefined) return true;
+    const word = value.toLowerCase();
+    if (TRUE_WORDS.includes(word)) return true;
+    if (FALSE_WORDS.includes(word)) return false;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')} (got "${clip(value)}")`,
+    });
+    return z.NEVER;
+  }),
+  LAZYDB_MAX_LIMIT: integer(1000, 1, 1_000_000),
+  LAZYDB_CONNECT_TIMEOUT_MS: integer(10_000, 100, 600_000, ' ms'),
+  LAZYDB_MAX_BODY: integer(1_048_576, 1024, 1024 * 1024 * 1024, ' bytes'),
+  LAZYDB_LOG_LEVEL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return 'info' as LogLevel;
+    const level = value.toLowerCase();
+    if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${LOG_LEVELS.join(', ')} (got "${clip(value)}")` });
+    return z.NEVER;
+  }),
+  LAZYDB_POOL_MAX: integer(10, 1, 1000),
+  LAZYDB_RETRY_MAX_MS: integer(30_000, 100, 3_600_000, ' ms'),
+});
+
+/**
+ * Reads the configuration from `env`. Throws a {@link ConfigError} naming every bad
+ * variable at once (never echoing the secret key or the registry URL).
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = result.data;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.LAZYDB_DATA_DIR,
+    schemaCacheDir: e.LAZYDB_SCHEMA_CACHE_DIR,
+    demo: e.LAZYDB_DEMO,
+    maxLimit: e.LAZYDB_MAX_LIMIT,
+    connectTimeoutMs: e.LAZYDB_CONNECT_TIMEOUT_MS,
+    maxBody: e.LAZYDB_MAX_BODY,
+    logLevel: e.LAZYDB_LOG_LEVEL,
+    poolMax: e.LAZYDB_POOL_MAX,
+    retryMaxMs: e.LAZYDB_RETRY_MAX_MS,
+  };
+  if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
+  if (e.LAZYDB_REGISTRY_URL !== undefined) config.registryUrl = e.LAZYDB_REGISTRY_URL;
+  return config;
+}
+
+/** The config as it may be logged: the secret key hidden, the registry URL without its password. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  if (config.secretKey !== undefined) out.secretKey = '********';
+  if (config.registryUrl !== undefined) {
+    out.registryUrl = config.registryUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1********@');
+  }
+  return out;
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+import type { DialectModule } from '../dialect';
+import type { DbModel } from '../../model/types';
+import { readMysqlCatalog } from './catalog';
+import { defaultSchemas, knexConfig } from './connection';
+import { describeMysqlError } from './errors';
+import { normaliseMysqlCatalog } from './normalise';
+import { mysqlQuirks } from './quirks';
+
+/**
+ * MySQL 8 and MariaDB share one implementation. Where the servers differ in what the
+ * catalog says, the server's version string decides (so a MariaDB registered as "mysql"
+ * still introspects correctly); the module only fixes the dialect name in the model and
+ * the shape of duplicate-key messages.
+ */
+function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
+  return {
+    dialect,
+    defaultSchemas,
+    knexConfig,
+    async introspect(knex: Knex, schemas: string[]): Promise<DbModel> {
+      const catalog = await readMysqlCatalog(knex, schemas);
+      return normaliseMysqlCatalog(catalog, { dialect });
+    },
+    quirks: mysqlQuirks,
+    describeError: (error: unknown) => describeMysqlError(error, { keyHasTablePrefix: dialect === 'mysql' }),
+  };
+}
+
+export const mysqlDialect: DialectModule = createModule('mysql');
+export const mariadbDialect: DialectModule = createModule('mariadb');

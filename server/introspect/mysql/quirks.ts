@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import type { QueryQuirks } from '../dialect';
+import type { ColumnModel } from '../../model/types';
+import { decodeValue, encodeValue } from '../../query/codec';
+
+/**
+ * MySQL/MariaDB DATETIME and TIME have no zone and reject ISO `T`/`Z` forms in strict
+ * mode. Canonical datetimes carrying an offset are moved to UTC (the session zone set in
+ * connection.ts), keeping the fractional digits exactly as given.
+ */
+export function toMysqlDateTime(value: string): string {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(value);
+  if (!match) return value; // let the server reject it with its own message
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = match;
+  const offset = offsetMinutes(zone);
+  if (match[4] === undefined) return `${y}-${mo}-${d}`;
+  if (offset === 0) return `${y}-${mo}-${d} ${h}:${mi}:${s}${fraction}`;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi) - offset, Number(s), 0);
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}`;
+}
+
+/** `HH:MM:SS[.f][Z|±hh:mm]` -> the UTC wall time without a zone (wrapping around midnight). */
+export function toMysqlTime(value: string): string {
+  const match = /^(\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)$/.exec(value);
+  if (!match) return value;
+  const [, h, mi, s = '00', fraction = '', zone] = match;
+  const minutes = (((Number(h) * 60 + Number(mi) - offsetMinutes(zone)) % 1440) + 1440) % 1440;
+  return `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:${s}${fraction}`;
+}
+
+function offsetMinutes(zone: string | undefined): number {
+  if (!zone || zone === 'Z' || zone === 'z') return 0;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
+  return zone.startsWith('-') ? -minutes : minutes;
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+export const mysqlQuirks: QueryQuirks = {
+  // knex's .returning() is a no-op for mysql2; the query layer re-reads by key.
+  supportsReturning: false,
+
+  // MySQL has no NULLS FIRST/LAST; the query layer sorts on `(x is null)` instead.
+  nativeNullsOrdering: false,
+
+  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+    // Explicit lower() on both sides: _bin and binary collations compare case-sensitively.
+    // `column` is a Raw identifier, so binding it with ? inlines it as SQL.
+    builder.whereRaw(negate ? 'lower(?) not like lower(?)' : 'lower(?) like lower(?)', [column, pattern]);
+  },
+
+  decode(column: ColumnModel, value: unknown): unknown {
+    // The generic codec already covers what mysql2 hands back under our connection
+    // options: 0/1 (and BIT Buffers) for booleans, JSON as text, bytes as Buffer,
+    // temporal values as text, BIGINT/DECIMAL as strings.
+    return decodeValue(column, value);
+  },
+
+  encode(column: ColumnModel, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    if (column.kind === 'datetime') {
+      return toMysqlDateTime(value instanceof Date ? value.toISOString() : String(value));
+    }
+    if (column.kind === 'time' && typeof value === 'string') return toMysqlTime(value);
+    return encodeValue(column, value);
+  },
+};

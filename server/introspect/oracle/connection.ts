@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import type { ConnectOptions } from '../dialect';
+import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
+
+export interface OracleConnectionFields {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  /** The service name (e.g. FREEPDB1). */
+  database?: string;
+  ssl?: boolean;
+}
+
+/**
+ * `oracle://user:pass@host:1521/SERVICE?ssl=true`. Discrete fields in the spec win over
+ * the URL. Errors never repeat the URL: it may carry a password.
+ */
+export function connectionFields(connection: ConnectionSpec): OracleConnectionFields {
+  const fields: OracleConnectionFields = connection.url ? parseUrl(connection.url) : {};
+  if (connection.host !== undefined) fields.host = connection.host;
+  if (connection.port !== undefined) fields.port = connection.port;
+  if (connection.user !== undefined) fields.user = connection.user;
+  if (connection.password !== undefined) fields.password = connection.password;
+  if (connection.database !== undefined) fields.database = connection.database;
+  if (connection.ssl !== undefined) fields.ssl = connection.ssl;
+  return fields;
+}
+
+function parseUrl(url: string): OracleConnectionFields {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('Invalid Oracle connection URL (expected oracle://user:password@host:1521/SERVICE)');
+  }
+  const fields: OracleConnectionFields = {};
+  if (parsed.hostname) fields.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (parsed.port) fields.port = Number(parsed.port);
+  if (parsed.username) fields.user = decode(parsed.username);
+  if (parsed.password) fields.password = decode(parsed.password);
+  const service = decode(parsed.pathname.replace(/^\//, ''));
+  if (service) fields.database = service;
+  const ssl = parsed.searchParams.get('ssl');
+  if (ssl !== null) fields.ssl = !/^(false|0|off|disable|disabled)$/i.test(ssl);
+  if (/^oracles:|^tcps:/i.test(parsed.protocol)) fields.ssl = true;
+  return fields;
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** Oracle folds unquoted user names to upper case, and the schema is named after the user. */
+export function defaultSchemas(spec: DatabaseSpec): string[] {
+  if (spec.schemas && spec.schemas.length > 0) return [...spec.schemas];
+  const user = connectionFields(spec.connection).user;
+  return user ? [user.toUpperCase()] : [];
+}
+
+/**
+ * An Easy Connect string. The connect timeout travels inside it (in seconds) because knex
+ * hands node-oracledb only user, password and connectString.
+ */
+export function connectString(fields: OracleConnectionFields, connectTimeoutMs: number): string {
+  const host = fields.host ?? 'localhost';
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const seconds = Math.max(1, Math.ceil(connectTimeoutMs / 1000));
+  const service = fields.database ? `/${fields.database}` : '';
+  const protocol = fields.ssl ? 'tcps://' : '';
+  return `${protocol}${hostPart}:${fields.port ?? 1521}${service}?connect_timeout=${seconds}&transport_connect_timeout=${seconds}`;
+}
+
+/**
+ * Session settings: UTC, ISO-8601 text forms for dates and timestamps, and '.' as the
+ * decimal separator. Values are bound as text (exact timestamps, exact NUMBERs), so the
+ * implicit conversions of those binds must not depend on the server's locale.
+ */
+export const SESSION_SETUP =
+  "alter session set time_zone = '+00:00'" +
+  ` nls_date_format = 'YYYY-MM-DD"T"HH24:MI:SS'` +
+  ` nls_timestamp_format = 'YYYY-MM-DD"T"HH24:MI:SS.FF6'` +
+  ` nls_timestamp_tz_format = 'YYYY-MM-DD"T"HH24:MI:SS.FF6TZH:TZM'` +
+  " nls_numeric_characters = '.,'";
+
+export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
+  const fields = connectionFields(spec.connection);
+  if (!fields.user) throw new Error('Oracle connection needs a user');
+  return {
+    client: 'oracledb',
+    connection: {
+      user: fields.user,
+      password: fields.password ?? '',
+      connectString: connectString(fields, options.connectTimeoutMs),
+    } as Knex.OracleDbConnectionConfig,
+    // NUMBER as text keeps every digit (the codecs turn int kinds into numbers); CLOB as
+    // text spares a LOB round trip. DATE is deliberately absent: in Thin mode the driver
+    // would build a JS Date first and then print it with Date#toString, losing more.
+    fetchAsString: ['number', 'clob'],
+    // Keep bound values out of knex's error messages (the SQL text is stripped later).
+    compileSqlOnError: false,
+    acquireConnectionTimeout: options.connectTimeoutMs,
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 10,
+      afterCreate(conn: SessionConnection, done: (error: Error | null, conn: SessionConnection) => void) {
+        conn.execute(SESSION_SETUP).then(
+          () => done(null, conn),
+          (error: Error) => done(error, conn),
+        );
+      },
+    },
+  };
+}
+
+interface SessionConnection {
+  execute(sql: string): Promise<unknown>;
+}

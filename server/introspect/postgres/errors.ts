@@ -1,0 +1,95 @@
+import type { DbErrorInfo, DbErrorKind } from '../dialect';
+
+const SQLSTATE_KINDS: Record<string, DbErrorKind> = {
+  '23505': 'unique_violation',
+  '23503': 'foreign_key_violation',
+  '23502': 'not_null_violation',
+  '23514': 'check_violation',
+  '28P01': 'auth_failed', // invalid_password
+  '28000': 'auth_failed', // invalid_authorization_specification (no such role, pg_hba reject)
+  '3D000': 'unknown_database', // invalid_catalog_name
+  '57014': 'timeout', // query_canceled (statement_timeout)
+  '57P03': 'unreachable', // cannot_connect_now (server starting up / shutting down)
+  '53300': 'unreachable', // too_many_connections
+};
+
+const NETWORK_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'EPIPE']);
+const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+
+interface ErrorFields {
+  message?: unknown;
+  code?: unknown;
+  detail?: unknown;
+  constraint?: unknown;
+  severity?: unknown;
+  name?: unknown;
+  errors?: unknown;
+}
+
+export function describeError(error: unknown): DbErrorInfo {
+  if (error === null || typeof error !== 'object') {
+    return { kind: 'other', message: String(error) };
+  }
+  const fields = error as ErrorFields;
+  const code = typeof fields.code === 'string' ? fields.code : networkCodeOf(fields);
+  const isServerError = typeof fields.severity === 'string' || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
+  const primary = originalMessage(typeof fields.message === 'string' ? fields.message : '', isServerError);
+  const kind = classify(code, fields, primary);
+  const info: DbErrorInfo = { kind, message: composeMessage(primary, fields.detail, kind) };
+  if (typeof fields.constraint === 'string' && fields.constraint !== '') info.constraint = fields.constraint;
+  return info;
+}
+
+function classify(code: string | undefined, fields: ErrorFields, message: string): DbErrorKind {
+  if (code !== undefined) {
+    const known = SQLSTATE_KINDS[code];
+    if (known) return known;
+    if (code.length === 5 && code.startsWith('22')) return 'invalid_value';
+    if (NETWORK_UNREACHABLE.has(code)) return 'unreachable';
+    if (NETWORK_TIMEOUT.has(code)) return 'timeout';
+  }
+  if (fields.name === 'KnexTimeoutError' || /timeout acquiring a connection/i.test(message)) return 'timeout';
+  // pg's own connect timeout carries no code, only this message.
+  if (/connection terminated due to connection timeout|timeout expired/i.test(message)) return 'timeout';
+  if (/connection terminated unexpectedly/i.test(message)) return 'unreachable';
+  return 'other';
+}
+
+/** Node (with several addresses per host) may reject with an AggregateError whose parts have the code. */
+function networkCodeOf(fields: ErrorFields): string | undefined {
+  if (!Array.isArray(fields.errors)) return undefined;
+  for (const inner of fields.errors as unknown[]) {
+    const code = (inner as ErrorFields | null)?.code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/**
+ * knex prefixes a failed query's message with its SQL and " - ". lazydb's knex config keeps
+ * that SQL uncompiled (placeholders, no values), so the first " - " ends it; a PostgreSQL
+ * message may itself quote a value holding " - ", which is why the split is not the last one.
+ */
+function originalMessage(message: string, isServerError: boolean): string {
+  const separator = message.indexOf(' - ');
+  if (separator < 0) return message;
+  const head = message.slice(0, separator).trimStart();
+  if (isServerError || /^(select|insert|update|delete|with|create|alter|drop|begin|commit|rollback|savepoint|release|set|show|explain|\()/i.test(head)) {
+    return message.slice(separator + 3);
+  }
+  return message;
+}
+
+function composeMessage(primary: string, detail: unknown, kind: DbErrorKind): string {
+  const text = primary.trim() === '' ? defaultMessage(kind) : primary.trim();
+  // "Key (name)=(x) already exists." says which value clashed; "Failing row contains (...)"
+  // would echo a whole row, possibly with data the caller must not see.
+  if (typeof detail === 'string' && detail !== '' && !/^failing row contains/i.test(detail)) {
+    return `${text}: ${detail}`;
+  }
+  return text;
+}
+
+function defaultMessage(kind: DbErrorKind): string {
+  return kind === 'other' ? 'database error' : kind.replace(/_/g, ' ');
+}

@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import type { DatabaseSpec, DbModel } from '../../model/types';
+import type { DialectModule } from '../dialect';
+import { readCatalog } from './catalog';
+import { knexConfig } from './connection';
+import { describeError } from './errors';
+import { normalise } from './normalise';
+import { postgresQuirks } from './quirks';
+
+export const postgresDialect: DialectModule = {
+  dialect: 'postgres',
+  defaultSchemas(spec: DatabaseSpec): string[] {
+    return spec.schemas && spec.schemas.length > 0 ? [...spec.schemas] : ['public'];
+  },
+  knexConfig,
+  async introspect(knex: Knex, schemas: string[]): Promise<DbModel> {
+    const catalog = await readCatalog(knex, schemas);
+    return normalise(catalog, schemas, new Date().toISOString());
+  },
+  quirks: postgresQuirks,
+  describeError,
+};

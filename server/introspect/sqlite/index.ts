@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import type { DialectModule } from '../dialect';
+import type { DbModel } from '../../model/types';
+import { readCatalog } from './catalog';
+import { defaultSchemas, knexConfig } from './connection';
+import { describeSqliteError } from './errors';
+import { normaliseSqlite } from './normalise';
+import { sqliteQuirks } from './quirks';
+
+export const sqliteDialect: DialectModule = {
+  dialect: 'sqlite',
+  defaultSchemas,
+  knexConfig,
+  async introspect(knex: Knex, schemas: string[]): Promise<DbModel> {
+    const catalog = await readCatalog(knex);
+    return normaliseSqlite(catalog, schemas, new Date().toISOString());
+  },
+  quirks: sqliteQuirks,
+  describeError: describeSqliteError,
+};
+
+export { normaliseSqlite } from './normalise';
+export { readCatalog as readSqliteCatalog } from './catalog';
+export type { SqliteCatalog } from './catalog';

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import type { QueryQuirks } from '../dialect';
+import type { ColumnModel } from '../../model/types';
+import { decodeValue, encodeValue } from '../../query/codec';
+
+/**
+ * SQLite values are dynamically typed: a column's declared type is a hint, so decoding
+ * accepts whatever storage class comes back. With safe integers on (connection.ts) every
+ * INTEGER arrives as a BigInt; the generic codec already turns those into numbers for int,
+ * float and boolean kinds and into digit strings for bigint/decimal.
+ */
+export const sqliteQuirks: QueryQuirks = {
+  // SQLite >= 3.35 understands RETURNING and knex's better-sqlite3 client reads its rows.
+  supportsReturning: true,
+
+  // NULLS FIRST/LAST exists since SQLite 3.30.
+  nativeNullsOrdering: true,
+
+  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+    // SQLite's LIKE already ignores ASCII case; lower() on both sides states the intent.
+    // Neither folds non-ASCII letters (that needs the ICU extension).
+    builder.whereRaw(negate ? 'lower(?) not like lower(?)' : 'lower(?) like lower(?)', [column, pattern]);
+  },
+
+  decode(column: ColumnModel, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    switch (column.kind) {
+      case 'decimal':
+        // NUMERIC affinity stores an integer or a double; print the double without exponent.
+        return typeof value === 'number' ? plainNumberText(value) : String(value);
+      case 'uuid':
+        if (Buffer.isBuffer(value) && value.length === 16) return formatUuid(value);
+        return decodeValue(column, value);
+      default:
+        return decodeValue(column, value);
+    }
+  },
+
+  encode(column: ColumnModel, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    switch (column.kind) {
+      case 'boolean':
+        return value === true || value === 1 || value === 'true' ? 1 : 0;
+      case 'bigint':
+        // A JS number would round beyond 2^53; BigInt binds as an exact 64-bit integer.
+        if (typeof value === 'bigint') return value;
+        return /^-?\d+$/.test(String(value)) ? BigInt(String(value)) : value;
+      case 'datetime':
+        return column.withTimeZone ? String(value) : toSqliteDateTime(String(value));
+      case 'uuid':
+        return String(value).toLowerCase();
+      default:
+        return encodeValue(column, value);
+    }
+  },
+};
+
+/**
+ * Canonical datetime -> `YYYY-MM-DD HH:MM:SS[.f]` in UTC: the form SQLite's own
+ * CURRENT_TIMESTAMP and datetime() produce, so stored values keep sorting and comparing
+ * as text. The fractional digits are kept exactly as given.
+ */
+export function toSqliteDateTime(value: string): string {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(value);
+  if (!match) return value; // stored as given; SQLite does not validate
+  const [, y, mo, d, h, mi = '00', s = '00', fraction = '', zone] = match;
+  if (h === undefined) return `${y}-${mo}-${d}`;
+  const offset = offsetMinutes(zone);
+  if (offset === 0) return `${y}-${mo}-${d} ${h}:${mi}:${s}${fraction}`;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi) - offset, Number(s), 0);
+  return (
+    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}`
+  );
+}
+
+function offsetMinutes(zone: string | undefined): number {
+  if (!zone || zone === 'Z' || zone === 'z') return 0;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
+  return zone.startsWith('-') ? -minutes : minutes;
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+/** `1e-7` -> `0.0000001`, `1.5e21` -> `1500000000000000000000`; other numbers as JS prints them. */
+export function plainNumberText(value: number): string {
+  const text = String(value);
+  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!match) return text;
+  const [, sign = '', whole = '', fraction = '', exponentText = '0'] = match;
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponentText);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+function formatUuid(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

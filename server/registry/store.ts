@@ -1,0 +1,491 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory from 'knex';
+import type { Knex } from 'knex';
+import pg from 'pg';
+import type { Config } from '../config';
+import { DIALECTS } from '../model/types';
+import type { ConnectionSpec, DatabaseSpec, Dialect } from '../model/types';
+import { SecretBox } from './secrets';
+import { maskUrl, NAME_PATTERN } from './validate';
+
+/**
+ * The stored connections. One row per registered database in `lazydb_databases`, kept in
+ * `<dataDir>/registry.sqlite` or, when LAZYDB_REGISTRY_URL is set, in that PostgreSQL
+ * database (so several replicas share one registry). Passwords never reach the table in
+ * clear: the password and the whole URL (which may carry one) are sealed together in the
+ * `secrets` column, bound to the row's name.
+ *
+ * Change feed: every write is announced to `onChange` listeners in this process. On
+ * PostgreSQL, writes are also sent with NOTIFY and other replicas' writes arrive as events
+ * with `origin: 'remote'`; after a lost LISTEN connection the store re-reads the table and
+ * emits what changed meanwhile.
+ */
+
+export const REGISTRY_TABLE = 'lazydb_databases';
+export const REGISTRY_FILE_NAME = 'registry.sqlite';
+const NOTIFY_CHANNEL = 'lazydb_registry';
+
+export type RegistryConfig = Pick<Config, 'dataDir'> &
+  Partial<Pick<Config, 'secretKey' | 'registryUrl' | 'connectTimeoutMs' | 'retryMaxMs'>>;
+
+export interface RegistryOptions {
+  /** Non-fatal findings (key file permissions, lost LISTEN connection). Default: console.warn. */
+  warn?: (message: string) => void;
+  /** Use this box instead of resolving the key from the config (tests). */
+  secrets?: SecretBox;
+}
+
+export type RegistryChangeType = 'insert' | 'update' | 'remove';
+
+export interface RegistryChange {
+  type: RegistryChangeType;
+  name: string;
+  /** 'local' for writes through this store, 'remote' for another replica's (PostgreSQL only). */
+  origin: 'local' | 'remote';
+}
+
+export type RegistryListener = (change: RegistryChange) => void;
+
+export interface RegistryEntry {
+  spec: DatabaseSpec;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class DuplicateNameError extends Error {
+  readonly databaseName: string;
+  constructor(name: string) {
+    super(`a database named "${name}" is already registered`);
+    this.name = 'DuplicateNameError';
+    this.databaseName = name;
+  }
+}
+
+export class NotFoundError extends Error {
+  readonly databaseName: string;
+  constructor(name: string) {
+    super(`no database named "${name}" is registered`);
+    this.name = 'NotFoundError';
+    this.databaseName = name;
+  }
+}
+
+interface Row {
+  name: string;
+  dialect: string;
+  connection: string;
+  secrets: string | null;
+  schemas: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface SealedSecrets {
+  password?: string;
+  url?: string;
+}
+
+export class RegistryStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the registry lives, without any password (for logs). */
+  readonly location: string;
+  readonly #db: Knex;
+  readonly #secrets: SecretBox;
+  readonly #listeners = new Set<RegistryListener>();
+  readonly #instanceId = randomUUID();
+  readonly #warn: (message: string) => void;
+  #feed: NotificationFeed | null = null;
+  #closed = false;
+  /** name -> updated_at as last seen, to work out what a lost LISTEN connection missed. */
+  #snapshot = new Map<string, string>();
+
+  private constructor(kind: 'sqlite' | 'postgres', location: string, db: Knex, secrets: SecretBox, warn: (m: string) => void) {
+    this.kind = kind;
+    this.location = location;
+    this.#db = db;
+    this.#secrets = secrets;
+    this.#warn = warn;
+  }
+
+  /** Opens (and if needed creates) the registry described by the config. */
+  static async open(config: RegistryConfig, options: RegistryOptions = {}): Promise<RegistryStore> {
+    const warn = options.warn ?? ((message: string) => console.warn(`[lazydb] ${message}`));
+    const timeout = config.connectTimeoutMs ?? 10_000;
+    if (config.registryUrl && !config.secretKey && !options.secrets) {
+      warn(
+        'LAZYDB_REGISTRY_URL is set but LAZYDB_SECRET_KEY is not: passwords are sealed with this ' +
+          "replica's own key file, so other replicas will not be able to read them",
+      );
+    }
+    const secrets = options.secrets ?? SecretBox.fromConfig({ secretKey: config.secretKey, dataDir: config.dataDir, warn });
+
+    let store: RegistryStore;
+    if (config.registryUrl) {
+      const db = knexFactory({
+        client: 'pg',
+        connection: { connectionString: config.registryUrl, connectionTimeoutMillis: timeout },
+        pool: { min: 0, max: 4 },
+        acquireConnectionTimeout: timeout,
+      });
+      store = new RegistryStore('postgres', maskUrl(config.registryUrl), db, secrets, warn);
+    } else {
+      fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      const file = path.join(config.dataDir, REGISTRY_FILE_NAME);
+      const db = knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: file },
+        useNullAsDefault: true,
+        pool: {
+          min: 1,
+          max: 1,
+          afterCreate(conn: { pragma(sql: string): unknown }, done: (error: Error | null, conn: unknown) => void) {
+            conn.pragma('busy_timeout = 5000');
+            done(null, conn);
+          },
+        },
+      });
+      store = new RegistryStore('sqlite', file, db, secrets, warn);
+    }
+    try {
+      await store.#ensureTable();
+      if (store.kind === 'sqlite') restrictMode(store.location);
+      if (config.registryUrl) {
+        store.#feed = new NotificationFeed(config.registryUrl, timeout, config.retryMaxMs ?? 30_000, {
+          onNotification: (payload) => store.#onNotification(payload),
+          onResync: () => store.#resync(),
+          warn,
+        });
+        await store.#feed.start();
+        store.#snapshot = await store.#versions();
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /** All registered databases, by name, with secrets opened. */
+  async list(): Promise<DatabaseSpec[]> {
+    return (await this.listEntries()).map((entry) => entry.spec);
+  }
+
+  async listEntries(): Promise<RegistryEntry[]> {
+    const rows = await this.#db<Row>(REGISTRY_TABLE).select('*').orderBy('name');
+    return rows.map((row) => this.#toEntry(row));
+  }
+
+  /**
+   * Like {@link list}, but an entry whose secrets cannot be opened (the key changed) is
+   * reported instead of failing the whole listing, so the other databases can still serve.
+   */
+  async listReadable(): Promise<{ specs: DatabaseSpec[]; unreadable: Array<{ name: string; error: Error }> }> {
+    const rows = await this.#db<Row>(REGISTRY_TABLE).select('*').orderBy('name');
+    const specs: DatabaseSpec[] = [];
+    const unreadable: Array<{ name: string; error: Error }> = [];
+    for (const row of rows) {
+      try {
+        specs.push(this.#toEntry(row).spec);
+      } catch (error) {
+        unreadable.push({ name: row.name, error: error as Error });
+      }
+    }
+    return { specs, unreadable };
+  }
+
+  async get(name: string): Promise<DatabaseSpec | undefined> {
+    return (await this.getEntry(name))?.spec;
+  }
+
+  async getEntry(name: string): Promise<RegistryEntry | undefined> {
+    const row = await this.#db<Row>(REGISTRY_TABLE).where({ name }).first();
+    return row ? this.#toEntry(row) : undefined;
+  }
+
+  /** Stores a new database; {@link DuplicateNameError} if the name is taken. */
+  async insert(spec: DatabaseSpec): Promise<void> {
+    assertSpec(spec);
+    const now = new Date().toISOString();
+    const row: Row = { ...this.#toRow(spec), created_at: now, updated_at: now };
+    try {
+      await this.#write('insert', spec.name, now, async (trx) => {
+        await trx(REGISTRY_TABLE).insert(row);
+        return 1;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DuplicateNameError(spec.name);
+      throw error;
+    }
+  }
+
+  /** Replaces the stored spec of `name`; {@link NotFoundError} if there is none. */
+  async update(name: string, spec: DatabaseSpec): Promise<void> {
+    assertSpec(spec);
+    if (spec.name !== name) throw new TypeError(`cannot rename "${name}" to "${spec.name}": names are fixed`);
+    const { dialect, connection, secrets, schemas } = this.#toRow(spec);
+    const now = new Date().toISOString();
+    const changed = await this.#write('update', name, now, (trx) =>
+      trx(REGISTRY_TABLE).where({ name }).update({ dialect, connection, secrets, schemas, updated_at: now }),
+    );
+    if (changed === 0) throw new NotFoundError(name);
+  }
+
+  /** Removes `name`; returns false when it was not registered. */
+  async remove(name: string): Promise<boolean> {
+    const removed = await this.#write('remove', name, '', (trx) => trx(REGISTRY_TABLE).where({ name }).delete());
+    return removed > 0;
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: RegistryListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    await this.#feed?.stop();
+    await this.#db.destroy();
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  /** Runs `action` (returning the number of rows it touched) and announces the change. */
+  async #write(
+    type: RegistryChangeType,
+    name: string,
+    updatedAt: string,
+    action: (trx: Knex.Transaction) => Promise<number>,
+  ): Promise<number> {
+    const count = await this.#db.transaction(async (trx) => {
+      const touched = await action(trx);
+      if (this.kind === 'postgres' && touched > 0) {
+        // NOTIFY is delivered on commit only: other replicas never see a write that was rolled back.
+        const payload = JSON.stringify({ type, name, updatedAt, origin: this.#instanceId });
+        await trx.raw('select pg_notify(?, ?)', [NOTIFY_CHANNEL, payload]);
+      }
+      return touched;
+    });
+    if (count > 0) {
+      this.#remember(type, name, updatedAt);
+      this.#emit({ type, name, origin: 'local' });
+    }
+    return count;
+  }
+
+  #remember(type: RegistryChangeType, name: string, updatedAt: string): void {
+    if (type === 'remove') this.#snapshot.delete(name);
+    else this.#snapshot.set(name, updatedAt);
+  }
+
+  #emit(change: RegistryChange): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#warn(`registry change listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  #onNotification(payload: string): void {
+    let message: { type?: unknown; name?: unknown; updatedAt?: unknown; origin?: unknown };
+    try {
+      message = JSON.parse(payload) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.origin === this.#instanceId || this.#closed) return;
+    if (
+      (message.type === 'insert' || message.type === 'update' || message.type === 'remove') &&
+      typeof message.name === 'string'
+    ) {
+      const updatedAt = typeof message.updatedAt === 'string' ? message.updatedAt : '';
+      // A resync racing with the notification may already have reported this very change.
+      const known = this.#snapshot.get(message.name);
+      if (message.type === 'remove' ? known === undefined : known === updatedAt) return;
+      this.#remember(message.type, message.name, updatedAt);
+      this.#emit({ type: message.type, name: message.name, origin: 'remote' });
+    }
+  }
+
+  async #versions(): Promise<Map<string, string>> {
+    const rows = await this.#db<Row>(REGISTRY_TABLE).select('name', 'updated_at');
+    return new Map(rows.map((row) => [row.name, row.updated_at]));
+  }
+
+  async #resync(): Promise<void> {
+    if (this.#closed) return;
+    const now = await this.#versions();
+    const before = this.#snapshot;
+    this.#snapshot = now;
+    for (const [name, updatedAt] of now) {
+      const seen = before.get(name);
+      if (seen === undefined) this.#emit({ type: 'insert', name, origin: 'remote' });
+      else if (seen !== updatedAt) this.#emit({ type: 'update', name, origin: 'remote' });
+    }
+    for (const name of before.keys()) {
+      if (!now.has(name)) this.#emit({ type: 'remove', name, origin: 'remote' });
+    }
+  }
+
+  async #ensureTable(): Promise<void> {
+    if (await this.#db.schema.hasTable(REGISTRY_TABLE)) return;
+    try {
+      await this.#db.schema.createTable(REGISTRY_TABLE, (table) => {
+        table.string('name', 63).primary();
+        table.string('dialect', 16).notNullable();
+        table.text('connection').notNullable();
+        table.text('secrets').nullable();
+        table.text('schemas').nullable();
+        table.string('created_at', 32).notNullable();
+        table.string('updated_at', 32).notNullable();
+      });
+    } catch (error) {
+      // Another replica may have created it between our check and our CREATE.
+      if (!(await this.#db.schema.hasTable(REGISTRY_TABLE))) throw error;
+    }
+  }
+
+  #toRow(spec: DatabaseSpec): Omit<Row, 'created_at' | 'updated_at'> {
+    const { password, url, ...rest } = spec.connection;
+    const secret: SealedSecrets = {};
+    if (password !== undefined) secret.password = password;
+    if (url !== undefined) secret.url = url;
+    const connection: ConnectionSpec = {};
+    for (const [key, value] of Object.entries(rest)) {
+      if (value !== undefined) (connection as Record<string, unknown>)[key] = value;
+    }
+    return {
+      name: spec.name,
+      dialect: spec.dialect,
+      connection: JSON.stringify(connection),
+      secrets: Object.keys(secret).length > 0 ? this.#secrets.seal(JSON.stringify(secret), spec.name) : null,
+      schemas: spec.schemas ? JSON.stringify(spec.schemas) : null,
+    };
+  }
+
+  #toEntry(row: Row): RegistryEntry {
+    const connection = JSON.parse(row.connection) as ConnectionSpec;
+    if (row.secrets) {
+      let opened: SealedSecrets;
+      try {
+        opened = JSON.parse(this.#secrets.open(row.secrets, row.name)) as SealedSecrets;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const wrapped = new Error(`registry entry "${row.name}": ${reason}`, { cause: error });
+        wrapped.name = error instanceof Error ? error.name : 'Error';
+        throw wrapped;
+      }
+      if (opened.url !== undefined) connection.url = opened.url;
+      if (opened.password !== undefined) connection.password = opened.password;
+    }
+    if (!(DIALECTS as readonly string[]).includes(row.dialect)) {
+      throw new Error(`registry entry "${row.name}" has unknown dialect "${row.dialect}"`);
+    }
+    const spec: DatabaseSpec = { name: row.name, dialect: row.dialect as Dialect, connection };
+    if (row.schemas) spec.schemas = JSON.parse(row.schemas) as string[];
+    return { spec, createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+}
+
+/**
+ * A dedicated LISTEN connection (a pooled one would be handed to queries and lose it).
+ * Reconnects with exponential backoff capped at `retryMaxMs`, then asks for a resync.
+ */
+class NotificationFeed {
+  #client: pg.Client | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #attempt = 0;
+  #stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+    private readonly retryMaxMs: number,
+    private readonly hooks: {
+      onNotification: (payload: string) => void;
+      onResync: () => Promise<void>;
+      warn: (message: string) => void;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const client = this.#client;
+    this.#client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs });
+    client.on('notification', (message) => {
+      if (message.channel === NOTIFY_CHANNEL && message.payload) this.hooks.onNotification(message.payload);
+    });
+    client.on('error', (error) => this.#lost(client, error));
+    client.on('end', () => this.#lost(client, new Error('connection closed')));
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    if (this.#stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#client = client;
+    this.#attempt = 0;
+  }
+
+  #lost(client: pg.Client, error: Error): void {
+    if (this.#stopped || this.#client !== client) return;
+    this.#client = null;
+    client.end().catch(() => undefined);
+    this.hooks.warn(`registry change feed lost its PostgreSQL connection (${error.message}); reconnecting`);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#timer) return;
+    const delay = Math.min(this.retryMaxMs, 250 * 2 ** this.#attempt);
+    this.#attempt += 1;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#connect()
+        .then(() => (this.#stopped ? undefined : this.hooks.onResync()))
+        .catch((error: Error) => {
+          this.hooks.warn(`registry change feed: reconnect failed (${error.message})`);
+          this.#schedule();
+        });
+    }, delay);
+    this.#timer.unref();
+  }
+}
+
+function assertSpec(spec: DatabaseSpec): void {
+  if (!NAME_PATTERN.test(spec.name)) throw new TypeError(`invalid database name "${spec.name}"`);
+  if (!(DIALECTS as readonly string[]).includes(spec.dialect)) throw new TypeError(`invalid dialect "${spec.dialect}"`);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function restrictMode(file: string): void {
+  try {
+    fs.chmodSync(file, 0o600);
+  } catch {
+    // best effort: the file holds no clear-text secret, only sealed ones
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../server/config';
+import type { Logger } from '../../server/log';
+import { startServer, type RunningServer } from '../../server/server';
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** Every log line the server wrote, as text (to check that no secret is logged). */
+  logs: string[];
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  graphql(path: string, query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** A lazydb server on a random port with its own data and cache dirs (reused when `dataDir` is given). */
+export async function startTestServer(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lazydb-srv-'));
+  const config: Config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LAZYDB_DATA_DIR: dataDir,
+    LAZYDB_SCHEMA_CACHE_DIR: join(dataDir, 'schema-cache'),
+    LAZYDB_DEMO: '0',
+    LAZYDB_MAX_LIMIT: '100',
+    LAZYDB_CONNECT_TIMEOUT_MS: '3000',
+    LAZYDB_RETRY_MAX_MS: '1000',
+    LAZYDB_LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    logs.push(JSON.stringify({ level, message, ...fields }));
+  };
+  const log: Logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+  const running = await startServer(config, log);
+
+  const request: TestServer['request'] = async (path, init = {}) => {
+    const { json, ...rest } = init;
+    const response = await fetch(`${running.url}${path}`, {
+      ...rest,
+      headers: { ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers as Record<string, string>) },
+      body: json !== undefined ? JSON.stringify(json) : rest.body,
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body, text, headers: response.headers };
+  };
+
+  return {
+    ...running,
+    dataDir,
+    logs,
+    request,
+    graphql: async (path, query, variables) => (await request(path, { method: 'POST', json: { query, variables } })).body,
+    stop: async ({ keepData = false } = {}) => {
+      await running.close();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

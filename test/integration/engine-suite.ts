@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnModel, DbModel } from '../../server/model/types';
+import { createThrowawayDatabase, requireOrSkip, type Engine, type ThrowawayDb } from '../helpers/databases';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const FIXTURE: Record<Engine, string> = {
+  postgres: 'test/fixtures/sql/postgres.sql',
+  mariadb: 'test/fixtures/sql/mysql.sql',
+  mysql: 'test/fixtures/sql/mysql.sql',
+  sqlite: 'test/fixtures/sql/sqlite.sql',
+  oracle: 'test/fixtures/sql/oracle.sql',
+};
+
+/** A value per normalised kind that must come back exactly as sent. */
+function probeValue(column: ColumnModel, engine: Engine): unknown {
+  switch (column.kind) {
+    case 'int':
+      return column.sqlType.toLowerCase().includes('small') ? -32768 : 2147483647;
+    case 'bigint':
+      return '9223372036854775807';
+    case 'float':
+      return /real|float4|^float$/i.test(column.sqlType) ? 1.5 : 3.141592653589793;
+    case 'decimal':
+      // SQLite keeps NUMERIC as a double: exactness beyond 15 digits is not promised there.
+      return engine === 'sqlite' ? '1234.5' : '12345678901234.123456';
+    case 'string':
+      return column.length !== null && column.length < 10 ? 'abc' : `naïve façade — 日本語 🎵 "q" 's`;
+    case 'boolean':
+      return true;
+    case 'date':
+      return '2024-02-29';
+    case 'time':
+      return '23:59:58';
+    case 'datetime':
+      return column.withTimeZone ? '2024-02-29T11:45:12.123456+00:00' : '2024-02-29T13:45:12.123456';
+    case 'json':
+      return { a: { b: [1, 2, { c: null }] }, s: 'ü' };
+    case 'uuid':
+      return 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
+    case 'bytes':
+      return Buffer.from([0x00, 0xff, 0x10]).toString('base64');
+    case 'enum':
+      return column.enumValues?.[1] ?? null;
+    default:
+      return undefined;
+  }
+}
+
+export interface EngineSuiteOptions {
+  /** Schemas to register (PostgreSQL: public + inventory). */
+  schemas?: string[];
+}
+
+/**
+ * The same integration suite for every engine: register the project's fixture through
+ * HTTP and exercise every query and mutation form, relations, exact scalar round trips and
+ * error statuses. Runs when the engine is reachable (or required by LAZYDB_REQUIRE_DBS).
+ */
+export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): void {
+  describe(`GraphQL engine on ${engine}`, async () => {
+    const available = await requireOrSkip(engine);
+    let db: ThrowawayDb;
+    let server: TestServer;
+    let model: DbModel;
+    const name = `fx_${engine}`;
+    const path = `/db/${name}/graphql`;
+    const q = (query: string, variables?: Record<string, unknown>) => server.graphql(path, query, variables);
+    const ok = async (query: string, variables?: Record<string, unknown>) => {
+      const result = await q(query, variables);
+      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+      return result.data;
+    };
+
+    beforeAll(async () => {
+      if (!available) return;
+      db = await createThrowawayDatabase(engine, { sqlFile: FIXTURE[engine] });
+      server = await startTestServer();
+      const registered = await server.request('/api/databases', {
+        method: 'POST',
+        json: { name, dialect: db.dialect, connection: db.connection, ...(options.schemas ? { schemas: options.schemas } : {}) },
+      });
+      expect(registered.status, registered.text).toBe(201);
+      model = (await server.request(`/api/databases/${name}/model`)).body;
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+      await db?.drop();
+    });
+
+    it.skipIf(!available)('registers with status ready and the right table count', async () => {
+      const { body } = await server.request(`/api/databases/${name}`);
+      expect(body.status).toBe('ready');
+      expect(body.tableCount).toBeGreaterThanOrEqual(11);
+      expect(body.viewCount).toBeGreaterThanOrEqual(1);
+      expect(body.report.some((r: { object: string }) => r.object.endsWith('event_log'))).toBe(true);
+    });
+
+    it.skipIf(!available)('lists, filters, orders and pages', async () => {
+      const data = await ok(`{
+        all: artist(order_by: [{name: asc}]) { artist_id name }
+        page: artist(order_by: [{artist_id: desc}], limit: 1, offset: 1) { artist_id }
+        like: artist(where: {name: {_like: "Ac%"}}) { name }
+        ilike: artist(where: {name: {_ilike: "ac%"}}, order_by: [{name: asc}]) { name }
+        some: artist(where: {_or: [{artist_id: {_eq: 1}}, {artist_id: {_in: [3]}}]}, order_by: [{artist_id: asc}]) { artist_id }
+        none: artist(where: {_not: {artist_id: {_nin: [1]}}}) { artist_id }
+        range: album(where: {_and: [{album_id: {_gte: 2}}, {album_id: {_lt: 4}}]}, order_by: [{album_id: asc}]) { album_id }
+        nulls: event_log(where: {happened_at: {_is_null: true}}) { level }
+        nullsLast: event_log(order_by: [{happened_at: asc}]) { level }
+        nullsFirst: event_log(order_by: [{happened_at: asc_nulls_first}]) { level }
+      }`);
+      expect(data.all.map((a: { name: string }) => a.name)).toEqual(['AC/DC', 'Accept', 'Björk']);
+      expect(data.page).toEqual([{ artist_id: 2 }]);
+      expect(data.like).toEqual([{ name: 'Accept' }]);
+      expect(data.ilike.map((a: { name: string }) => a.name)).toEqual(['AC/DC', 'Accept']);
+      expect(data.some).toEqual([{ artist_id: 1 }, { artist_id: 3 }]);
+      expect(data.none).toEqual([{ artist_id: 1 }]);
+      expect(data.range).toEqual([{ album_id: 2 }, { album_id: 3 }]);
+      expect(data.nulls).toEqual([{ level: 'error' }]);
+      expect(data.nullsLast.map((r: { level: string }) => r.level)).toEqual(['info', 'warn', 'error']);
+      expect(data.nullsFirst.map((r: { level: string }) => r.level)).toEqual(['error', 'info', 'warn']);
+    });
+
+    it.skipIf(!available)('filters through relations', async () => {
+      const data = await ok(`{
+        byArtist: album(where: {artist: {name: {_eq: "AC/DC"}}}, order_by: [{album_id: asc}]) { album_id }
+        withAlbums: artist(where: {albums: {title: {_like: "%Rock%"}}}) { name }
+      }`);
+      expect(data.byArtist).toEqual([{ album_id: 1 }, { album_id: 2 }]);
+      expect(data.withAlbums).toEqual([{ name: 'AC/DC' }]);
+    });
+
+    it.skipIf(!available)('reads by key, including composite keys, and aggregates', async () => {
+      const data = await ok(`{
+        one: artist_by_pk(artist_id: 3) { name }
+        missing: artist_by_pk(artist_id: 999) { name }
+        tag: album_tag_by_pk(album_id: 1, tag: "rock") { weight album { title } }
+        total: album_aggregate { aggregate { count } }
+        filtered: album_aggregate(where: {artist_id: {_eq: 1}}) { aggregate { count } }
+      }`);
+      expect(data.one).toEqual({ name: 'Björk' });
+      expect(data.missing).toBeNull();
+      expect(data.tag).toEqual({ weight: 10, album: { title: 'For Those About To Rock' } });
+      expect(data.total.aggregate.count).toBe(4);
+      expect(data.filtered.aggregate.count).toBe(2);
+    });
+
+    it.skipIf(!available)('follows relations in batches: one statement per level', async () => {
+      const knex = server.gateway.get(name)!.pool.knex;
+      const statements: string[] = [];
+      const listener = (query: { sql: string }) => statements.push(query.sql);
+      knex.on('query', listener);
+      const data = await ok(`{
+        artist(order_by: [{artist_id: asc}]) {
+          name
+          albums(order_by: [{album_id: desc}], limit: 1) { title artist { name } }
+        }
+      }`);
+      knex.off('query', listener);
+      expect(statements).toHaveLength(3);
+      expect(data.artist).toEqual([
+        { name: 'AC/DC', albums: [{ title: 'Let There Be Rock', artist: { name: 'AC/DC' } }] },
+        { name: 'Accept', albums: [{ title: 'Balls to the Wall', artist: { name: 'Accept' } }] },
+        { name: 'Björk', albums: [{ title: 'Homogenic', artist: { name: 'Björk' } }] },
+      ]);
+    });
+
+    it.skipIf(!available)('handles self-references and two foreign keys to one table', async () => {
+      const data = await ok(`{
+        employee(order_by: [{employee_id: asc}]) { name manager { name } employees { name } }
+        transfer(order_by: [{transfer_id: asc}]) { amount account_by_from_account { owner } account_by_to_account { owner } }
+        account(order_by: [{account_id: asc}]) { owner transfers_by_from_account { amount } transfers_by_to_account { amount } }
+      }`);
+      expect(data.employee[0]).toEqual({ name: 'Andrew Adams', manager: null, employees: [{ name: 'Nancy Edwards' }] });
+      expect(data.employee[2].manager).toEqual({ name: 'Nancy Edwards' });
+      expect(data.transfer[0].account_by_from_account.owner).toBe('Alice');
+      expect(data.transfer[0].account_by_to_account.owner).toBe('Bob');
+      expect(data.transfer[0].amount).toMatch(/^100\.50?$/);
+      expect(data.account[0].transfers_by_from_account).toHaveLength(1);
+      expect(data.account[0].transfers_by_to_account).toHaveLength(1);
+    });
+
+    it.skipIf(!available)('reads the view and keeps odd identifiers reachable', async () => {
+      const data = await ok(`{
+        album_with_artist(order_by: [{album_id: asc}], limit: 1) { title artist_name }
+        Odd_Table(order_by: [{ID: asc}], limit: 1) { ID Mixed_Case select naive a_b a_b_2 col_with_dash }
+      }`);
+      expect(data.album_with_artist).toEqual([{ title: 'For Those About To Rock', artist_name: 'AC/DC' }]);
+      expect(data.Odd_Table[0]).toMatchObject({ ID: 1, Mixed_Case: 'Upper', select: 1 });
+      const inserted = await ok(`mutation {
+        insert_Odd_Table_one(object: {ID: 99, Mixed_Case: "x", select: 7, naive: "ü", a_b: 1, a_b_2: 2, col_with_dash: 3}) { ID naive a_b a_b_2 }
+      }`);
+      expect(inserted.insert_Odd_Table_one).toEqual({ ID: 99, naive: 'ü', a_b: 1, a_b_2: 2 });
+    });
+
+    it.skipIf(!available)('round-trips every column type exactly', async () => {
+      const table = model.tables.find((t) => t.name === 'all_types')!;
+      const writable = table.columns.filter((c) => !c.generated && !c.autoIncrement && c.kind !== 'unknown');
+      const object: Record<string, unknown> = {};
+      for (const column of writable) {
+        const value = probeValue(column, engine);
+        if (value !== undefined && value !== null) object[column.name] = value;
+      }
+      const fields = Object.keys(object).join(' ');
+      const inserted = await ok(`mutation ($o: all_types_insert_input!) { insert_all_types_one(object: $o) { id ${fields} c_generated } }`, { o: object });
+      const row = inserted.insert_all_types_one;
+      for (const [field, value] of Object.entries(object)) expect([field, row[field]]).toEqual([field, value]);
+      expect(row.c_generated).toBe(2 * (object.c_int as number));
+      const reread = await ok(`query ($id: Int!) { all_types_by_pk(id: $id) { ${fields} } }`, { id: row.id });
+      for (const [field, value] of Object.entries(object)) expect([field, reread.all_types_by_pk[field]]).toEqual([field, value]);
+      const filtered = await ok(`query ($v: BigInt!) { all_types(where: {c_bigint: {_eq: $v}}) { id } }`, { v: object.c_bigint });
+      expect(filtered.all_types).toEqual([{ id: row.id }]);
+    });
+
+    it.skipIf(!available)('runs every mutation form and returns rows as stored', async () => {
+      const many = await ok(`mutation { insert_artist(objects: [{name: "Zeta"}, {name: "Eta"}]) { affected_rows returning { artist_id name } } }`);
+      expect(many.insert_artist.affected_rows).toBe(2);
+      const [zeta, eta] = many.insert_artist.returning;
+      expect(zeta.name).toBe('Zeta');
+      expect(typeof zeta.artist_id).toBe('number');
+      const updated = await ok(`mutation ($id: Int!) { update_artist_by_pk(pk_columns: {artist_id: $id}, _set: {name: "Zeta 2"}) { artist_id name } }`, { id: zeta.artist_id });
+      expect(updated.update_artist_by_pk).toEqual({ artist_id: zeta.artist_id, name: 'Zeta 2' });
+      const bulk = await ok(`mutation { update_album_tag(where: {album_id: {_eq: 1}}, _set: {weight: 1}) { affected_rows returning { tag weight } } }`);
+      expect(bulk.update_album_tag.affected_rows).toBe(2);
+      expect(bulk.update_album_tag.returning.map((r: { weight: number }) => r.weight)).toEqual([1, 1]);
+      const removed = await ok(`mutation ($id: Int!) { delete_artist_by_pk(artist_id: $id) { name } }`, { id: eta.artist_id });
+      expect(removed.delete_artist_by_pk).toEqual({ name: expect.any(String) });
+      const gone = await ok(`mutation { delete_artist(where: {artist_id: {_gt: 3}}) { affected_rows returning { artist_id } } }`);
+      expect(gone.delete_artist.affected_rows).toBe(1);
+      const left = await ok(`{ artist_aggregate { aggregate { count } } }`);
+      expect(left.artist_aggregate.aggregate.count).toBe(3);
+    });
+
+    it.skipIf(!available)('writes to a table without a primary key by where', async () => {
+      const inserted = await ok(`mutation { insert_event_log_one(object: {level: "debug", message: "hello"}) { level message } }`);
+      expect(inserted.insert_event_log_one).toEqual({ level: 'debug', message: 'hello' });
+      const updated = await ok(`mutation { update_event_log(where: {level: {_eq: "debug"}}, _set: {message: "bye"}) { affected_rows returning { message } } }`);
+      expect(updated.update_event_log).toEqual({ affected_rows: 1, returning: [{ message: 'bye' }] });
+      const deleted = await ok(`mutation { delete_event_log(where: {level: {_eq: "debug"}}) { affected_rows } }`);
+      expect(deleted.delete_event_log.affected_rows).toBe(1);
+    });
+
+    it.skipIf(!available)('updates a composite key row', async () => {
+      const data = await ok(`mutation { update_album_tag_by_pk(pk_columns: {album_id: 1, tag: "live"}, _set: {weight: 5}) { album_id tag weight } }`);
+      expect(data.update_album_tag_by_pk).toEqual({ album_id: 1, tag: 'live', weight: 5 });
+    });
+
+    it.skipIf(!available)('answers constraint violations and bad input with clear errors', async () => {
+      const duplicate = await q(`mutation { insert_artist_one(object: {name: "AC/DC"}) { artist_id } }`);
+      expect(duplicate.errors?.[0]?.extensions?.code).toBe('CONSTRAINT_VIOLATION');
+      expect(duplicate.errors?.[0]?.extensions?.reason).toBe('unique_violation');
+      expect(duplicate.errors?.[0]?.message).not.toMatch(/insert into/i);
+      const orphan = await q(`mutation { insert_album_one(object: {title: "x", artist_id: 12345}) { album_id } }`);
+      expect(orphan.errors?.[0]?.extensions?.reason).toBe('foreign_key_violation');
+      const inUse = await q(`mutation { delete_artist_by_pk(artist_id: 1) { name } }`);
+      expect(inUse.errors?.[0]?.extensions?.reason).toBe('foreign_key_violation');
+      const tooMany = await q(`{ artist(limit: 101) { name } }`);
+      expect(tooMany.errors?.[0]?.message).toMatch(/maximum page size of 100/);
+      const unknownField = await q(`{ artist { nope } }`);
+      expect(unknownField.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
+      // the database is untouched by the failed writes
+      expect((await ok(`{ album_aggregate { aggregate { count } } }`)).album_aggregate.aggregate.count).toBe(4);
+    });
+
+    it.skipIf(!available)('serves the same database namespaced in the gateway', async () => {
+      const result = await server.graphql('/graphql', `{ ${name} { artist_by_pk(artist_id: 1) { name albums { title } } } _databases }`);
+      expect(result.errors).toBeUndefined();
+      expect(result.data[name].artist_by_pk.name).toBe('AC/DC');
+      expect(result.data._databases).toContain(name);
+      const mutation = await server.graphql('/graphql', `mutation { ${name} { insert_account_one(object: {owner: "Carol"}) { owner } } }`);
+      expect(mutation.data?.[name].insert_account_one).toEqual({ owner: 'Carol' });
+    });
+  });
+}

@@ -1,0 +1,132 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactedConfig } from '../../server/config';
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('loadConfig accepted a bad environment');
+}
+
+describe('loadConfig', () => {
+  it('has a working default for every knob', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      dataDir: path.resolve('./data'),
+      schemaCacheDir: path.resolve('./schema-cache'),
+      demo: true,
+      maxLimit: 1000,
+      connectTimeoutMs: 10000,
+      maxBody: 1048576,
+      logLevel: 'info',
+      poolMax: 10,
+      retryMaxMs: 30000,
+    });
+    expect(config.secretKey).toBeUndefined();
+    expect(config.registryUrl).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      LAZYDB_DATA_DIR: '/var/lib/lazydb',
+      LAZYDB_SCHEMA_CACHE_DIR: 'cache',
+      LAZYDB_SECRET_KEY: 'correct horse battery staple',
+      LAZYDB_REGISTRY_URL: 'postgresql://app:pw@db.internal:5433/lazydb',
+      LAZYDB_DEMO: 'false',
+      LAZYDB_MAX_LIMIT: '250',
+      LAZYDB_CONNECT_TIMEOUT_MS: '2500',
+      LAZYDB_MAX_BODY: '65536',
+      LAZYDB_LOG_LEVEL: 'DEBUG',
+      LAZYDB_POOL_MAX: '3',
+      LAZYDB_RETRY_MAX_MS: '5000',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/lazydb',
+      schemaCacheDir: path.resolve('cache'),
+      secretKey: 'correct horse battery staple',
+      registryUrl: 'postgresql://app:pw@db.internal:5433/lazydb',
+      demo: false,
+      maxLimit: 250,
+      connectTimeoutMs: 2500,
+      maxBody: 65536,
+      logLevel: 'debug',
+      poolMax: 3,
+      retryMaxMs: 5000,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ PORT: '', LAZYDB_SECRET_KEY: '  ', LAZYDB_REGISTRY_URL: '', LAZYDB_DEMO: '' });
+    expect(config.port).toBe(4000);
+    expect(config.secretKey).toBeUndefined();
+    expect(config.registryUrl).toBeUndefined();
+    expect(config.demo).toBe(true);
+  });
+
+  it.each([
+    ['0', false],
+    ['off', false],
+    ['NO', false],
+    ['1', true],
+    ['yes', true],
+    ['True', true],
+  ])('LAZYDB_DEMO=%s -> %s', (value, expected) => {
+    expect(loadConfig({ LAZYDB_DEMO: value }).demo).toBe(expected);
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be a whole number between 1 and 65535 \(got "abc"\)/],
+    ['PORT', '70000', /PORT must be between 1 and 65535 \(got 70000\)/],
+    ['PORT', '0', /PORT must be between 1 and 65535/],
+    ['PORT', '-1', /PORT must be a whole number/],
+    ['PORT', '80.5', /PORT must be a whole number/],
+    ['HOST', 'local host', /HOST must be a host name/],
+    ['LAZYDB_DEMO', 'maybe', /LAZYDB_DEMO must be one of 1, true, yes, on, 0, false, no, off \(got "maybe"\)/],
+    ['LAZYDB_LOG_LEVEL', 'verbose', /LAZYDB_LOG_LEVEL must be one of debug, info, warn, error, silent/],
+    ['LAZYDB_MAX_LIMIT', '0', /LAZYDB_MAX_LIMIT must be between 1/],
+    ['LAZYDB_CONNECT_TIMEOUT_MS', '10s', /LAZYDB_CONNECT_TIMEOUT_MS must be a whole number between 100 and 600000 ms/],
+    ['LAZYDB_MAX_BODY', '1mb', /LAZYDB_MAX_BODY must be a whole number .* bytes/],
+    ['LAZYDB_POOL_MAX', '0', /LAZYDB_POOL_MAX must be between 1 and 1000/],
+    ['LAZYDB_RETRY_MAX_MS', 'forever', /LAZYDB_RETRY_MAX_MS must be a whole number/],
+    ['LAZYDB_REGISTRY_URL', 'mysql://root@localhost/x', /LAZYDB_REGISTRY_URL must be a PostgreSQL URL/],
+    ['LAZYDB_REGISTRY_URL', 'not a url', /LAZYDB_REGISTRY_URL must be a PostgreSQL URL/],
+  ])('rejects %s=%s and names the variable', (variable, value, message) => {
+    const error = errorOf({ [variable]: value });
+    expect(error.message).toMatch(message);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.variable).toBe(variable);
+  });
+
+  it('names every bad variable at once', () => {
+    const error = errorOf({ PORT: 'x', LAZYDB_POOL_MAX: 'y', LAZYDB_LOG_LEVEL: 'loud' });
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(['LAZYDB_LOG_LEVEL', 'LAZYDB_POOL_MAX', 'PORT']);
+  });
+
+  it('never echoes the registry URL (it may carry a password)', () => {
+    const error = errorOf({ LAZYDB_REGISTRY_URL: 'mysql://admin:hunter2secret@db/x' });
+    expect(error.message).not.toContain('hunter2secret');
+  });
+
+  it('accepts any non-empty secret key (a passphrase is fine)', () => {
+    expect(loadConfig({ LAZYDB_SECRET_KEY: 'x' }).secretKey).toBe('x');
+  });
+
+  it('redactedConfig hides the secret key and the registry password for logs', () => {
+    const config = loadConfig({ LAZYDB_SECRET_KEY: 'topsecret', LAZYDB_REGISTRY_URL: 'postgres://app:p%40ss@db:5432/reg' });
+    const shown = JSON.stringify(redactedConfig(config));
+    expect(shown).not.toContain('topsecret');
+    expect(shown).not.toContain('p%40ss');
+    expect(redactedConfig(config)).toMatchObject({ secretKey: '********', registryUrl: 'postgres://app:********@db:5432/reg', port: 4000 });
+    expect(redactedConfig(loadConfig({}))).not.toHaveProperty('secretKey');
+  });
+});
