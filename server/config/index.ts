@@ -11,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export interface Config {
   /**
-   * HTTP port (`PORT`).
+   * HTTP port (`PORT`); 0 picks a free port.
    * @default 4000
    */
   port: number;
@@ -135,7 +135,7 @@ const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['0', 'false', 'no', 'off'];
 
 const envSchema = z.object({
-  PORT: integer(4000, 1, 65535),
+  PORT: integer(4000, 0, 65535),
   HOST: optionalText.transform((value, ctx) => {
     if (value === undefined) return '127.0.0.1';
     if (/\s/.test(value)) {

@@ -35,14 +35,15 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
       };
       continue;
     }
+    // Nullable on purpose: an error in one database nulls its namespace, not the whole response.
     queryFields[entry.name] = {
-      type: new GraphQLNonNull(entry.schema.getQueryType()!),
+      type: entry.schema.getQueryType()!,
       description: entry.description ?? `Database ${entry.name}`,
       resolve: namespace,
     };
     const mutation = entry.schema.getMutationType();
     if (mutation) {
-      mutationFields[entry.name] = { type: new GraphQLNonNull(mutation), description: `Database ${entry.name}`, resolve: namespace };
+      mutationFields[entry.name] = { type: mutation, description: `Database ${entry.name}`, resolve: namespace };
     }
   }
   queryFields._databases = {

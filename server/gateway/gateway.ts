@@ -247,7 +247,7 @@ export class Gateway {
   }
 
   private newPool(dialect: DialectModule, spec: DatabaseSpec): PoolHandle {
-    return new PoolHandle(dialect, spec, { connectTimeoutMs: this.config.connectTimeoutMs, poolMax: this.config.poolMax });
+    return new PoolHandle(dialect, spec, { connectTimeoutMs: this.config.connectTimeoutMs, poolMax: this.config.poolMax }, this.log);
   }
 
   private async introspect(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<{ model: DbModel; introspectMs: number }> {

@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import type { DialectModule } from '../introspect/dialect';
+import type { Logger } from '../log';
 import type { DatabaseSpec } from '../model/types';
 
 /**
@@ -13,8 +14,15 @@ export class PoolHandle {
   private retired = false;
   private destroyed: Promise<void> | null = null;
 
-  constructor(dialect: DialectModule, spec: DatabaseSpec, options: { connectTimeoutMs: number; poolMax: number }) {
-    this.knex = knexFactory(dialect.knexConfig(spec, options));
+  constructor(dialect: DialectModule, spec: DatabaseSpec, options: { connectTimeoutMs: number; poolMax: number }, log: Logger) {
+    // knex would print pool errors with stacks to the console; they go through our logger,
+    // once, as the driver's message (connection failures reach the API as ConnectionFailedError).
+    const knexLog = (level: 'debug' | 'warn' | 'error') => (message: unknown) =>
+      log[level]('knex', { database: spec.name, message: message instanceof Error ? message.message : String(message) });
+    this.knex = knexFactory({
+      ...dialect.knexConfig(spec, options),
+      log: { debug: knexLog('debug'), warn: knexLog('debug'), error: knexLog('debug'), deprecate: knexLog('debug') },
+    });
   }
 
   acquire(): void {

@@ -38,6 +38,11 @@ export interface QueryQuirks {
    */
   readonly nativeNullsOrdering: boolean;
   /**
+   * Adds a case-sensitive LIKE on `column` (a knex Raw, as for whereILike). Patterns use `%`,
+   * `_` and backslash as the escape character on every engine.
+   */
+  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void;
+  /**
    * Adds a case-insensitive LIKE on `column` (a knex Raw holding the quoted, qualified
    * identifier: bind it as a value, e.g. `builder.whereRaw('lower(?) like lower(?)', [column, pattern])`,
    * knex inlines a Raw binding as SQL) to the builder; `negate` for NOT.

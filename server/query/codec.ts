@@ -23,7 +23,7 @@ export function decodeValue(column: ColumnModel, value: unknown): unknown {
     case 'date':
       return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
     case 'time':
-      return normaliseOffset(String(value));
+      return normaliseOffset(trimFraction(String(value)));
     case 'datetime':
       return value instanceof Date ? value.toISOString() : normaliseDateTime(String(value));
     case 'json':
@@ -61,10 +61,19 @@ export function decodeBoolean(value: unknown): boolean {
   return text === '1' || text === 't' || text === 'true' || text === 'y' || text === 'yes';
 }
 
-/** `2024-01-02 03:04:05.5+02` -> `2024-01-02T03:04:05.5+02:00` (digits kept as they are). */
+/** `2024-01-02 03:04:05.50+02` -> `2024-01-02T03:04:05.5+02:00`: ISO-8601, significant digits kept. */
 export function normaliseDateTime(text: string): string {
   const withT = text.length > 10 && text[10] === ' ' ? `${text.slice(0, 10)}T${text.slice(11)}` : text;
-  return normaliseOffset(withT);
+  return normaliseOffset(trimFraction(withT));
+}
+
+/**
+ * Drops trailing zeros of fractional seconds (`12:00:00.500000` -> `12:00:00.5`,
+ * `.000000` -> nothing): MySQL prints every digit of the column's precision, PostgreSQL only
+ * the significant ones; the same instant should read the same on every engine.
+ */
+export function trimFraction(text: string): string {
+  return text.replace(/(\d\d:\d\d:\d\d)\.(\d*?)0+(?=$|[^\d])/, (_m, time: string, digits: string) => (digits ? `${time}.${digits}` : time));
 }
 
 /** Completes a trailing `±hh` offset to `±hh:mm`; leaves everything else alone. */

@@ -96,7 +96,7 @@ function applyComparison(builder: Knex.QueryBuilder, column: NamedColumn, ops: R
       case '_like':
       case '_nlike':
         if (value === null) throw badInput(`${column.field}.${op} needs a pattern`);
-        builder.where(ref, op === '_like' ? 'like' : 'not like', value as string);
+        scope.quirks.whereLike(builder, raw, value as string, op === '_nlike');
         break;
       case '_ilike':
       case '_nilike':

@@ -1,11 +1,11 @@
-import { GraphQLScalarType, Kind, GraphQLError, type ValueNode } from 'graphql';
-import { GraphQLJSON, GraphQLUUID } from 'graphql-scalars';
+import { GraphQLScalarType, Kind, GraphQLError, valueFromASTUntyped, type ValueNode } from 'graphql';
 
 /**
  * lazydb's scalars keep values exact: 64-bit integers and decimals travel as strings, dates
- * and times as ISO-8601 text with every fractional digit the database stored. graphql-scalars'
- * BigInt/DateTime convert through JS numbers and Date (losing precision), so those are ours;
- * JSON and UUID come from graphql-scalars.
+ * and times as ISO-8601 text with every fractional digit the database stored.
+ * graphql-scalars is not used: its BigInt/DateTime convert through JS numbers and Date (losing
+ * precision), and it loads `graphql` as CommonJS where lazydb loads it as ESM, which makes
+ * graphql-js refuse its types as "from another realm".
  * The instances are shared by every database's schema, so a gateway can hold several schemas.
  */
 
@@ -110,8 +110,22 @@ export const BytesScalar = stringScalar({
   what: 'base64-encoded bytes',
 });
 
-export const JSONScalar = GraphQLJSON;
-export const UUIDScalar = GraphQLUUID;
+export const UUIDScalar = stringScalar({
+  name: 'UUID',
+  description: 'A UUID such as a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11.',
+  pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+  what: 'a UUID (8-4-4-4-12 hex digits)',
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc9562',
+});
+
+export const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value: object, array, string, number, boolean or null.',
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc8259',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+});
 
 export const LAZYDB_SCALARS = [
   BigIntScalar,

@@ -31,7 +31,9 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
   });
   const logs: string[] = [];
   const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    logs.push(JSON.stringify({ level, message, ...fields }));
+    const line = JSON.stringify({ level, message, ...fields });
+    logs.push(line);
+    if (level === 'error' || process.env.LAZYDB_TEST_LOGS) console.error(line);
   };
   const log: Logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
   const running = await startServer(config, log);

@@ -109,6 +109,7 @@ describe('buildSchema', () => {
     const gateway = composeGateway([{ name: 'a', schema: a }, { name: 'b', schema: b }, { name: 'down', schema: null, unavailableReason: 'connection refused' }]);
     expect(validateSchema(gateway)).toEqual([]);
     expect(Object.keys(gateway.getQueryType()!.getFields())).toEqual(['a', 'b', 'down', '_databases']);
+    expect(String(gateway.getQueryType()!.getFields().a!.type)).toBe('a_Query');
     expect(gateway.getType('a_artist')).toBeDefined();
     expect(gateway.getType('b_artist')).toBeDefined();
   });

@@ -85,9 +85,9 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['PORT', 'abc', /PORT must be a whole number between 1 and 65535 \(got "abc"\)/],
-    ['PORT', '70000', /PORT must be between 1 and 65535 \(got 70000\)/],
-    ['PORT', '0', /PORT must be between 1 and 65535/],
+    ['PORT', 'abc', /PORT must be a whole number between 0 and 65535 \(got "abc"\)/],
+    ['PORT', '70000', /PORT must be between 0 and 65535 \(got 70000\)/],
+    ['PORT', '65536', /PORT must be between 0 and 65535/],
     ['PORT', '-1', /PORT must be a whole number/],
     ['PORT', '80.5', /PORT must be a whole number/],
     ['HOST', 'local host', /HOST must be a host name/],

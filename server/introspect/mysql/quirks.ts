@@ -51,6 +51,13 @@ export const mysqlQuirks: QueryQuirks = {
   // MySQL has no NULLS FIRST/LAST; the query layer sorts on `(x is null)` instead.
   nativeNullsOrdering: false,
 
+  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+    // The default collations ignore case; a binary collation over utf8mb4 compares exactly while
+    // `_` still matches one character (a plain BINARY comparison would match one byte).
+    const like = 'convert(? using utf8mb4) collate utf8mb4_bin';
+    builder.whereRaw(negate ? `${like} not like ?` : `${like} like ?`, [column, pattern]);
+  },
+
   whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
     // Explicit lower() on both sides: _bin and binary collations compare case-sensitively.
     // `column` is a Raw identifier, so binding it with ? inlines it as SQL.

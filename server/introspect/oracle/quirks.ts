@@ -17,6 +17,11 @@ export const oracleQuirks: QueryQuirks = {
 
   nativeNullsOrdering: true,
 
+  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+    // Oracle has no default escape character; lazydb's patterns use backslash everywhere.
+    builder.whereRaw(negate ? "? not like ? escape '\\'" : "? like ? escape '\\'", [column, pattern]);
+  },
+
   whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
     builder.whereRaw(negate ? 'lower(?) not like lower(?)' : 'lower(?) like lower(?)', [column, pattern]);
   },

@@ -7,6 +7,10 @@ export const postgresQuirks: QueryQuirks = {
   supportsReturning: true,
   nativeNullsOrdering: true,
 
+  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+    builder.whereRaw(negate ? '? not like ?' : '? like ?', [column, pattern]);
+  },
+
   whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
     // The text cast lets the same filter work on enum, uuid and citext columns, where
     // ILIKE has no operator of its own; on text/varchar it is a no-op.

@@ -16,6 +16,11 @@ export const sqliteQuirks: QueryQuirks = {
   // NULLS FIRST/LAST exists since SQLite 3.30.
   nativeNullsOrdering: true,
 
+  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+    // SQLite's LIKE ignores ASCII case; GLOB is its case-sensitive matcher.
+    builder.whereRaw(negate ? '? not glob ?' : '? glob ?', [column, likeToGlob(pattern)]);
+  },
+
   whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
     // SQLite's LIKE already ignores ASCII case; lower() on both sides states the intent.
     // Neither folds non-ASCII letters (that needs the ICU extension).
@@ -54,6 +59,23 @@ export const sqliteQuirks: QueryQuirks = {
     }
   },
 };
+
+/** A LIKE pattern (`%`, `_`, backslash escapes) as the equivalent GLOB pattern. */
+export function likeToGlob(pattern: string): string {
+  let glob = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '\\' && i + 1 < pattern.length) glob += globLiteral(pattern[++i]!);
+    else if (char === '%') glob += '*';
+    else if (char === '_') glob += '?';
+    else glob += globLiteral(char);
+  }
+  return glob;
+}
+
+function globLiteral(char: string): string {
+  return char === '*' || char === '?' || char === '[' ? `[${char}]` : char;
+}
 
 /**
  * Canonical datetime -> `YYYY-MM-DD HH:MM:SS[.f]` in UTC: the form SQLite's own
