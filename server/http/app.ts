@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { databasesApi } from '../admin-api/databases';
 import type { Config } from '../config';
@@ -33,6 +34,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     graphqlEndpoint: '/graphql',
     schema: (context) => context.lazydbSchema,
     graphiql: { title: 'lazydb — all databases' },
+    // The bundled GraphiQL: the default one loads from a CDN, which lazydb must not need.
+    renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
   });
@@ -43,6 +46,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
       const path = new URL(request.url).pathname;
       return { title: `lazydb — ${path.split('/')[2] ?? ''}`, endpoint: path };
     },
+    renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
   });
