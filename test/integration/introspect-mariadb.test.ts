@@ -203,7 +203,7 @@ for (const target of targets) {
         level: 'debug',
       });
       const [event] = (await db.knex('event_log').where({ level: 'debug' })) as Record<string, unknown>[];
-      expect(target.module.quirks.decode(column(log, 'happened_at'), event?.happened_at)).toBe('2030-05-06T09:08:09.500000');
+      expect(target.module.quirks.decode(column(log, 'happened_at'), event?.happened_at)).toBe('2030-05-06T09:08:09.5');
     });
 
     it('matches case-insensitively, also on non-ASCII text', async () => {
