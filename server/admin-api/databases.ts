@@ -4,6 +4,7 @@ import { ConnectionFailedError, DuplicateNameError, UnknownDatabaseError, type G
 import type { Snapshot } from '../gateway/snapshot';
 import { maskSpec, validatePatch, validateRegister } from '../registry/validate';
 import { HttpError, readJson, sendJson } from '../http/io';
+import { describeResources } from './resources';
 
 /** The public description of a registered database: never a password, never a stack. */
 export function describeDatabase(snapshot: Snapshot, detail = false): Record<string, unknown> {
@@ -87,7 +88,8 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
     'GET /:name/model': async (_req, res, name) => {
       const snapshot = found(gateway, name!);
       if (!snapshot.built) throw notIntrospected(snapshot);
-      sendJson(res, 200, snapshot.built.model);
+      // The introspected model as stored, plus how lazydb exposes each table (names, paths, relations).
+      sendJson(res, 200, { ...snapshot.built.model, resources: describeResources(snapshot.name, snapshot.built.named) });
     },
     'GET /:name/sdl': async (_req, res, name) => {
       const snapshot = found(gateway, name!);
