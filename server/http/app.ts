@@ -8,14 +8,16 @@ import type { Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
 import type { Logger } from '../log';
 import { serveAdmin } from './admin-static';
-import { HttpError, readBody, sendError, sendJson } from './io';
+import { restApiFor } from '../rest/api';
+import { serveDocs, serveSwaggerAsset } from '../rest/docs';
+import { HttpError, readBody, sendError, sendJson, sendResponse } from './io';
 
 /** What each GraphQL request carries into yoga: the schema it took when it started. */
 interface RequestState {
   lazydbSchema: GraphQLSchema;
 }
 
-type AppConfig = Pick<Config, 'maxBody'>;
+type AppConfig = Pick<Config, 'maxBody' | 'maxLimit'>;
 
 export interface App {
   server: Server;
@@ -63,14 +65,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     snapshot?.pool.acquire();
     try {
       const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema });
-      const payload = Buffer.from(await result.arrayBuffer());
-      const outgoing: Record<string, string> = {};
-      result.headers.forEach((value, name) => {
-        outgoing[name] = value;
-      });
-      outgoing['content-length'] = String(payload.length);
-      response.writeHead(result.status, outgoing);
-      response.end(payload);
+      await sendResponse(response, result);
     } finally {
       snapshot?.pool.release();
     }
@@ -97,8 +92,25 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
         }
         return graphql(databaseYoga, request, response, snapshot.built.schema, snapshot);
       }
-      throw new HttpError(404, 'NOT_FOUND', `no such endpoint under /db/${name}: ${rest}`);
+      if (!snapshot.built) {
+        throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });
+      }
+      const api = restApiFor(snapshot.built, name, config.maxLimit);
+      if (rest === '/rest' || rest.startsWith('/rest/')) {
+        const method = request.method ?? 'GET';
+        const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : await readBody(request, config.maxBody);
+        snapshot.pool.acquire();
+        try {
+          return await sendResponse(response, await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body }));
+        } finally {
+          snapshot.pool.release();
+        }
+      }
+      if (rest === '/openapi.json') return sendJson(response, 200, api.openAPIDocument());
+      if (rest === '/docs' || rest === '/docs/') return serveDocs(response, name);
+      throw new HttpError(404, 'NOT_FOUND', `no such endpoint under /db/${name}: ${rest} (try /graphql, /rest, /openapi.json or /docs)`);
     }
+    if (path.startsWith('/assets/swagger-ui/')) return serveSwaggerAsset(response, path.slice('/assets/swagger-ui/'.length));
     if (path === '/api/databases' || path.startsWith('/api/databases/')) return api(request, response, path.slice('/api/databases'.length));
     if (path === '/' ) {
       response.writeHead(302, { location: '/admin/' });

@@ -59,3 +59,15 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 export function sendError(response: ServerResponse, error: HttpError): void {
   sendJson(response, error.status, { error: { code: error.code, message: error.message, ...error.details } }, error.headers);
 }
+
+/** Writes a WHATWG Response (from yoga or SOFA) to a Node response. */
+export async function sendResponse(response: ServerResponse, result: Response): Promise<void> {
+  const payload = Buffer.from(await result.arrayBuffer());
+  const headers: Record<string, string> = {};
+  result.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  headers['content-length'] = String(payload.length);
+  response.writeHead(result.status, headers);
+  response.end(payload);
+}

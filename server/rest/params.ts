@@ -1,0 +1,131 @@
+import type { NamedTable } from '../schema/naming';
+import type { OrderDirection } from '../schema/source';
+import { HttpError } from '../http/io';
+
+/**
+ * The REST list parameters, checked and turned into GraphQL arguments:
+ *   where=<JSON boolean expression>   <field>=<value> (equality, ANDed)   order_by=a.desc,b
+ *   limit=<n>  offset=<n>  include=<relation>[,<relation>]
+ * Every unknown parameter is refused with the list of what is accepted.
+ */
+export interface ListParams {
+  where: Record<string, unknown> | null;
+  orderBy: Record<string, OrderDirection>[];
+  limit: number | null;
+  offset: number | null;
+  include: string[];
+}
+
+const DIRECTIONS = new Set<string>(['asc', 'desc', 'asc_nulls_first', 'asc_nulls_last', 'desc_nulls_first', 'desc_nulls_last']);
+
+export function parseListParams(table: NamedTable, search: URLSearchParams, maxLimit: number): ListParams {
+  const equalities: Record<string, unknown>[] = [];
+  let where: Record<string, unknown> | null = null;
+  let orderBy: Record<string, OrderDirection>[] = [];
+  let limit: number | null = null;
+  let offset: number | null = null;
+  let include: string[] = [];
+  const fields = new Map(table.columns.map((c) => [c.field, c]));
+
+  for (const [key, value] of search) {
+    switch (key) {
+      case 'where':
+        where = parseWhere(value);
+        break;
+      case 'order_by':
+        orderBy = orderBy.concat(parseOrderBy(table, value));
+        break;
+      case 'limit':
+        limit = wholeNumber('limit', value);
+        if (limit > maxLimit) throw badParam(`limit ${limit} is above the maximum page size of ${maxLimit} (LAZYDB_MAX_LIMIT); page with offset`);
+        break;
+      case 'offset':
+        offset = wholeNumber('offset', value);
+        break;
+      case 'include':
+        include = include.concat(parseInclude(table, value));
+        break;
+      default: {
+        const column = fields.get(key);
+        if (!column) {
+          throw badParam(
+            `unknown parameter "${key}": use where, order_by, limit, offset, include, or a field of ${table.typeName} (${[...fields.keys()].join(', ')})`,
+          );
+        }
+        equalities.push({ [key]: value === '' && column.column.nullable ? { _is_null: true } : { _eq: typedValue(column.column.kind, value) } });
+      }
+    }
+  }
+  const conditions = [...(where ? [where] : []), ...equalities];
+  const combined = conditions.length === 0 ? null : conditions.length === 1 ? conditions[0]! : { _and: conditions };
+  return { where: combined, orderBy, limit, offset, include };
+}
+
+function badParam(message: string): HttpError {
+  return new HttpError(400, 'BAD_PARAMETER', message);
+}
+
+function wholeNumber(name: string, value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw badParam(`${name} must be a whole number of 0 or more; got "${value.slice(0, 40)}"`);
+  return Number(value);
+}
+
+function parseWhere(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw badParam('where must be a JSON boolean expression, e.g. where={"name":{"_eq":"AC/DC"}}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badParam('where must be a JSON object, e.g. {"name":{"_eq":"AC/DC"}}');
+  return parsed as Record<string, unknown>;
+}
+
+/** `title.desc,artist_id` or the GraphQL form as JSON (`[{"title":"desc"}]`). */
+function parseOrderBy(table: NamedTable, value: string): Record<string, OrderDirection>[] {
+  if (value.startsWith('[') || value.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(value) as unknown;
+      return (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, OrderDirection>[];
+    } catch {
+      throw badParam('order_by is not valid JSON; or use the short form order_by=title.desc,artist_id');
+    }
+  }
+  return value
+    .split(',')
+    .filter(Boolean)
+    .map((term) => {
+      const [field, direction = 'asc'] = term.split('.') as [string, string?];
+      if (!table.columns.some((c) => c.field === field)) {
+        throw badParam(`order_by: ${table.typeName} has no field "${field}"; fields: ${table.columns.map((c) => c.field).join(', ')}`);
+      }
+      if (!DIRECTIONS.has(direction)) throw badParam(`order_by: "${direction}" is not a direction; use asc, desc, asc_nulls_first, …`);
+      return { [field]: direction as OrderDirection };
+    });
+}
+
+function parseInclude(table: NamedTable, value: string): string[] {
+  const names = value.split(',').filter(Boolean);
+  for (const name of names) {
+    if (!table.relations.some((r) => r.field === name)) {
+      const known = table.relations.map((r) => r.field);
+      throw badParam(`include: ${table.typeName} has no relation "${name}"${known.length ? `; relations: ${known.join(', ')}` : ''}`);
+    }
+  }
+  return names;
+}
+
+/** Query strings are text: numbers and booleans are given their GraphQL type for `_eq`. */
+export function typedValue(kind: string, value: string): unknown {
+  if (kind === 'int' || kind === 'float') {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw badParam(`"${value.slice(0, 40)}" is not a number`);
+    return n;
+  }
+  if (kind === 'boolean') {
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    throw badParam(`"${value.slice(0, 40)}" is not a boolean (true/false)`);
+  }
+  return value;
+}

@@ -1,0 +1,146 @@
+import { filterSchema } from '@graphql-tools/utils';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { createSofaRouter, createSofa } from 'sofa-api';
+import { httpStatusFor } from '../schema/errors';
+import { customScalars } from './openapi';
+import type { NamedModel, NamedTable } from '../schema/naming';
+
+/** The operations lazydb's REST API offers per table, each a SOFA route over one root field. */
+export type RouteKind = 'list' | 'byKey' | 'insert' | 'update' | 'delete';
+
+/** SOFA's per-field route options (its `RouteConfig`, which the package does not export). */
+interface RouteConfig {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  tags?: string[];
+  description?: string;
+  responseStatus?: 200 | 201;
+}
+
+export interface SofaRoute {
+  method: string;
+  path: string;
+  handler: (request: Request, context: Record<string, unknown>) => Promise<Response> | Response;
+}
+
+export interface SofaRest {
+  /** Keyed `${typeName} ${kind}`. */
+  routes: Map<string, SofaRoute>;
+  /** The OpenAPI document SOFA generated (before lazydb's corrections, see openapi.ts). */
+  openAPIDocument: Record<string, unknown>;
+  schema: GraphQLSchema;
+}
+
+interface SofaRouterInternals {
+  __routes: { method: string; path: string; handler: SofaRoute['handler'] }[];
+  openAPIDocument: Record<string, unknown>;
+}
+
+export function keyPath(table: NamedTable): string {
+  return table.primaryKey.map((c) => `/:${c.field}`).join('');
+}
+
+/** Which GraphQL root field serves each REST operation of a table (none for what it cannot do). */
+export function restOperations(table: NamedTable): Partial<Record<RouteKind, { type: 'Query' | 'Mutation'; field: string; route: RouteConfig }>> {
+  const base = `/${table.typeName}`;
+  const tags = [table.typeName];
+  const hasKey = table.primaryKey.length > 0;
+  const ops: Partial<Record<RouteKind, { type: 'Query' | 'Mutation'; field: string; route: RouteConfig }>> = {
+    list: { type: 'Query', field: table.root.list, route: { method: 'GET', path: base, tags, description: `List rows of ${table.label}` } },
+  };
+  if (hasKey) ops.byKey = { type: 'Query', field: table.root.byPk, route: { method: 'GET', path: `${base}${keyPath(table)}`, tags, description: `One row of ${table.label} by its primary key` } };
+  if (table.writable) {
+    ops.insert = { type: 'Mutation', field: table.root.insertOne, route: { method: 'POST', path: base, tags, responseStatus: 201, description: `Insert one row into ${table.label}` } };
+    if (hasKey) {
+      ops.update = { type: 'Mutation', field: table.root.updateByPk, route: { method: 'PATCH', path: `${base}${keyPath(table)}`, tags, description: `Change one row of ${table.label}` } };
+      ops.delete = { type: 'Mutation', field: table.root.deleteByPk, route: { method: 'DELETE', path: `${base}${keyPath(table)}`, tags, description: `Delete one row of ${table.label}` } };
+    }
+  }
+  return ops;
+}
+
+/**
+ * SOFA over the database's GraphQL schema, restricted to the root fields REST offers and to
+ * column fields, with resource-style routes.
+ */
+export function buildSofaRest(database: string, named: NamedModel, schema: GraphQLSchema): SofaRest {
+  const routesConfig: Record<string, RouteConfig> = {};
+  const allowed = new Set<string>();
+  const owners = new Map<string, { table: NamedTable; kind: RouteKind }>();
+  for (const table of named.tables) {
+    for (const [kind, op] of Object.entries(restOperations(table)) as [RouteKind, NonNullable<ReturnType<typeof restOperations>[RouteKind]>][]) {
+      routesConfig[`${op.type}.${op.field}`] = op.route;
+      allowed.add(`${op.type}.${op.field}`);
+      owners.set(`${op.route.method} ${op.route.path}`, { table, kind });
+    }
+  }
+  // Relation fields are left out of the REST schema: SOFA selects every field of the types it
+  // returns (and follows every relation of types whose key is not named `id`), so a row would
+  // drag its whole neighbourhood along. Related rows come with `include=` instead.
+  const relationFields = new Set(named.tables.flatMap((t) => t.relations.map((r) => `${t.typeName}.${r.field}`)));
+  const restSchema = filterSchema({
+    schema,
+    rootFieldFilter: (operation, field) => allowed.has(`${operation}.${field}`),
+    objectFieldFilter: (type, field) => !relationFields.has(`${type}.${field}`),
+  });
+  const router = createSofaRouter(
+    createSofa({
+      basePath: `/db/${database}/rest`,
+      schema: restSchema,
+      depthLimit: 1,
+      customScalars: customScalars(),
+      routes: routesConfig,
+      // A fresh context per request: the query layer keeps its per-request batches on it.
+      context: () => ({}),
+      // fets types its own Response; ours is the platform's, which is what fets runs with.
+      errorHandler: ((errors: readonly unknown[]) => errorResponse(errors)) as unknown as Parameters<typeof createSofa>[0]['errorHandler'],
+      openAPI: {
+        info: {
+          title: `lazydb REST API: ${database}`,
+          version: '1.0.0',
+          description: `REST for database "${database}", derived by SOFA from its GraphQL schema (/db/${database}/graphql).`,
+        },
+      },
+    }),
+  ) as unknown as SofaRouterInternals;
+
+  const routes = new Map<string, SofaRoute>();
+  for (const route of router.__routes) {
+    const owner = owners.get(`${route.method.toUpperCase()} ${route.path}`);
+    if (owner) routes.set(`${owner.table.typeName} ${owner.kind}`, { method: route.method.toUpperCase(), path: route.path, handler: route.handler });
+  }
+  return { routes, openAPIDocument: router.openAPIDocument, schema: restSchema };
+}
+
+/** GraphQL errors -> one HTTP status and `{ error: { code, message } }`; unexpected errors are masked. */
+export function errorResponse(errors: readonly unknown[]): Response {
+  const error = errors[0];
+  let status = 500;
+  let code = 'INTERNAL';
+  let message = 'unexpected server error; see the server log';
+  const extra: Record<string, unknown> = {};
+  if (error instanceof GraphQLError || (error && typeof error === 'object' && 'message' in error)) {
+    const graphQLError = error as GraphQLError;
+    const extensions = (graphQLError.extensions ?? {}) as Record<string, unknown>;
+    const http = extensions.http as { status?: number } | undefined;
+    const original = graphQLError.originalError;
+    if (typeof extensions.code === 'string') {
+      code = extensions.code;
+      status = httpStatusFor(code);
+      message = graphQLError.message;
+      if (extensions.constraint) extra.constraint = extensions.constraint;
+    } else if (http?.status) {
+      status = http.status;
+      code = status === 400 ? 'BAD_REQUEST' : 'ERROR';
+      message = graphQLError.message;
+    } else if (!original || original instanceof GraphQLError) {
+      // Validation and variable coercion: the request was wrong, and the message says how.
+      status = 400;
+      code = 'BAD_REQUEST';
+      message = graphQLError.message;
+    }
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (status === 503) headers['retry-after'] = '5';
+  return new Response(JSON.stringify({ error: { code, message, ...extra } }), { status, headers });
+}
