@@ -76,6 +76,27 @@ describe('Chinook through GraphQL', async () => {
     }
   });
 
+  it.skipIf(available.length === 0).each(available)('serves Chinook over REST on %s like plain SQL', async (engine) => {
+    const n = CHINOOK_NAMES[engine];
+    const base = `/db/chinook_${engine}/rest`;
+    const acdc = await server.request(`${base}/${n.artist.table}/1`);
+    expect(acdc.status).toBe(200);
+    expect(acdc.body[n.artist.name]).toBe('AC/DC');
+
+    const where = encodeURIComponent(JSON.stringify({ [n.track.name]: { _ilike: 'a%' } }));
+    const page = await server.request(`${base}/${n.track.table}?where=${where}&order_by=${n.track.name}.desc,${n.track.id}.asc&limit=5&offset=3`);
+    expect(page.status, page.text).toBe(200);
+    const sql = connect(databases.get(engine)!);
+    try {
+      const expected = await sql.select(`${n.track.id} as id`).from(n.track.table).whereRaw('lower(??) like ?', [n.track.name, 'a%']).orderBy([{ column: n.track.name, order: 'desc' }, n.track.id]).limit(5).offset(3);
+      const total = await sql.count({ count: '*' }).from(n.track.table).whereRaw('lower(??) like ?', [n.track.name, 'a%']);
+      expect(page.body.map((t: Record<string, number>) => t[n.track.id])).toEqual(expected.map((r: { id: number }) => Number(r.id)));
+      expect(page.headers.get('x-total-count')).toBe(String(Number(total[0]!.count)));
+    } finally {
+      await sql.destroy();
+    }
+  });
+
   it.skipIf(available.length < 2)('queries every engine together in one gateway request', async () => {
     const parts = available.map((engine) => {
       const n = CHINOOK_NAMES[engine];

@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnModel, DbModel } from '../../server/model/types';
 import { createThrowawayDatabase, requireOrSkip, type Engine, type ThrowawayDb } from '../helpers/databases';
@@ -261,6 +262,115 @@ export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): v
       expect(unknownField.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
       // the database is untouched by the failed writes
       expect((await ok(`{ album_aggregate { aggregate { count } } }`)).album_aggregate.aggregate.count).toBe(4);
+    });
+
+    const rest = (path: string, init?: RequestInit & { json?: unknown }) => server.request(`/db/${name}/rest${path}`, init);
+
+    it.skipIf(!available)('REST: full CRUD round trip of every column type', async () => {
+      const table = model.tables.find((t) => t.name === 'all_types')!;
+      const object: Record<string, unknown> = {};
+      for (const column of table.columns.filter((c) => !c.generated && !c.autoIncrement && c.kind !== 'unknown')) {
+        const value = probeValue(column, engine);
+        if (value !== undefined && value !== null) object[column.name] = value;
+      }
+      const created = await rest('/all_types', { method: 'POST', json: object });
+      expect(created.status, created.text).toBe(201);
+      for (const [field, value] of Object.entries(object)) expect([field, created.body[field]]).toEqual([field, value]);
+      const id = created.body.id;
+      const read = await rest(`/all_types/${id}`);
+      expect(read.status).toBe(200);
+      for (const [field, value] of Object.entries(object)) expect([field, read.body[field]]).toEqual([field, value]);
+      const patched = await rest(`/all_types/${id}`, { method: 'PATCH', json: { c_text: 'changed', c_bool: false } });
+      expect(patched.status, patched.text).toBe(200);
+      expect([patched.body.c_text, patched.body.c_bool, patched.body.c_bigint]).toEqual(['changed', false, object.c_bigint]);
+      const deleted = await rest(`/all_types/${id}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(200);
+      expect(deleted.body.c_text).toBe('changed');
+      expect((await rest(`/all_types/${id}`)).status).toBe(404);
+    });
+
+    it.skipIf(!available)('REST: lists with filters, order, pages and a total that matches the aggregate', async () => {
+      const page = await rest('/album?order_by=title.desc&limit=2&offset=1');
+      expect(page.status).toBe(200);
+      expect(page.body.map((a: { title: string }) => a.title)).toEqual(['Homogenic', 'For Those About To Rock']);
+      expect(page.headers.get('x-total-count')).toBe('4');
+      expect(page.headers.get('content-range')).toBe('album 1-2/4');
+      const where = encodeURIComponent(JSON.stringify({ title: { _like: '%Rock%' } }));
+      const filtered = await rest(`/album?where=${where}&artist_id=1&order_by=album_id`);
+      expect(filtered.body.map((a: { album_id: number }) => a.album_id)).toEqual([1, 2]);
+      expect(filtered.headers.get('x-total-count')).toBe('2');
+      const aggregate = await server.graphql(path, '{ album_aggregate(where: {artist_id: {_eq: 1}}) { aggregate { count } } }');
+      expect(String(aggregate.data.album_aggregate.aggregate.count)).toBe(filtered.headers.get('x-total-count'));
+      const included = await rest('/album/1?x=1');
+      expect(included.status).toBe(200);
+      const withArtist = await rest('/album?album_id=1&include=artist,album_tags');
+      expect(withArtist.body[0].artist).toEqual({ artist_id: 1, name: 'AC/DC' });
+      expect(withArtist.body[0].album_tags.map((t: { tag: string }) => t.tag).sort()).toEqual(['live', 'rock']);
+      expect((await rest('/album/1')).body).toEqual({ album_id: 1, title: 'For Those About To Rock', artist_id: 1 });
+    });
+
+    it.skipIf(!available)('REST: composite keys, key-less tables, views and odd identifiers', async () => {
+      const tag = await rest('/album_tag/1/rock');
+      expect(tag.status).toBe(200);
+      expect(tag.body.tag).toBe('rock');
+      const changed = await rest('/album_tag/4/electronic', { method: 'PATCH', json: { weight: 9 } });
+      expect(changed.body).toEqual({ album_id: 4, tag: 'electronic', weight: 9 });
+      expect((await rest('/album_tag/1')).status).toBe(404);
+      const logged = await rest('/event_log', { method: 'POST', json: { level: 'trace', message: 'via REST' } });
+      expect(logged.status).toBe(201);
+      expect((await rest('/event_log?level=trace')).body).toEqual([expect.objectContaining({ level: 'trace', message: 'via REST' })]);
+      expect((await rest('/event_log/1')).status).toBe(404);
+      expect((await rest('/album_with_artist?album_id=4')).body).toEqual([{ album_id: 4, title: 'Homogenic', artist_name: 'Björk' }]);
+      const viewWrite = await rest('/album_with_artist', { method: 'POST', json: { title: 'x' } });
+      expect(viewWrite.status).toBe(405);
+      expect(viewWrite.body.error.message).toMatch(/view/);
+      const odd = await rest('/Odd_Table/1');
+      expect(odd.body).toMatchObject({ ID: 1, Mixed_Case: 'Upper' });
+      expect((await rest(`/${encodeURIComponent('Odd Table')}/1`)).body).toEqual(odd.body);
+      expect((await rest(`/${encodeURIComponent('user data')}/1`)).status).toBe(200);
+    });
+
+    it.skipIf(!available)('REST: errors carry the right status and a message that says what to fix', async () => {
+      const bad = await rest('/album?limit=-1');
+      expect([bad.status, bad.body.error.code]).toEqual([400, 'BAD_PARAMETER']);
+      expect((await rest('/album?nope=1')).body.error.message).toMatch(/unknown parameter "nope"/);
+      expect((await rest('/album?where=notjson')).status).toBe(400);
+      expect((await rest('/album?order_by=nope.desc')).body.error.message).toMatch(/no field "nope"/);
+      expect((await rest('/no_such_table')).status).toBe(404);
+      expect((await rest('/album/999999')).status).toBe(404);
+      expect((await server.request('/db/no_such_db/rest/album')).status).toBe(404);
+      const duplicate = await rest('/artist', { method: 'POST', json: { name: 'Accept' } });
+      expect([duplicate.status, duplicate.body.error.code]).toEqual([409, 'CONSTRAINT_VIOLATION']);
+      const orphan = await rest('/album', { method: 'POST', json: { title: 'x', artist_id: 424242 } });
+      expect(orphan.status).toBe(409);
+      if (engine !== 'sqlite') expect(orphan.body.error.constraint).toBe('album_artist_fk');
+      const missing = await rest('/album', { method: 'POST', json: { artist_id: 1 } });
+      expect(missing.status).toBe(400);
+      expect(missing.body.error.message).toMatch(/title/);
+      expect((await rest('/album', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' })).status).toBe(400);
+      const big = await rest('/album', { method: 'POST', json: { title: 'x'.repeat(1_100_000), artist_id: 1 } });
+      expect(big.status).toBe(413);
+      expect((await rest('/album/1', { method: 'PUT', json: {} })).status).toBe(405);
+      for (const response of [bad, duplicate, orphan, missing, big]) expect(response.text).not.toMatch(/insert into|select |at .*\.ts:\d+/i);
+    });
+
+    it.skipIf(!available)('REST: publishes a valid OpenAPI document with every table', async () => {
+      const document = (await server.request(`/db/${name}/openapi.json`)).body;
+      const validator = new Validator();
+      const result = await validator.validate(document);
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.valid).toBe(true);
+      for (const table of model.tables) {
+        const resource = (model as unknown as { resources: { table: string; name: string; primaryKey: string[] }[] }).resources.find((r) => r.table === table.name && r.name)!;
+        expect(document.paths[`/${resource.name}`], resource.name).toBeDefined();
+        if (table.kind === 'table' && resource.primaryKey.length > 0) {
+          expect(document.paths[`/${resource.name}/${resource.primaryKey.map((k) => `{${k}}`).join('/')}`], resource.name).toBeDefined();
+        }
+      }
+      const docs = await server.request(`/db/${name}/docs`);
+      expect(docs.status).toBe(200);
+      expect(docs.text).toContain('/assets/swagger-ui/swagger-ui-bundle.js');
+      expect((await server.request('/assets/swagger-ui/swagger-ui-bundle.js')).status).toBe(200);
     });
 
     it.skipIf(!available)('serves the same database namespaced in the gateway', async () => {

@@ -170,6 +170,8 @@ describe('management API', async () => {
     const added = await server.request('/api/databases', { method: 'POST', json: { name: 'swap', dialect: 'postgres', connection: { url: pg.url } } });
     expect(added.status).toBe(201);
     expect((await server.graphql('/graphql', '{ swap { t { id } } }')).data.swap.t).toEqual([{ id: 1 }]);
+    expect((await server.request('/db/swap/rest/t/1')).body).toEqual({ id: 1 });
+    expect((await server.request('/db/swap/openapi.json')).body.paths['/t/{id}']).toBeDefined();
     const pool = server.gateway.get('swap')!.pool;
     await new Promise((r) => setTimeout(r, 200));
     expect((await server.request('/api/databases/swap', { method: 'DELETE' })).status).toBe(200);
@@ -179,6 +181,8 @@ describe('management API', async () => {
     expect(done).toBeGreaterThan(20);
     expect(failures).toBe(0);
     expect((await server.request('/db/swap/graphql?query={t{id}}')).status).toBe(404);
+    const goneRest = await server.request('/db/swap/rest/t/1');
+    expect([goneRest.status, goneRest.body.error.message]).toEqual([404, 'no database named "swap" is registered']);
     expect((await server.graphql('/graphql', '{ swap { t { id } } }')).errors?.[0]?.message).toMatch(/Cannot query field "swap"/);
     expect(pool.isDestroyed).toBe(true);
     expect(existsSync(join(server.dataDir, 'schema-cache', 'swap.json'))).toBe(false);
@@ -218,6 +222,9 @@ describe('restart and outages', async () => {
       const down = await server.graphql('/db/up/graphql', '{ t { id } }');
       expect(down.errors?.[0]?.message).toMatch(/database "up" is unavailable/);
       expect(down.errors?.[0]?.extensions?.code).toBe('DATABASE_UNAVAILABLE');
+      const downRest = await server.request('/db/up/rest/t/1');
+      expect([downRest.status, downRest.headers.get('retry-after')]).toEqual([503, '5']);
+      expect(downRest.body.error.message).toMatch(/database "up" is unavailable/);
       const both = await server.graphql('/graphql', '{ lite2 { k { v } } up { t { id } } }');
       expect(both.data?.lite2?.k).toEqual([{ v: 'kept' }]);
 
