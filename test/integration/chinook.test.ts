@@ -89,7 +89,7 @@ describe('Chinook through GraphQL', async () => {
     const sql = connect(databases.get(engine)!);
     try {
       const expected = await sql.select(`${n.track.id} as id`).from(n.track.table).whereRaw('lower(??) like ?', [n.track.name, 'a%']).orderBy([{ column: n.track.name, order: 'desc' }, n.track.id]).limit(5).offset(3);
-      const total = await sql.count({ count: '*' }).from(n.track.table).whereRaw('lower(??) like ?', [n.track.name, 'a%']);
+      const total = (await sql.count({ count: '*' }).from(n.track.table).whereRaw('lower(??) like ?', [n.track.name, 'a%'])) as { count: number | string }[];
       expect(page.body.map((t: Record<string, number>) => t[n.track.id])).toEqual(expected.map((r: { id: number }) => Number(r.id)));
       expect(page.headers.get('x-total-count')).toBe(String(Number(total[0]!.count)));
     } finally {
