@@ -77,7 +77,12 @@ export class Gateway {
    * re-introspects each in the background. Returns as soon as the cached ones are mounted.
    */
   async start(): Promise<void> {
-    const specs = await this.registry.list();
+    // A database whose stored secret cannot be opened (the key changed) is reported, not fatal:
+    // every other database keeps serving.
+    const { specs, unreadable } = await this.registry.listReadable();
+    for (const { name, error } of unreadable) {
+      this.log.error('registered database skipped: its stored secret cannot be read', { database: name, error: error.message });
+    }
     for (const spec of specs) {
       const dialect = dialectModule(spec.dialect);
       const pool = this.newPool(dialect, spec);

@@ -79,7 +79,16 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
       const databases = gateway.list().map((s) => ({ name: s.name, status: s.status }));
       return sendJson(response, 200, { status: 'ready', databases });
     }
-    if (path === '/graphql') return graphql(gatewayYoga, request, response, gateway.gatewaySchema());
+    if (path === '/graphql') {
+      // A gateway request may touch any database: hold every pool it could use until it is done.
+      const snapshots = gateway.list();
+      for (const s of snapshots) s.pool.acquire();
+      try {
+        return await graphql(gatewayYoga, request, response, gateway.gatewaySchema());
+      } finally {
+        for (const s of snapshots) s.pool.release();
+      }
+    }
     const db = /^\/db\/([^/]+)(\/.*)?$/.exec(path);
     if (db) {
       const name = decodeURIComponent(db[1]!);

@@ -189,6 +189,32 @@ describe('management API', async () => {
   });
 });
 
+describe('requests in flight during a removal', async () => {
+  const hasPostgres = await requireOrSkip('postgres');
+
+  it.skipIf(!hasPostgres)('finish on the pool they started with', async () => {
+    const pg = await createThrowawayDatabase('postgres', { sql: 'create view slow as select pg_sleep(0.6)::text as s, 1 as id' });
+    const server = await startTestServer();
+    try {
+      expect((await server.request('/api/databases', { method: 'POST', json: { name: 'slowdb', dialect: 'postgres', connection: { url: pg.url } } })).status).toBe(201);
+      const pool = server.gateway.get('slowdb')!.pool;
+      const viaGateway = server.graphql('/graphql', '{ slowdb { slow { id } } }');
+      const direct = server.graphql('/db/slowdb/graphql', '{ slow { id } }');
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await server.request('/api/databases/slowdb', { method: 'DELETE' })).status).toBe(200);
+      expect(pool.isDestroyed).toBe(false);
+      const [a, b] = await Promise.all([viaGateway, direct]);
+      expect(a.errors).toBeUndefined();
+      expect(a.data.slowdb.slow).toEqual([{ id: 1 }]);
+      expect(b.data.slow).toEqual([{ id: 1 }]);
+      await expect.poll(() => pool.isDestroyed).toBe(true);
+    } finally {
+      await server.stop();
+      await pg.drop();
+    }
+  });
+});
+
 describe('restart and outages', async () => {
   const hasPostgres = await requireOrSkip('postgres');
 
