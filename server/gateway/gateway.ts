@@ -11,6 +11,22 @@ import { PoolHandle } from './pool';
 import type { SchemaCache } from './schema-cache';
 import { buildDatabase, sameModel, type Built, type Snapshot } from './snapshot';
 
+/** A database that just introspected successfully, serving `built`. */
+function readySnapshot(base: Pick<Snapshot, 'name' | 'spec' | 'dialect' | 'pool'>, built: Built, model: DbModel, introspectMs: number): Snapshot {
+  return {
+    name: base.name,
+    spec: base.spec,
+    dialect: base.dialect,
+    pool: base.pool,
+    built,
+    status: 'ready',
+    lastError: null,
+    serverVersion: model.serverVersion,
+    introspectedAt: model.introspectedAt,
+    introspectMs,
+  };
+}
+
 /** Why a connection spec was refused: the driver's reason, without secrets. HTTP 422. */
 export class ConnectionFailedError extends Error {
   constructor(
@@ -193,15 +209,7 @@ export class Gateway {
       const changed = !current.built || !sameModel(current.built.model, model);
       const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config.maxLimit) : current.built!;
       if (changed) await this.cache.write(name, model, built.sdl);
-      const snapshot: Snapshot = {
-        ...current,
-        built,
-        status: 'ready',
-        lastError: null,
-        serverVersion: model.serverVersion,
-        introspectedAt: model.introspectedAt,
-        introspectMs,
-      };
+      const snapshot = readySnapshot(current, built, model, introspectMs);
       this.cancelRetry(name);
       this.install(snapshot, changed);
       return { changed, snapshot };
@@ -271,18 +279,7 @@ export class Gateway {
   private async connectedSnapshot(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<Snapshot> {
     const { model, introspectMs } = await this.introspect(spec, dialect, pool);
     const built = buildDatabase(spec.name, model, dialect, pool, this.config.maxLimit);
-    return {
-      name: spec.name,
-      spec,
-      dialect,
-      pool,
-      built,
-      status: 'ready',
-      lastError: null,
-      serverVersion: model.serverVersion,
-      introspectedAt: model.introspectedAt,
-      introspectMs,
-    };
+    return readySnapshot({ name: spec.name, spec, dialect, pool }, built, model, introspectMs);
   }
 
   /** The swap: one map entry and the composed schema, replaced together. */
