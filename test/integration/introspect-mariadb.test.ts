@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DialectModule } from '../../server/introspect/dialect';
 import { mariadbDialect, mysqlDialect } from '../../server/introspect/mysql/index';
 import { isMariaDbVersion } from '../../server/introspect/mysql/normalise';
-import type { ColumnModel, DbModel, Dialect, TableModel } from '../../server/model/types';
+import type { DbModel, Dialect } from '../../server/model/types';
 import {
   connect,
   createFixtureDatabase,
@@ -16,6 +16,7 @@ import {
   specFor,
   type ThrowawayDatabase,
 } from '../fixtures/recorded/record-mariadb';
+import { countQueries, describeFailure, findColumn as column, findTable as table } from '../helpers/introspect';
 
 const required = (process.env.LAZYDB_REQUIRE_DBS ?? '')
   .split(',')
@@ -49,18 +50,6 @@ async function reachable(url: string | undefined, dialect: Dialect): Promise<boo
 const available = new Map<Dialect, boolean>();
 for (const target of targets) available.set(target.dialect, await reachable(target.url, target.dialect));
 
-function table(model: DbModel, name: string): TableModel {
-  const found = model.tables.find((t) => t.name === name);
-  if (!found) throw new Error(`no table ${name}`);
-  return found;
-}
-
-function column(t: TableModel, name: string): ColumnModel {
-  const found = t.columns.find((c) => c.name === name);
-  if (!found) throw new Error(`no column ${t.name}.${name}`);
-  return found;
-}
-
 for (const target of targets) {
   const run = available.get(target.dialect) === true || required.includes(target.dialect);
 
@@ -72,15 +61,10 @@ for (const target of targets) {
     beforeAll(async () => {
       if (!target.url) throw new Error(`LAZYDB_${target.dialect.toUpperCase()}_URL is not set`);
       db = await createFixtureDatabase(target.url, target.dialect);
-      const countQuery = (): void => {
-        queries += 1;
-      };
-      db.knex.on('query', countQuery);
       const schemas = target.module.defaultSchemas(specFor(target.url, target.dialect, db.name));
       const started = performance.now();
-      model = await target.module.introspect(db.knex, schemas);
+      ({ result: model, queries } = await countQueries(db.knex, () => target.module.introspect(db.knex, schemas)));
       const elapsed = performance.now() - started;
-      db.knex.off('query', countQuery);
       console.log(
         `[${target.dialect}] introspect() of the fixture (${model.tables.length} tables) took ${elapsed.toFixed(1)} ms, ${queries} queries`,
       );
@@ -216,14 +200,7 @@ for (const target of targets) {
     });
 
     it('classifies real server errors', async () => {
-      const failure = async (run: () => Promise<unknown>) => {
-        try {
-          await run();
-        } catch (error) {
-          return target.module.describeError(error);
-        }
-        throw new Error('expected the statement to fail');
-      };
+      const failure = (run: () => PromiseLike<unknown>) => describeFailure(target.module.describeError, run);
       expect(await failure(() => db.knex('artist').insert({ name: 'AC/DC' }))).toMatchObject({
         kind: 'unique_violation',
         constraint: 'artist_name_key',

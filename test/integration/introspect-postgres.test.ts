@@ -7,22 +7,13 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDialect } from '../../server/introspect/postgres/index';
-import type { ColumnModel, DatabaseSpec, DbModel, TableModel } from '../../server/model/types';
+import type { DatabaseSpec, DbModel } from '../../server/model/types';
 import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
+import { countQueries, describeFailure, findColumn as column, findTable } from '../helpers/introspect';
 
 const pgUp = await requireOrSkip('postgres');
 
-function table(model: DbModel, name: string, schema = 'public'): TableModel {
-  const found = model.tables.find((t) => t.name === name && t.schema === schema);
-  if (!found) throw new Error(`no table ${schema}.${name}`);
-  return found;
-}
-
-function column(t: TableModel, name: string): ColumnModel {
-  const found = t.columns.find((c) => c.name === name);
-  if (!found) throw new Error(`no column ${t.name}.${name}`);
-  return found;
-}
+const table = (model: DbModel, name: string, schema = 'public') => findTable(model, name, schema);
 
 describe.skipIf(!pgUp)('postgres introspection (live)', () => {
   let db: ThrowawayDb;
@@ -104,19 +95,7 @@ describe.skipIf(!pgUp)('postgres introspection (live)', () => {
   });
 
   it('runs a fixed number of catalog queries whatever the number of schemas', async () => {
-    const count = async (schemas: string[]) => {
-      let queries = 0;
-      const listener = () => {
-        queries += 1;
-      };
-      knex.on('query', listener);
-      try {
-        await postgresDialect.introspect(knex, schemas);
-      } finally {
-        knex.off('query', listener);
-      }
-      return queries;
-    };
+    const count = async (schemas: string[]) => (await countQueries(knex, () => postgresDialect.introspect(knex, schemas))).queries;
     const few = await count(['public']);
     const many = await count(['public', 'inventory', 'extras']);
     expect(few).toBe(many);
@@ -179,21 +158,19 @@ describe.skipIf(!pgUp)('postgres introspection (live)', () => {
   });
 
   it('describes real errors', async () => {
-    const failure = await knex('artist').insert({ name: 'AC/DC' }).catch((error: unknown) => error);
-    expect(postgresDialect.describeError(failure)).toEqual({
+    expect(await describeFailure(postgresDialect.describeError, knex('artist').insert({ name: 'AC/DC' }))).toEqual({
       kind: 'unique_violation',
       message: 'duplicate key value violates unique constraint "artist_name_key": Key (name)=(AC/DC) already exists.',
       constraint: 'artist_name_key',
     });
-    const fk = await knex('album').insert({ title: 'x', artist_id: 999 }).catch((error: unknown) => error);
-    expect(postgresDialect.describeError(fk)).toMatchObject({ kind: 'foreign_key_violation', constraint: 'album_artist_fk' });
+    const fk = await describeFailure(postgresDialect.describeError, knex('album').insert({ title: 'x', artist_id: 999 }));
+    expect(fk).toMatchObject({ kind: 'foreign_key_violation', constraint: 'album_artist_fk' });
 
     const missing = knexFactory(
       postgresDialect.knexConfig({ ...spec, connection: { ...spec.connection, database: `${db.name}_missing` } }, { connectTimeoutMs: 3000 }),
     );
     try {
-      const error = await missing.raw('select 1').catch((e: unknown) => e);
-      expect(postgresDialect.describeError(error).kind).toBe('unknown_database');
+      expect((await describeFailure(postgresDialect.describeError, missing.raw('select 1'))).kind).toBe('unknown_database');
     } finally {
       await missing.destroy();
     }

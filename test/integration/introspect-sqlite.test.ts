@@ -8,28 +8,16 @@ import { sqliteDialect } from '../../server/introspect/sqlite';
 import type { ColumnModel, DbModel, TableModel } from '../../server/model/types';
 import { createThrowawayDatabase, requireOrSkip } from '../helpers/databases';
 import type { ThrowawayDb } from '../helpers/databases';
+import { describeFailure, findTable as tableOf } from '../helpers/introspect';
 
 // SQLite is embedded: always available, but asked the same way as the servers.
 const available = await requireOrSkip('sqlite');
-
-function tableOf(model: DbModel, name: string): TableModel {
-  const found = model.tables.find((table) => table.name === name);
-  if (!found) throw new Error(`no table ${name}`);
-  return found;
-}
 
 function columnsOf(table: TableModel): Map<string, ColumnModel> {
   return new Map(table.columns.map((column) => [column.name, column]));
 }
 
-async function expectError(promise: Promise<unknown>): Promise<ReturnType<typeof sqliteDialect.describeError>> {
-  try {
-    await promise;
-  } catch (error) {
-    return sqliteDialect.describeError(error);
-  }
-  throw new Error('expected the statement to fail');
-}
+const expectError = (statement: PromiseLike<unknown>) => describeFailure(sqliteDialect.describeError, statement);
 
 describe.skipIf(!available)('SQLite dialect against a real database file', () => {
   let db: ThrowawayDb;

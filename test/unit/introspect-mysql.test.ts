@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { describe, expect, it } from 'vitest';
 import type { ColumnRow, MysqlCatalog } from '../../server/introspect/mysql/catalog';
@@ -8,23 +5,11 @@ import { connectionFields, defaultSchemas, knexConfig } from '../../server/intro
 import { mariadbDialect, mysqlDialect } from '../../server/introspect/mysql/index';
 import { classifyType, normaliseMysqlCatalog, parseEnumValues } from '../../server/introspect/mysql/normalise';
 import { mysqlQuirks, toMysqlDateTime, toMysqlTime } from '../../server/introspect/mysql/quirks';
-import type { ColumnModel, DbModel, ScalarKind, TableModel } from '../../server/model/types';
+import type { ScalarKind } from '../../server/model/types';
+import { codecColumn as col, findColumn as column, findTable as table, readRecording } from '../helpers/introspect';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const recorded = JSON.parse(readFileSync(resolve(here, '../fixtures/recorded/mariadb.json'), 'utf8')) as MysqlCatalog;
+const recorded = readRecording<MysqlCatalog>('mariadb.json');
 const AT = '2024-01-01T00:00:00.000Z';
-
-function table(model: DbModel, name: string): TableModel {
-  const found = model.tables.find((t) => t.name === name);
-  if (!found) throw new Error(`no table ${name}`);
-  return found;
-}
-
-function column(t: TableModel, name: string): ColumnModel {
-  const found = t.columns.find((c) => c.name === name);
-  if (!found) throw new Error(`no column ${t.name}.${name}`);
-  return found;
-}
 
 describe('normalise: recorded MariaDB catalog (test/fixtures/sql/mysql.sql)', () => {
   const model = normaliseMysqlCatalog(recorded, { dialect: 'mariadb', introspectedAt: AT });
@@ -461,21 +446,6 @@ describe('type helpers', () => {
 });
 
 describe('quirks', () => {
-  const col = (kind: ScalarKind): ColumnModel => ({
-    name: 'c',
-    kind,
-    sqlType: kind,
-    nullable: true,
-    hasDefault: false,
-    defaultValue: null,
-    autoIncrement: false,
-    generated: false,
-    length: null,
-    precision: null,
-    scale: null,
-    comment: null,
-  });
-
   it('declares no RETURNING and no native NULLS ordering', () => {
     expect(mysqlQuirks.supportsReturning).toBe(false);
     expect(mysqlQuirks.nativeNullsOrdering).toBe(false);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { oracleDialect } from '../../server/introspect/oracle';
 import type { OracleCatalog, OracleColumnRow } from '../../server/introspect/oracle/catalog';
@@ -6,26 +5,15 @@ import { connectString, SESSION_SETUP } from '../../server/introspect/oracle/con
 import { describeOracleError } from '../../server/introspect/oracle/errors';
 import { mapOracleType, normaliseOracle, readChecks } from '../../server/introspect/oracle/normalise';
 import { intervalText, oracleNumberText, oracleQuirks, toOracleDateTime } from '../../server/introspect/oracle/quirks';
-import type { ColumnModel, DbModel, TableModel } from '../../server/model/types';
+import type { ColumnModel, DbModel } from '../../server/model/types';
+import { codecColumn, findColumn as columnOf, findTable, readRecording } from '../helpers/introspect';
 
 // Hand-written to the ALL_* views' column names (no Oracle server runs here); see its _note.
-const recorded = JSON.parse(
-  readFileSync(new URL('../fixtures/recorded/oracle.json', import.meta.url), 'utf8'),
-) as OracleCatalog;
+const recorded = readRecording<OracleCatalog>('oracle.json');
 const OWNER = 'LAZYDB_FIXTURE';
 const AT = '2026-01-01T00:00:00.000Z';
 
-function tableOf(model: DbModel, name: string, schema = OWNER): TableModel {
-  const found = model.tables.find((table) => table.name === name && table.schema === schema);
-  if (!found) throw new Error(`no table ${schema}.${name}`);
-  return found;
-}
-
-function columnOf(table: TableModel, name: string): ColumnModel {
-  const found = table.columns.find((column) => column.name === name);
-  if (!found) throw new Error(`no column ${table.name}.${name}`);
-  return found;
-}
+const tableOf = (model: DbModel, name: string, schema = OWNER) => findTable(model, name, schema);
 
 describe('normaliseOracle on the fixture catalog', () => {
   const model = normaliseOracle(recorded, [OWNER], AT);
@@ -458,21 +446,8 @@ describe('describeOracleError', () => {
 });
 
 describe('oracleQuirks codecs', () => {
-  const col = (kind: ColumnModel['kind'], sqlType: string, extra: Partial<ColumnModel> = {}): ColumnModel => ({
-    name: 'C',
-    kind,
-    sqlType,
-    nullable: true,
-    hasDefault: false,
-    defaultValue: null,
-    autoIncrement: false,
-    generated: false,
-    length: null,
-    precision: null,
-    scale: null,
-    comment: null,
-    ...extra,
-  });
+  const col = (kind: ColumnModel['kind'], sqlType: string, extra: Partial<ColumnModel> = {}): ColumnModel =>
+    codecColumn(kind, { name: 'C', sqlType, ...extra });
 
   it('decodes NUMBER text', () => {
     expect(oracleQuirks.decode(col('int', 'NUMBER(9)'), '1073741823')).toBe(1073741823);

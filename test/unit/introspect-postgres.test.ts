@@ -4,8 +4,6 @@
  * record-postgres.ts) through the pure normaliser, plus error classification, codecs,
  * the ILIKE filter and the connection config.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
@@ -16,17 +14,15 @@ import { describeError } from '../../server/introspect/postgres/errors';
 import { postgresDialect } from '../../server/introspect/postgres/index';
 import { normalise } from '../../server/introspect/postgres/normalise';
 import { postgresQuirks, toUtcWallClock } from '../../server/introspect/postgres/quirks';
-import type { ColumnModel, DbModel, TableModel } from '../../server/model/types';
-import { REPO_ROOT } from '../helpers/databases';
+import type { DbModel } from '../../server/model/types';
+import { codecColumn as col, findColumn as column, findTable, readRecording } from '../helpers/introspect';
 
 interface Recording {
   schemas: string[];
   catalog: PgCatalog;
 }
 
-const recording = JSON.parse(
-  fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/recorded/postgres.json'), 'utf8'),
-) as Recording;
+const recording = readRecording<Recording>('postgres.json');
 
 const AT = '2024-05-06T07:08:09.000Z';
 
@@ -46,17 +42,7 @@ function model(schemas: string[]): DbModel {
   return normalise(catalogFor(schemas), schemas, AT);
 }
 
-function table(db: DbModel, name: string, schema = 'public'): TableModel {
-  const found = db.tables.find((t) => t.name === name && t.schema === schema);
-  if (!found) throw new Error(`no table ${schema}.${name}`);
-  return found;
-}
-
-function column(t: TableModel, name: string): ColumnModel {
-  const found = t.columns.find((c) => c.name === name);
-  if (!found) throw new Error(`no column ${t.name}.${name}`);
-  return found;
-}
+const table = (db: DbModel, name: string, schema = 'public') => findTable(db, name, schema);
 
 describe('postgres normalise: public schema', () => {
   const db = model(['public']);
@@ -413,22 +399,6 @@ describe('postgres describeError', () => {
 });
 
 describe('postgres quirks', () => {
-  const col = (kind: ColumnModel['kind'], extra: Partial<ColumnModel> = {}): ColumnModel => ({
-    name: 'c',
-    kind,
-    sqlType: kind,
-    nullable: true,
-    hasDefault: false,
-    defaultValue: null,
-    autoIncrement: false,
-    generated: false,
-    length: null,
-    precision: null,
-    scale: null,
-    comment: null,
-    ...extra,
-  });
-
   it('decodes driver values to canonical forms', () => {
     const { decode } = postgresQuirks;
     expect(decode(col('datetime', { withTimeZone: true }), '2024-02-29 11:45:12.123456+00')).toBe('2024-02-29T11:45:12.123456+00:00');

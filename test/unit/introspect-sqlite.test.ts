@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SqliteCatalog } from '../../server/introspect/sqlite/catalog';
 import { sqliteFilename } from '../../server/introspect/sqlite/connection';
@@ -7,24 +6,10 @@ import { describeSqliteError } from '../../server/introspect/sqlite/errors';
 import { mapDeclaredType, normaliseSqlite } from '../../server/introspect/sqlite/normalise';
 import { plainNumberText, sqliteQuirks, toSqliteDateTime } from '../../server/introspect/sqlite/quirks';
 import { sqliteDialect } from '../../server/introspect/sqlite';
-import type { ColumnModel, DbModel, TableModel } from '../../server/model/types';
+import { codecColumn as col, findColumn as columnOf, findTable as tableOf, readRecording } from '../helpers/introspect';
 
-const recorded = JSON.parse(
-  readFileSync(new URL('../fixtures/recorded/sqlite.json', import.meta.url), 'utf8'),
-) as SqliteCatalog;
+const recorded = readRecording<SqliteCatalog>('sqlite.json');
 const AT = '2026-01-01T00:00:00.000Z';
-
-function tableOf(model: DbModel, name: string): TableModel {
-  const found = model.tables.find((table) => table.name === name);
-  if (!found) throw new Error(`no table ${name}`);
-  return found;
-}
-
-function columnOf(table: TableModel, name: string): ColumnModel {
-  const found = table.columns.find((column) => column.name === name);
-  if (!found) throw new Error(`no column ${table.name}.${name}`);
-  return found;
-}
 
 describe('normaliseSqlite on the recorded fixture', () => {
   const model = normaliseSqlite(recorded, ['main'], AT);
@@ -448,22 +433,6 @@ describe('describeSqliteError', () => {
 });
 
 describe('sqliteQuirks codecs', () => {
-  const col = (kind: ColumnModel['kind'], extra: Partial<ColumnModel> = {}): ColumnModel => ({
-    name: 'c',
-    kind,
-    sqlType: kind,
-    nullable: true,
-    hasDefault: false,
-    defaultValue: null,
-    autoIncrement: false,
-    generated: false,
-    length: null,
-    precision: null,
-    scale: null,
-    comment: null,
-    ...extra,
-  });
-
   it('decodes safe-integer BigInts by kind', () => {
     expect(sqliteQuirks.decode(col('int'), 42n)).toBe(42);
     expect(sqliteQuirks.decode(col('bigint'), 9007199254740993n)).toBe('9007199254740993');

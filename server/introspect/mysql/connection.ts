@@ -1,59 +1,22 @@
 import type { Knex } from 'knex';
 import type { ConnectOptions } from '../dialect';
 import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
+import { connectionFields as commonConnectionFields } from '../common/connection-url';
+import type { ConnectionFields, UrlFormat } from '../common/connection-url';
 
-/** Discrete connection fields after reading `url` (if any) and the spec's own fields. */
-export interface MysqlConnectionFields {
-  host?: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  database?: string;
-  ssl?: boolean;
-}
+const MYSQL_URL: UrlFormat = {
+  label: 'MySQL/MariaDB',
+  example: 'mysql://user:password@host:port/database',
+  sslParams: ['ssl', 'sslmode'],
+};
 
 /**
  * `mysql://user:pass@host:port/db?ssl=true` (or `mariadb://`). Discrete fields in the spec
  * win over the URL, so a registry can keep the password apart from the URL.
  * Errors never repeat the URL: it may carry a password.
  */
-export function connectionFields(connection: ConnectionSpec): MysqlConnectionFields {
-  const fields: MysqlConnectionFields = connection.url ? parseUrl(connection.url) : {};
-  if (connection.host !== undefined) fields.host = connection.host;
-  if (connection.port !== undefined) fields.port = connection.port;
-  if (connection.user !== undefined) fields.user = connection.user;
-  if (connection.password !== undefined) fields.password = connection.password;
-  if (connection.database !== undefined) fields.database = connection.database;
-  if (connection.ssl !== undefined) fields.ssl = connection.ssl;
-  return fields;
-}
-
-function parseUrl(url: string): MysqlConnectionFields {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error('Invalid MySQL/MariaDB connection URL (expected mysql://user:password@host:port/database)');
-  }
-  const fields: MysqlConnectionFields = {};
-  // URL keeps IPv6 hosts in brackets; the driver wants them bare.
-  if (parsed.hostname) fields.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (parsed.port) fields.port = Number(parsed.port);
-  if (parsed.username) fields.user = decode(parsed.username);
-  if (parsed.password) fields.password = decode(parsed.password);
-  const database = decode(parsed.pathname.replace(/^\//, ''));
-  if (database) fields.database = database;
-  const ssl = parsed.searchParams.get('ssl') ?? parsed.searchParams.get('sslmode');
-  if (ssl !== null) fields.ssl = !/^(false|0|off|disable|disabled)$/i.test(ssl);
-  return fields;
-}
-
-function decode(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
+export function connectionFields(connection: ConnectionSpec): ConnectionFields {
+  return commonConnectionFields(connection, MYSQL_URL);
 }
 
 /** The database named by the connection; MySQL calls its schemas databases. */

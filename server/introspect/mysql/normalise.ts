@@ -1,12 +1,5 @@
-import type {
-  ColumnModel,
-  DbModel,
-  ForeignKeyModel,
-  KeyModel,
-  ReportEntry,
-  ScalarKind,
-  TableModel,
-} from '../../model/types';
+import type { ColumnModel, DbModel, ForeignKeyModel, KeyModel, ReportEntry, ScalarKind, TableModel } from '../../model/types';
+import { compareText, compositeKey, groupBy, num, numOrNull, text } from '../common/collections';
 import type { CheckRow, ColumnRow, ForeignKeyRow, IndexRow, MysqlCatalog } from './catalog';
 
 /**
@@ -29,15 +22,15 @@ export function normaliseMysqlCatalog(catalog: MysqlCatalog, options: NormaliseO
   const schemas = catalog.schemas;
   const report: ReportEntry[] = [];
 
-  const columnsByTable = groupBy(catalog.columns, (row) => tableKey(row.table_schema, row.table_name));
-  const indexesByTable = groupBy(catalog.indexes, (row) => tableKey(row.table_schema, row.table_name));
-  const fksByTable = groupBy(catalog.foreignKeys, (row) => tableKey(row.table_schema, row.table_name));
+  const columnsByTable = groupBy(catalog.columns, (row) => compositeKey(row.table_schema, row.table_name));
+  const indexesByTable = groupBy(catalog.indexes, (row) => compositeKey(row.table_schema, row.table_name));
+  const fksByTable = groupBy(catalog.foreignKeys, (row) => compositeKey(row.table_schema, row.table_name));
   const jsonColumns = jsonCheckedColumns(catalog.checks);
 
   const position = schemaPosition(schemas);
   const tableRows = catalog.tables
     .filter((row) => position(row.table_schema) >= 0)
-    .sort((a, b) => position(a.table_schema) - position(b.table_schema) || compare(a.table_name, b.table_name));
+    .sort((a, b) => position(a.table_schema) - position(b.table_schema) || compareText(a.table_name, b.table_name));
 
   const tables: TableModel[] = [];
   for (const row of tableRows) {
@@ -47,7 +40,7 @@ export function normaliseMysqlCatalog(catalog: MysqlCatalog, options: NormaliseO
       report.push({ level: 'skipped', object, reason: `${text(row.table_type).toLowerCase() || 'unknown object'}: not exposed` });
       continue;
     }
-    const key = tableKey(row.table_schema, row.table_name);
+    const key = compositeKey(row.table_schema, row.table_name);
     const columns = (columnsByTable.get(key) ?? [])
       .slice()
       .sort((a, b) => num(a.ordinal_position) - num(b.ordinal_position))
@@ -207,7 +200,7 @@ function normaliseColumn(
   const dataType = text(row.data_type).toLowerCase();
   const columnType = text(row.column_type);
   const extra = text(row.extra);
-  const jsonChecked = jsonColumns.has(columnKey(row.table_schema, row.table_name, row.column_name));
+  const jsonChecked = jsonColumns.has(compositeKey(row.table_schema, row.table_name, row.column_name));
   const type = classifyType(dataType, columnType, jsonChecked);
   if (type.kind === 'unknown') {
     report.push({
@@ -290,7 +283,7 @@ function noKeys(): Keys {
 function normaliseKeys(rows: IndexRow[], object: string, report: ReportEntry[]): Keys {
   const byIndex = groupBy(rows, (row) => row.index_name);
   const keys = noKeys();
-  for (const name of [...byIndex.keys()].sort(compare)) {
+  for (const name of [...byIndex.keys()].sort(compareText)) {
     const parts = (byIndex.get(name) ?? []).slice().sort((a, b) => num(a.seq_in_index) - num(b.seq_in_index));
     if (parts.some((part) => part.column_name === null || part.column_name === undefined)) {
       report.push({ level: 'info', object: `${object}.${name}`, reason: 'unique index on an expression: not used as a key' });
@@ -311,7 +304,7 @@ function normaliseForeignKeys(
 ): ForeignKeyModel[] {
   const byName = groupBy(rows, (row) => row.constraint_name);
   const result: ForeignKeyModel[] = [];
-  for (const name of [...byName.keys()].sort(compare)) {
+  for (const name of [...byName.keys()].sort(compareText)) {
     const parts = (byName.get(name) ?? []).slice().sort((a, b) => num(a.ordinal_position) - num(b.ordinal_position));
     const first = parts[0];
     if (!first) continue;
@@ -341,7 +334,7 @@ function jsonCheckedColumns(checks: CheckRow[]): Set<string> {
     const pattern = /json_valid\(\s*(?:`((?:[^`]|``)+)`|([A-Za-z0-9_$]+))\s*\)/gi;
     for (const match of text(check.check_clause).matchAll(pattern)) {
       const column = match[1] !== undefined ? match[1].replace(/``/g, '`') : match[2];
-      if (column) found.add(columnKey(check.table_schema, check.table_name, column));
+      if (column) found.add(compositeKey(check.table_schema, check.table_name, column));
     }
   }
   return found;
@@ -360,48 +353,7 @@ function schemaPosition(schemas: string[]): (schema: string) => number {
   };
 }
 
-function tableKey(schema: string, table: string): string {
-  return JSON.stringify([schema, table]);
-}
-
-function columnKey(schema: string, table: string, column: string): string {
-  return JSON.stringify([schema, table, column]);
-}
-
-function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
-}
-
-/** Code-unit order: deterministic, independent of the server's collation and the host locale. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// Catalog text can arrive as a Buffer when a server reports a binary collation for it.
-function text(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return String(value);
-}
-
 function nonEmpty(value: unknown): string | null {
   const t = text(value);
   return t === '' ? null : t;
-}
-
-function num(value: unknown): number {
-  return Number(value ?? 0);
-}
-
-function numOrNull(value: unknown): number | null {
-  if (value === null || value === undefined || value === '') return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { offsetMinutes, pad, toUtcDateTimeText } from '../common/datetime';
 
 /**
  * MySQL/MariaDB DATETIME and TIME have no zone and reject ISO `T`/`Z` forms in strict
@@ -9,19 +10,7 @@ import { decodeValue, encodeValue } from '../../query/codec';
  * connection.ts), keeping the fractional digits exactly as given.
  */
 export function toMysqlDateTime(value: string): string {
-  const match =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(value);
-  if (!match) return value; // let the server reject it with its own message
-  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = match;
-  const offset = offsetMinutes(zone);
-  if (match[4] === undefined) return `${y}-${mo}-${d}`;
-  if (offset === 0) return `${y}-${mo}-${d} ${h}:${mi}:${s}${fraction}`;
-  const date = new Date(0);
-  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  date.setUTCHours(Number(h), Number(mi) - offset, Number(s), 0);
-  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(
-    date.getUTCHours(),
-  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}`;
+  return toUtcDateTimeText(value);
 }
 
 /** `HH:MM:SS[.f][Z|±hh:mm]` -> the UTC wall time without a zone (wrapping around midnight). */
@@ -31,17 +20,6 @@ export function toMysqlTime(value: string): string {
   const [, h, mi, s = '00', fraction = '', zone] = match;
   const minutes = (((Number(h) * 60 + Number(mi) - offsetMinutes(zone)) % 1440) + 1440) % 1440;
   return `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:${s}${fraction}`;
-}
-
-function offsetMinutes(zone: string | undefined): number {
-  if (!zone || zone === 'Z' || zone === 'z') return 0;
-  const digits = zone.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
-  return zone.startsWith('-') ? -minutes : minutes;
-}
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
 }
 
 export const mysqlQuirks: QueryQuirks = {

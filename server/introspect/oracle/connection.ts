@@ -1,64 +1,25 @@
 import type { Knex } from 'knex';
 import type { ConnectOptions } from '../dialect';
-import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
-
-export interface OracleConnectionFields {
-  host?: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  /** The service name (e.g. FREEPDB1). */
-  database?: string;
-  ssl?: boolean;
-}
+import type { DatabaseSpec } from '../../model/types';
+import { connectionFields } from '../common/connection-url';
+import type { ConnectionFields, UrlFormat } from '../common/connection-url';
 
 /**
- * `oracle://user:pass@host:1521/SERVICE?ssl=true`. Discrete fields in the spec win over
- * the URL. Errors never repeat the URL: it may carry a password.
+ * `oracle://user:pass@host:1521/SERVICE?ssl=true` (`oracles://` or `tcps://` for TLS);
+ * `database` is the service name (e.g. FREEPDB1). Discrete fields in the spec win over
+ * the URL.
  */
-export function connectionFields(connection: ConnectionSpec): OracleConnectionFields {
-  const fields: OracleConnectionFields = connection.url ? parseUrl(connection.url) : {};
-  if (connection.host !== undefined) fields.host = connection.host;
-  if (connection.port !== undefined) fields.port = connection.port;
-  if (connection.user !== undefined) fields.user = connection.user;
-  if (connection.password !== undefined) fields.password = connection.password;
-  if (connection.database !== undefined) fields.database = connection.database;
-  if (connection.ssl !== undefined) fields.ssl = connection.ssl;
-  return fields;
-}
-
-function parseUrl(url: string): OracleConnectionFields {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error('Invalid Oracle connection URL (expected oracle://user:password@host:1521/SERVICE)');
-  }
-  const fields: OracleConnectionFields = {};
-  if (parsed.hostname) fields.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (parsed.port) fields.port = Number(parsed.port);
-  if (parsed.username) fields.user = decode(parsed.username);
-  if (parsed.password) fields.password = decode(parsed.password);
-  const service = decode(parsed.pathname.replace(/^\//, ''));
-  if (service) fields.database = service;
-  const ssl = parsed.searchParams.get('ssl');
-  if (ssl !== null) fields.ssl = !/^(false|0|off|disable|disabled)$/i.test(ssl);
-  if (/^oracles:|^tcps:/i.test(parsed.protocol)) fields.ssl = true;
-  return fields;
-}
-
-function decode(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
+const ORACLE_URL: UrlFormat = {
+  label: 'Oracle',
+  example: 'oracle://user:password@host:1521/SERVICE',
+  sslParams: ['ssl'],
+  tlsProtocols: ['oracles:', 'tcps:'],
+};
 
 /** Oracle folds unquoted user names to upper case, and the schema is named after the user. */
 export function defaultSchemas(spec: DatabaseSpec): string[] {
   if (spec.schemas && spec.schemas.length > 0) return [...spec.schemas];
-  const user = connectionFields(spec.connection).user;
+  const user = connectionFields(spec.connection, ORACLE_URL).user;
   return user ? [user.toUpperCase()] : [];
 }
 
@@ -66,7 +27,7 @@ export function defaultSchemas(spec: DatabaseSpec): string[] {
  * An Easy Connect string. The connect timeout travels inside it (in seconds) because knex
  * hands node-oracledb only user, password and connectString.
  */
-export function connectString(fields: OracleConnectionFields, connectTimeoutMs: number): string {
+export function connectString(fields: ConnectionFields, connectTimeoutMs: number): string {
   const host = fields.host ?? 'localhost';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const seconds = Math.max(1, Math.ceil(connectTimeoutMs / 1000));
@@ -88,7 +49,7 @@ export const SESSION_SETUP =
   " nls_numeric_characters = '.,'";
 
 export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
-  const fields = connectionFields(spec.connection);
+  const fields = connectionFields(spec.connection, ORACLE_URL);
   if (!fields.user) throw new Error('Oracle connection needs a user');
   return {
     client: 'oracledb',

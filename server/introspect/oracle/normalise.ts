@@ -1,12 +1,5 @@
-import type {
-  ColumnModel,
-  DbModel,
-  ForeignKeyModel,
-  KeyModel,
-  ReportEntry,
-  ScalarKind,
-  TableModel,
-} from '../../model/types';
+import type { ColumnModel, DbModel, ForeignKeyModel, KeyModel, ReportEntry, ScalarKind, TableModel } from '../../model/types';
+import { compareText, compositeKey, groupBy, num, numOrNull } from '../common/collections';
 import type { OracleCatalog, OracleCheckRow, OracleColumnRow } from './catalog';
 
 /**
@@ -16,8 +9,8 @@ import type { OracleCatalog, OracleCheckRow, OracleColumnRow } from './catalog';
 export function normaliseOracle(catalog: OracleCatalog, schemas: string[], introspectedAt: string): DbModel {
   const report: ReportEntry[] = [];
   const schemaRank = new Map(schemas.map((schema, index) => [schema, index]));
-  const columnsByTable = groupBy(catalog.columns, (row) => tableKey(row.OWNER, row.TABLE_NAME));
-  const checksByTable = groupBy(catalog.checks, (row) => tableKey(row.OWNER, row.TABLE_NAME));
+  const columnsByTable = groupBy(catalog.columns, (row) => compositeKey(row.OWNER, row.TABLE_NAME));
+  const checksByTable = groupBy(catalog.checks, (row) => compositeKey(row.OWNER, row.TABLE_NAME));
 
   const objects = catalog.objects
     .filter((object) => schemaRank.has(object.OWNER))
@@ -28,7 +21,7 @@ export function normaliseOracle(catalog: OracleCatalog, schemas: string[], intro
 
   const tables: TableModel[] = [];
   for (const object of objects) {
-    const key = tableKey(object.OWNER, object.TABLE_NAME);
+    const key = compositeKey(object.OWNER, object.TABLE_NAME);
     const rows = (columnsByTable.get(key) ?? []).sort((a, b) => num(a.COLUMN_ID) - num(b.COLUMN_ID));
     if (rows.length === 0) {
       report.push({ level: 'skipped', object: `${object.OWNER}.${object.TABLE_NAME}`, reason: 'no visible columns' });
@@ -260,13 +253,13 @@ function attachKeys(
   schemaRank: Map<string, number>,
   report: ReportEntry[],
 ): void {
-  const byKey = new Map(tables.filter((table) => table.kind === 'table').map((table) => [tableKey(table.schema ?? '', table.name), table]));
+  const byKey = new Map(tables.filter((table) => table.kind === 'table').map((table) => [compositeKey(table.schema ?? '', table.name), table]));
 
-  for (const [, rows] of groupBy(catalog.keys, (row) => `${tableKey(row.OWNER, row.TABLE_NAME)}\u0000${row.CONSTRAINT_NAME}`)) {
+  for (const [, rows] of groupBy(catalog.keys, (row) => compositeKey(row.OWNER, row.TABLE_NAME, row.CONSTRAINT_NAME))) {
     const ordered = [...rows].sort((a, b) => num(a.POSITION) - num(b.POSITION));
     const first = ordered[0];
     if (!first) continue;
-    const table = byKey.get(tableKey(first.OWNER, first.TABLE_NAME));
+    const table = byKey.get(compositeKey(first.OWNER, first.TABLE_NAME));
     if (!table) continue;
     const columns = ordered.map((row) => row.COLUMN_NAME);
     switch (first.CONSTRAINT_TYPE) {
@@ -280,7 +273,7 @@ function attachKeys(
         const object = `${first.OWNER}.${first.TABLE_NAME}.${first.CONSTRAINT_NAME}`;
         const refSchema = first.R_OWNER;
         const refTableName = first.R_TABLE_NAME;
-        const refTable = refSchema && refTableName ? byKey.get(tableKey(refSchema, refTableName)) : undefined;
+        const refTable = refSchema && refTableName ? byKey.get(compositeKey(refSchema, refTableName)) : undefined;
         const refColumns = ordered.map((row) => row.R_COLUMN_NAME);
         if (!refSchema || !refTableName || !schemaRank.has(refSchema) || !refTable) {
           const target = refSchema && refTableName ? `${refSchema}.${refTableName}` : 'a table this user cannot see';
@@ -310,11 +303,11 @@ function attachKeys(
     }
   }
 
-  for (const [, rows] of groupBy(catalog.uniqueIndexes, (row) => `${tableKey(row.TABLE_OWNER, row.TABLE_NAME)}\u0000${row.INDEX_NAME}`)) {
+  for (const [, rows] of groupBy(catalog.uniqueIndexes, (row) => compositeKey(row.TABLE_OWNER, row.TABLE_NAME, row.INDEX_NAME))) {
     const ordered = [...rows].sort((a, b) => num(a.COLUMN_POSITION) - num(b.COLUMN_POSITION));
     const first = ordered[0];
     if (!first) continue;
-    const table = byKey.get(tableKey(first.TABLE_OWNER, first.TABLE_NAME));
+    const table = byKey.get(compositeKey(first.TABLE_OWNER, first.TABLE_NAME));
     if (!table) continue;
     const columns = ordered.map((row) => row.COLUMN_NAME);
     // Indexes that back the primary key or a UNIQUE constraint are already keys.
@@ -332,32 +325,4 @@ function attachKeys(
 
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((name) => b.includes(name));
-}
-
-function tableKey(owner: string, table: string): string {
-  return `${owner}\u0000${table}`;
-}
-
-function num(value: number | string | null | undefined): number {
-  return value === null || value === undefined || value === '' ? 0 : Number(value);
-}
-
-function numOrNull(value: number | string | null | undefined): number | null {
-  return value === null || value === undefined || value === '' ? null : Number(value);
-}
-
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const name = key(row);
-    const group = groups.get(name);
-    if (group) group.push(row);
-    else groups.set(name, [row]);
-  }
-  return groups;
-}
-
-/** Binary (code unit) order: deterministic and independent of the process locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

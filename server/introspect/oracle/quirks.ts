@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { offsetMinutes, pad, wallClockInUtc } from '../common/datetime';
+import type { WallClock } from '../common/datetime';
 
 /**
  * What node-oracledb (Thin mode) hands back under connection.ts: NUMBER as text (".5" for
@@ -88,47 +90,17 @@ export function toOracleDateTime(column: ColumnModel, value: string): string {
   const isDate = /^DATE$/i.test(column.sqlType);
   const fraction = (digits + '000000').slice(0, 6);
   const keepOffset = column.withTimeZone === true;
-  let wall = { y, mo, d, h, mi, s };
+  let wall: WallClock = { y, mo, d, h, mi, s };
   let offset = '+00:00';
   if (keepOffset) {
     if (zone && zone !== 'Z' && zone !== 'z') offset = formatOffset(zone);
   } else {
-    wall = shiftToUtc(wall, offsetMinutes(zone));
+    const minutes = offsetMinutes(zone);
+    if (minutes !== 0) wall = wallClockInUtc(wall, minutes);
   }
   const base = `${wall.y}-${wall.mo}-${wall.d}T${wall.h}:${wall.mi}:${wall.s}`;
   if (isDate) return base;
   return keepOffset ? `${base}.${fraction}${offset}` : `${base}.${fraction}`;
-}
-
-interface Wall {
-  y: string;
-  mo: string;
-  d: string;
-  h: string;
-  mi: string;
-  s: string;
-}
-
-function shiftToUtc(wall: Wall, offset: number): Wall {
-  if (offset === 0) return wall;
-  const date = new Date(0);
-  date.setUTCFullYear(Number(wall.y), Number(wall.mo) - 1, Number(wall.d));
-  date.setUTCHours(Number(wall.h), Number(wall.mi) - offset, Number(wall.s), 0);
-  return {
-    y: pad(date.getUTCFullYear(), 4),
-    mo: pad(date.getUTCMonth() + 1),
-    d: pad(date.getUTCDate()),
-    h: pad(date.getUTCHours()),
-    mi: pad(date.getUTCMinutes()),
-    s: pad(date.getUTCSeconds()),
-  };
-}
-
-function offsetMinutes(zone: string | undefined): number {
-  if (!zone || zone === 'Z' || zone === 'z') return 0;
-  const digits = zone.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
-  return zone.startsWith('-') ? -minutes : minutes;
 }
 
 function formatOffset(zone: string): string {
@@ -153,8 +125,4 @@ export function intervalText(value: unknown): string | undefined {
     return `${sign}${abs(interval.years)}-${pad(abs(interval.months))}`;
   }
   return undefined;
-}
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
 }

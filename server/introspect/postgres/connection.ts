@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseSpec } from '../../model/types';
 import type { ConnectOptions } from '../dialect';
+import { discreteFields } from '../common/connection-url';
 
 /**
  * Type OIDs whose pg default parser would lose information or change the value's form:
@@ -52,11 +53,7 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
     // (application_name, options and sslmode may be given in its query string).
     connection.connectionString = source.url;
   } else {
-    if (source.host !== undefined) connection.host = source.host;
-    if (source.port !== undefined) connection.port = source.port;
-    if (source.user !== undefined) connection.user = source.user;
-    if (source.password !== undefined) connection.password = source.password;
-    if (source.database !== undefined) connection.database = source.database;
+    Object.assign(connection, discreteFields(source));
   }
   if (source.ssl !== undefined) connection.ssl = source.ssl;
   return {

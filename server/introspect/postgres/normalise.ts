@@ -1,4 +1,5 @@
 import type { ColumnModel, DbModel, ForeignKeyModel, KeyModel, ReportEntry, ScalarKind, TableModel } from '../../model/types';
+import { compareText, compositeKey, groupBy } from '../common/collections';
 import type { PgCatalog, PgColumnRow, PgKeyRow, PgRelationRow } from './catalog';
 
 /**
@@ -7,10 +8,9 @@ import type { PgCatalog, PgColumnRow, PgKeyRow, PgRelationRow } from './catalog'
  */
 export function normalise(catalog: PgCatalog, schemas: string[], introspectedAt: string): DbModel {
   const report: ReportEntry[] = [];
-  const relationKey = (schema: string, name: string) => `${schema}\u0000${name}`;
 
   const relationsByKey = new Map<string, PgRelationRow>();
-  for (const relation of catalog.relations) relationsByKey.set(relationKey(relation.schema, relation.name), relation);
+  for (const relation of catalog.relations) relationsByKey.set(compositeKey(relation.schema, relation.name), relation);
 
   const exposed: PgRelationRow[] = [];
   for (const relation of catalog.relations) {
@@ -25,14 +25,14 @@ export function normalise(catalog: PgCatalog, schemas: string[], introspectedAt:
     exposed.push(relation);
   }
 
-  const columnsByTable = groupBy(catalog.columns, (row) => relationKey(row.schema, row.table));
-  const keysByTable = groupBy(catalog.keys, (row) => relationKey(row.schema, row.table));
+  const columnsByTable = groupBy(catalog.columns, (row) => compositeKey(row.schema, row.table));
+  const keysByTable = groupBy(catalog.keys, (row) => compositeKey(row.schema, row.table));
   const schemaSet = new Set(schemas);
-  const exposedKeys = new Set(exposed.map((relation) => relationKey(relation.schema, relation.name)));
-  const isExposed = (schema: string, name: string) => exposedKeys.has(relationKey(schema, name));
+  const exposedKeys = new Set(exposed.map((relation) => compositeKey(relation.schema, relation.name)));
+  const isExposed = (schema: string, name: string) => exposedKeys.has(compositeKey(schema, name));
 
   const tables: TableModel[] = exposed.map((relation) => {
-    const key = relationKey(relation.schema, relation.name);
+    const key = compositeKey(relation.schema, relation.name);
     const isView = relation.relkind === 'v' || relation.relkind === 'm';
     const columnRows = [...(columnsByTable.get(key) ?? [])].sort((a, b) => a.attnum - b.attnum);
     const columns = columnRows.map((row) => normaliseColumn(row, report));
@@ -78,7 +78,7 @@ function isExposedParent(qualified: string, relations: Map<string, PgRelationRow
   // `schema.table` as built by the catalog query; schema names may themselves hold dots,
   // so try every split point.
   for (let index = qualified.indexOf('.'); index >= 0; index = qualified.indexOf('.', index + 1)) {
-    if (relations.has(`${qualified.slice(0, index)}\u0000${qualified.slice(index + 1)}`)) return true;
+    if (relations.has(compositeKey(qualified.slice(0, index), qualified.slice(index + 1)))) return true;
   }
   return false;
 }
@@ -224,20 +224,4 @@ function applyKeys(
       }
     }
   }
-}
-
-function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
-}
-
-/** Code-unit order: deterministic whatever the process locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
 import type { QueryQuirks } from '../dialect';
+import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 
 export const postgresQuirks: QueryQuirks = {
   supportsReturning: true,
@@ -45,20 +46,7 @@ const DATETIME_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d
 export function toUtcWallClock(text: string): string {
   const match = DATETIME_WITH_OFFSET.exec(text.trim());
   if (!match) return text;
-  const [, year, month, day, hour, minute, second, fraction, zone] = match;
-  let offsetMinutes = 0;
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-  }
-  // setUTCFullYear rather than Date.UTC, which maps years 0-99 to 1900-1999.
-  const utc = new Date(0);
-  utc.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  utc.setUTCHours(Number(hour), Number(minute) - offsetMinutes, Number(second ?? '0'), 0);
-  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-  return (
-    `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ` +
-    `${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}${fraction ?? ''}`
-  );
+  const [, y = '', mo = '', d = '', h = '', mi = '', s = '00', fraction = '', zone] = match;
+  const utc = wallClockInUtc({ y, mo, d, h, mi, s }, offsetMinutes(zone));
+  return `${utc.y}-${utc.mo}-${utc.d} ${utc.h}:${utc.mi}:${utc.s}${fraction}`;
 }

@@ -1,12 +1,5 @@
-import type {
-  ColumnModel,
-  DbModel,
-  ForeignKeyModel,
-  KeyModel,
-  ReportEntry,
-  ScalarKind,
-  TableModel,
-} from '../../model/types';
+import type { ColumnModel, DbModel, ForeignKeyModel, KeyModel, ReportEntry, ScalarKind, TableModel } from '../../model/types';
+import { compareText, groupBy } from '../common/collections';
 import type { SqliteCatalog, SqliteColumnRow, SqliteObjectRow } from './catalog';
 import { SQLITE_SCHEMA } from './catalog';
 import { readCreateTable } from './ddl';
@@ -281,26 +274,10 @@ function sameColumns(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((name, index) => name.toLowerCase() === b[index]?.toLowerCase());
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const name = key(row);
-    const group = groups.get(name);
-    if (group) group.push(row);
-    else groups.set(name, [row]);
-  }
-  return groups;
-}
-
 function memo<T>(compute: (key: string) => T): (key: string) => T {
   const cache = new Map<string, T>();
   return (key) => {
     if (!cache.has(key)) cache.set(key, compute(key));
     return cache.get(key) as T;
   };
-}
-
-/** Binary (code unit) order, the same as SQLite's default collation. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

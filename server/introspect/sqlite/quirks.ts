@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { toUtcDateTimeText } from '../common/datetime';
 
 /**
  * SQLite values are dynamically typed: a column's declared type is a hint, so decoding
@@ -83,31 +84,7 @@ function globLiteral(char: string): string {
  * as text. The fractional digits are kept exactly as given.
  */
 export function toSqliteDateTime(value: string): string {
-  const match =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(value);
-  if (!match) return value; // stored as given; SQLite does not validate
-  const [, y, mo, d, h, mi = '00', s = '00', fraction = '', zone] = match;
-  if (h === undefined) return `${y}-${mo}-${d}`;
-  const offset = offsetMinutes(zone);
-  if (offset === 0) return `${y}-${mo}-${d} ${h}:${mi}:${s}${fraction}`;
-  const date = new Date(0);
-  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  date.setUTCHours(Number(h), Number(mi) - offset, Number(s), 0);
-  return (
-    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
-    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}`
-  );
-}
-
-function offsetMinutes(zone: string | undefined): number {
-  if (!zone || zone === 'Z' || zone === 'z') return 0;
-  const digits = zone.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
-  return zone.startsWith('-') ? -minutes : minutes;
-}
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
+  return toUtcDateTimeText(value);
 }
 
 /** `1e-7` -> `0.0000001`, `1.5e21` -> `1500000000000000000000`; other numbers as JS prints them. */

@@ -1,0 +1,68 @@
+import type { ConnectionSpec } from '../../model/types';
+
+/** Where a server-based dialect connects, once `url` and the discrete fields are combined. */
+export type ConnectionFields = Pick<ConnectionSpec, 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl'>;
+
+/** How one dialect spells its connection URL. */
+export interface UrlFormat {
+  /** Names the dialect in the error for a malformed URL, e.g. `MySQL/MariaDB`. */
+  label: string;
+  /** The expected shape, shown in that error in place of the URL itself. */
+  example: string;
+  /** Query parameters that turn TLS on or off; the first one present decides. */
+  sslParams: readonly string[];
+  /** Schemes (as `URL#protocol` gives them: lower case, with the colon) that always mean TLS. */
+  tlsProtocols?: readonly string[];
+}
+
+/**
+ * The URL's fields, overridden by any discrete field the spec sets, so a registry can keep
+ * the password apart from the URL. Errors never repeat the URL: it may carry a password.
+ */
+export function connectionFields(connection: ConnectionSpec, format: UrlFormat): ConnectionFields {
+  const fields = connection.url ? parseConnectionUrl(connection.url, format) : {};
+  return { ...fields, ...discreteFields(connection) };
+}
+
+/** The discrete fields the spec sets (undefined ones left out, so they override nothing). */
+export function discreteFields(connection: ConnectionSpec): ConnectionFields {
+  const fields: ConnectionFields = {};
+  if (connection.host !== undefined) fields.host = connection.host;
+  if (connection.port !== undefined) fields.port = connection.port;
+  if (connection.user !== undefined) fields.user = connection.user;
+  if (connection.password !== undefined) fields.password = connection.password;
+  if (connection.database !== undefined) fields.database = connection.database;
+  if (connection.ssl !== undefined) fields.ssl = connection.ssl;
+  return fields;
+}
+
+/** `scheme://user:password@host:port/database?ssl=true`, parts percent-decoded. */
+export function parseConnectionUrl(url: string, format: UrlFormat): ConnectionFields {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`Invalid ${format.label} connection URL (expected ${format.example})`);
+  }
+  const fields: ConnectionFields = {};
+  // URL keeps IPv6 hosts in brackets; the drivers want them bare.
+  if (parsed.hostname) fields.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (parsed.port) fields.port = Number(parsed.port);
+  if (parsed.username) fields.user = decode(parsed.username);
+  if (parsed.password) fields.password = decode(parsed.password);
+  const database = decode(parsed.pathname.replace(/^\//, ''));
+  if (database) fields.database = database;
+  const ssl = format.sslParams.map((name) => parsed.searchParams.get(name)).find((value) => value !== null);
+  if (ssl !== undefined && ssl !== null) fields.ssl = !/^(false|0|off|disable|disabled)$/i.test(ssl);
+  if (format.tlsProtocols?.includes(parsed.protocol)) fields.ssl = true;
+  return fields;
+}
+
+/** A malformed escape is kept as written rather than failing the whole URL. */
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
