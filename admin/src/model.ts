@@ -85,6 +85,8 @@ export interface DatabaseModel {
   schemas: string[];
   report: ReportEntry[];
   introspectedAt: string;
+  /** The introspected tables as stored (only what the admin reads is typed here). */
+  tables: { schema: string | null; name: string; kind: 'table' | 'view'; columns: { name: string; withTimeZone?: boolean; defaultValue: string | null }[] }[];
   resources: ResourceInfo[];
 }
 
@@ -134,10 +136,11 @@ export function capabilities(resource: ResourceInfo): { open: boolean; create: b
   if (resource.primaryKey.length === 0) {
     return {
       open: false,
-      create: true,
+      create: false,
       edit: false,
       remove: false,
-      reason: 'This table has no primary key: a row cannot be addressed on its own, so rows can be listed and added here but not opened, edited or deleted.',
+      reason:
+        'This table has no primary key: a row cannot be addressed on its own, so the admin shows the table read-only (rows can still be inserted through its REST or GraphQL API).',
     };
   }
   return { open: true, create: true, edit: true, remove: true, reason: null };

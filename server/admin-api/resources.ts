@@ -42,6 +42,7 @@ function describeResource(database: string, table: NamedTable): Record<string, u
       hasDefault: c.column.hasDefault,
       autoIncrement: c.column.autoIncrement,
       generated: c.column.generated,
+      withTimeZone: c.column.withTimeZone ?? false,
       writable: writable && isWritable(c),
       required: writable && isWritable(c) && !c.column.nullable && !c.column.hasDefault,
       length: c.column.length,

@@ -1,0 +1,74 @@
+import { Box, CircularProgress, Typography } from '@mui/material';
+import { useMemo } from 'react';
+import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
+import { ConnectionForm } from './connection/ConnectionForm';
+import { i18nProvider } from './i18n';
+import { DatabaseHome } from './database/DatabaseHome';
+import { AppLayout } from './layout/Layout';
+import { capabilities } from './model';
+import { Overview } from './overview/Overview';
+import { RegistryProvider, useRegistry } from './registry';
+import { resourceName, routingProvider } from './rest/provider';
+import { TableCreate, TableEdit } from './table/TableForms';
+import { TableList } from './table/TableList';
+import { TableShow } from './table/TableShow';
+import { representation } from './table/useTable';
+import { theme } from './theme';
+
+function AdminApp() {
+  const registry = useRegistry();
+  const dataProvider = useMemo(() => routingProvider(registry.lookup), [registry.lookup]);
+  const resources = useMemo(
+    () =>
+      Object.entries(registry.models).flatMap(([database, model]) =>
+        model.resources.map((resource) => {
+          const caps = capabilities(resource);
+          return (
+            <Resource
+              key={resourceName(database, resource.name)}
+              name={resourceName(database, resource.name)}
+              list={TableList}
+              show={caps.open ? TableShow : undefined}
+              edit={caps.edit ? TableEdit : undefined}
+              create={caps.create ? TableCreate : undefined}
+              recordRepresentation={representation(resource)}
+              options={{ label: resource.name }}
+            />
+          );
+        }),
+      ),
+    [registry.models],
+  );
+  // Deep links need the models: until the first ones are read, routes would not exist yet.
+  if (!registry.ready) {
+    return (
+      <Box sx={{ display: 'grid', placeItems: 'center', height: '100vh' }}>
+        <Box sx={{ textAlign: 'center' }}>
+          <CircularProgress />
+          <Typography sx={{ mt: 2 }} color="text.secondary">
+            Loading databases…
+          </Typography>
+        </Box>
+      </Box>
+    );
+  }
+  return (
+    <Admin dataProvider={dataProvider} i18nProvider={i18nProvider} layout={AppLayout} dashboard={Overview} theme={theme} title="lazydb" disableTelemetry>
+      <CustomRoutes>
+        <Route path="/databases/new" element={<ConnectionForm key="new" />} />
+        <Route path="/databases/:name/edit" element={<ConnectionForm key="edit" />} />
+        <Route path="/db/:name" element={<DatabaseHome />} />
+      </CustomRoutes>
+      {resources}
+    </Admin>
+  );
+}
+
+export function App() {
+  return (
+    <RegistryProvider>
+      <AdminApp />
+    </RegistryProvider>
+  );
+}

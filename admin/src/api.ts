@@ -1,0 +1,60 @@
+import type { DatabaseInfo, DatabaseModel } from './model';
+
+/** A failed management API call: lazydb's `{ error: { code, message, fields?, reason? } }` with the status. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly fields: { field: string; message: string }[] = [],
+    readonly reason: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers: init.json !== undefined ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+      body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+      signal: init.signal ?? null,
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError('The lazydb server cannot be reached.', 0, 'UNREACHABLE');
+  }
+  const text = await response.text();
+  let body: any;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const error = body?.error ?? {};
+    throw new ApiError(
+      typeof error.message === 'string' ? error.message : `${response.status} ${response.statusText}`,
+      response.status,
+      typeof error.code === 'string' ? error.code : 'HTTP_ERROR',
+      Array.isArray(error.fields) ? error.fields : [],
+      typeof error.reason === 'string' ? error.reason : null,
+    );
+  }
+  return body as T;
+}
+
+export const databasesApi = {
+  list: (signal?: AbortSignal) => api<{ databases: DatabaseInfo[] }>('/api/databases', { signal }).then((r) => r.databases),
+  get: (name: string) => api<DatabaseInfo>(`/api/databases/${encodeURIComponent(name)}`),
+  model: (name: string) => api<DatabaseModel>(`/api/databases/${encodeURIComponent(name)}/model`),
+  register: (spec: unknown) => api<DatabaseInfo>('/api/databases', { method: 'POST', json: spec }),
+  update: (name: string, patch: unknown) => api<DatabaseInfo>(`/api/databases/${encodeURIComponent(name)}`, { method: 'PATCH', json: patch }),
+  remove: (name: string) => api<{ removed: string }>(`/api/databases/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+  refresh: (name: string) => api<{ changed: boolean; database: DatabaseInfo }>(`/api/databases/${encodeURIComponent(name)}/refresh`, { method: 'POST' }),
+  reconnect: (name: string) => api<DatabaseInfo>(`/api/databases/${encodeURIComponent(name)}/reconnect`, { method: 'POST' }),
+  test: (spec: unknown) =>
+    api<{ ok: true; serverVersion: string; tables: number; views: number; introspectMs: number }>('/api/databases/test', { method: 'POST', json: spec }),
+};
