@@ -61,7 +61,13 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
       sendJson(res, 201, describeDatabase(snapshot, true), { location: `/api/databases/${spec.name}` });
     },
     'POST /test': async (req, res) => {
-      const spec = validated(validateRegister({ name: 'connection_test', ...(await body(req) as object) }));
+      // With the name of a registered database, the body is a change to test against its stored
+      // connection (an empty password keeps the stored one), as an edit form needs.
+      const input = (await body(req)) as Record<string, unknown>;
+      const existing = typeof input?.name === 'string' ? gateway.get(input.name) : undefined;
+      const spec = existing
+        ? validated(validatePatch(existing.spec, input))
+        : validated(validateRegister({ name: 'connection_test', ...input }));
       const result = await gateway.test(spec);
       sendJson(res, 200, { ok: true, ...result });
     },

@@ -108,6 +108,12 @@ describe('management API', async () => {
     const query = await server.graphql('/db/maria/graphql', '{ artist(limit: 1) { name } }');
     expect(query.data.artist).toHaveLength(1);
 
+    // Testing an edit of a registered database uses its stored password when none is typed
+    const retest = await server.request('/api/databases/test', { method: 'POST', json: { name: 'maria', connection: { ...connection, password: '' } } });
+    expect(retest.status, retest.text).toBe(200);
+    const retestWrong = await server.request('/api/databases/test', { method: 'POST', json: { name: 'maria', connection: { ...connection, password: 'nope-nope-2' } } });
+    expect(retestWrong.status).toBe(422);
+
     // PATCH with an empty password keeps the stored one and reconnects
     const patched = await server.request('/api/databases/maria', { method: 'PATCH', json: { connection: { ...connection, password: '' } } });
     expect(patched.status, patched.text).toBe(200);
