@@ -80,6 +80,13 @@ export interface Config {
    * @default 30000
    */
   retryMaxMs: number;
+  /**
+   * Serve plain `POST` JSON GraphQL requests on the direct path (cached documents, no yoga
+   * pipeline) — `LAZYDB_GRAPHQL_FAST_PATH`; `0` sends everything through graphql-yoga, for
+   * comparison or debugging.
+   * @default true
+   */
+  graphqlFastPath: boolean;
 }
 
 export interface ConfigIssue {
@@ -134,6 +141,21 @@ function directory(fallback: string) {
 const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['0', 'false', 'no', 'off'];
 
+/** A yes/no variable: unset means `fallback`. */
+function onOff(fallback: boolean) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const word = value.toLowerCase();
+    if (TRUE_WORDS.includes(word)) return true;
+    if (FALSE_WORDS.includes(word)) return false;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')} (got "${clip(value)}")`,
+    });
+    return z.NEVER;
+  });
+}
+
 const envSchema = z.object({
   PORT: integer(4000, 0, 65535),
   HOST: optionalText.transform((value, ctx) => {
@@ -167,17 +189,7 @@ const envSchema = z.object({
     }
     return value;
   }),
-  LAZYDB_DEMO: optionalText.transform((value, ctx) => {
-    if (value === undefined) return true;
-    const word = value.toLowerCase();
-    if (TRUE_WORDS.includes(word)) return true;
-    if (FALSE_WORDS.includes(word)) return false;
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')} (got "${clip(value)}")`,
-    });
-    return z.NEVER;
-  }),
+  LAZYDB_DEMO: onOff(true),
   LAZYDB_MAX_LIMIT: integer(1000, 1, 1_000_000),
   LAZYDB_CONNECT_TIMEOUT_MS: integer(10_000, 100, 600_000, ' ms'),
   LAZYDB_MAX_BODY: integer(1_048_576, 1024, 1024 * 1024 * 1024, ' bytes'),
@@ -190,6 +202,7 @@ const envSchema = z.object({
   }),
   LAZYDB_POOL_MAX: integer(10, 1, 1000),
   LAZYDB_RETRY_MAX_MS: integer(30_000, 100, 3_600_000, ' ms'),
+  LAZYDB_GRAPHQL_FAST_PATH: onOff(true),
 });
 
 /**
@@ -219,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LAZYDB_LOG_LEVEL,
     poolMax: e.LAZYDB_POOL_MAX,
     retryMaxMs: e.LAZYDB_RETRY_MAX_MS,
+    graphqlFastPath: e.LAZYDB_GRAPHQL_FAST_PATH,
   };
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
   if (e.LAZYDB_REGISTRY_URL !== undefined) config.registryUrl = e.LAZYDB_REGISTRY_URL;

@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
 import type { Logger } from '../log';
 import { serveAdmin } from './admin-static';
+import { GraphQLFastPath } from './graphql-fast-path';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
 import { HttpError, readBody, sendError, sendJson, sendResponse } from './io';
@@ -17,7 +18,7 @@ interface RequestState {
   lazydbSchema: GraphQLSchema;
 }
 
-type AppConfig = Pick<Config, 'maxBody' | 'maxLimit'>;
+type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath'>;
 
 export interface App {
   server: Server;
@@ -53,6 +54,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     logging: yogaLogger,
   });
   const api = databasesApi(gateway, config);
+  const fast = new GraphQLFastPath(log);
+  const fastPath = config.graphqlFastPath;
 
   async function graphql(yoga: YogaServerInstance<RequestState, object>, request: IncomingMessage, response: ServerResponse, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
     const method = request.method ?? 'GET';
@@ -64,6 +67,13 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     }
     snapshot?.pool.acquire();
     try {
+      if (body && fastPath && fast.accepts(request)) {
+        const text = await fast.run(schema, body, {});
+        if (text !== null) {
+          response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+          return void response.end(text);
+        }
+      }
       const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema });
       await sendResponse(response, result);
     } finally {

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       poolMax: 10,
       retryMaxMs: 30000,
+      graphqlFastPath: true,
     });
     expect(config.secretKey).toBeUndefined();
     expect(config.registryUrl).toBeUndefined();
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       LAZYDB_LOG_LEVEL: 'DEBUG',
       LAZYDB_POOL_MAX: '3',
       LAZYDB_RETRY_MAX_MS: '5000',
+      LAZYDB_GRAPHQL_FAST_PATH: 'off',
     });
     expect(config).toEqual({
       port: 8080,
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       poolMax: 3,
       retryMaxMs: 5000,
+      graphqlFastPath: false,
     });
   });
 
