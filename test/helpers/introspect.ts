@@ -65,3 +65,19 @@ export async function countQueries<T>(knex: Knex, run: () => Promise<T>): Promis
     knex.off('query', listener);
   }
 }
+
+/** The common fixture's tables and view, in code-unit order (what every dialect's catalog must list). */
+export const FIXTURE_TABLE_NAMES = [
+  'Odd Table',
+  'account',
+  'album',
+  'album_tag',
+  'album_with_artist',
+  'all_types',
+  'artist',
+  'employee',
+  'event_log',
+  'transfer',
+  'user data',
+  'user_data',
+];
