@@ -1,0 +1,149 @@
+/**
+ * lazydb as the benchmark runs it: its own process (`node --import tsx server/main.ts`, the
+ * machine's Node), its own data and schema-cache dirs in a temp dir, no demo database,
+ * warn-level logs; databases registered through the management API like a user would.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchDb } from './databases';
+import { BENCH_DIR, freePort, startChild, waitForHttp, type Child } from './processes';
+
+export interface LazydbServer {
+  child: Child;
+  url: string;
+  controlUrl: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const dataDirs = new Set<string>();
+
+/** Removes the data dirs of servers that were not stopped through their own stop() (a failed run). */
+export function removeDataDirs(): void {
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+  dataDirs.clear();
+}
+
+export async function startLazydb(options: { logFile?: string; env?: Record<string, string> } = {}): Promise<LazydbServer> {
+  const port = await freePort();
+  const controlPort = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazydb-bench-'));
+  dataDirs.add(dataDir);
+  const child = startChild(
+    'lazydb',
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', '--import', path.join(BENCH_DIR, 'lib/probe.mjs'), 'server/main.ts'],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LAZYDB_DATA_DIR: dataDir,
+        LAZYDB_SCHEMA_CACHE_DIR: path.join(dataDir, 'schema-cache'),
+        LAZYDB_DEMO: '0',
+        LAZYDB_LOG_LEVEL: 'warn',
+        LAZYDB_BENCH_CONTROL_PORT: String(controlPort),
+        ...options.env,
+      },
+      logFile: options.logFile,
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(child, `${url}/healthz`);
+  return {
+    child,
+    url,
+    controlUrl: `http://127.0.0.1:${controlPort}`,
+    dataDir,
+    stop: async () => {
+      await child.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      dataDirs.delete(dataDir);
+    },
+  };
+}
+
+export interface Registration {
+  status: number;
+  body: any;
+  /** Wall time of the POST, as the client saw it. */
+  totalMs: number;
+}
+
+export function connectionOf(db: BenchDb, override: { host?: string; port?: number } = {}): Record<string, unknown> {
+  return {
+    host: override.host ?? db.host,
+    port: override.port ?? db.port,
+    user: db.user,
+    ...(db.password ? { password: db.password } : {}),
+    database: db.name,
+  };
+}
+
+export async function register(server: LazydbServer, name: string, db: BenchDb, override: { host?: string; port?: number } = {}): Promise<Registration> {
+  const started = performance.now();
+  const response = await fetch(`${server.url}/api/databases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, dialect: db.engine, connection: connectionOf(db, override) }),
+  });
+  const body = await response.json().catch(() => null);
+  return { status: response.status, body, totalMs: performance.now() - started };
+}
+
+export async function registerOrThrow(server: LazydbServer, name: string, db: BenchDb, override: { host?: string; port?: number } = {}): Promise<Registration> {
+  const result = await register(server, name, db, override);
+  if (result.status !== 201) throw new Error(`lazydb refused to register ${name} (${db.engine} ${db.name}): HTTP ${result.status} ${JSON.stringify(result.body)}`);
+  return result;
+}
+
+export async function unregister(server: LazydbServer, name: string): Promise<void> {
+  const response = await fetch(`${server.url}/api/databases/${encodeURIComponent(name)}`, { method: 'DELETE' });
+  await response.arrayBuffer();
+}
+
+export async function timed(url: string, init: RequestInit = {}): Promise<{ status: number; ms: number; body: any }> {
+  const started = performance.now();
+  const response = await fetch(url, init);
+  const text = await response.text();
+  const ms = performance.now() - started;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: response.status, ms, body };
+}
+
+export interface ProbeMemory {
+  gc: boolean;
+  rssKb: number | null;
+  usage: NodeJS.MemoryUsage;
+}
+
+export async function probeMemory(server: LazydbServer): Promise<ProbeMemory> {
+  const response = await fetch(`${server.controlUrl}/memory`);
+  return (await response.json()) as ProbeMemory;
+}
+
+export async function startProfile(server: LazydbServer): Promise<void> {
+  const response = await fetch(`${server.controlUrl}/profile/start`, { method: 'POST' });
+  if (!response.ok) throw new Error(`profile start: HTTP ${response.status}`);
+  await response.arrayBuffer();
+}
+
+export async function stopProfile(server: LazydbServer, file: string): Promise<void> {
+  const response = await fetch(`${server.controlUrl}/profile/stop?file=${encodeURIComponent(file)}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`profile stop: HTTP ${response.status}`);
+  await response.arrayBuffer();
+}
+
+/** `resources` from GET /api/databases/:name/model: GraphQL names, REST paths and relations. */
+export async function resources(server: LazydbServer, name: string): Promise<any[]> {
+  const response = await fetch(`${server.url}/api/databases/${encodeURIComponent(name)}/model`);
+  const body = (await response.json()) as { resources?: any[] };
+  return body.resources ?? [];
+}
