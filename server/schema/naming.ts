@@ -268,9 +268,16 @@ function addRelations(tables: NamedTable[], byKey: Map<string, NamedTable>, repo
     owner.relations.push({ field, kind: 'object', foreignKey: fk, target, ownerColumns: local, targetColumns: remote });
   }
 
+  // How many foreign keys each table has to each other table: counted once, not per link.
+  const fkCount = new Map<NamedTable, Map<NamedTable, number>>();
+  for (const { owner, target } of links) {
+    const perTarget = fkCount.get(owner) ?? new Map<NamedTable, number>();
+    perTarget.set(target, (perTarget.get(target) ?? 0) + 1);
+    fkCount.set(owner, perTarget);
+  }
   for (const { owner, target, fk, local, remote } of links) {
     const plural = pluralize(owner.typeName);
-    const siblings = links.filter((l) => l.owner === owner && l.target === target).length;
+    const siblings = fkCount.get(owner)!.get(target)!;
     const byColumns = `${plural}_by_${local.map((c) => c.field).join('_')}`;
     const candidates = siblings > 1 ? [byColumns] : [plural, byColumns];
     const field = claim(target, candidates);
