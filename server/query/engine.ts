@@ -79,6 +79,10 @@ export class KnexDataSource implements DataSource {
 
   async insert(table: NamedTable, objects: Row[], columns: NamedColumn[]): Promise<Row[]> {
     this.assertWritable(table);
+    // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
+    if (objects.length === 1 && this.dialect.quirks.supportsReturning && returnable(columns)) {
+      return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
+    }
     return this.run(() =>
       this.knex.transaction(async (trx) => {
         const rows: Row[] = [];
@@ -303,7 +307,7 @@ export class KnexDataSource implements DataSource {
     return values;
   }
 
-  private async insertOne(trx: Knex.Transaction, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
+  private async insertOne(trx: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
     const values = this.encodeObject(table, object);
     const target = trx(asName(tableReference(trx, table.table)));
     if (this.dialect.quirks.supportsReturning && returnable(columns)) {

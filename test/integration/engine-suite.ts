@@ -167,6 +167,18 @@ export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): v
       ]);
     });
 
+    it.skipIf(!available)('inserts one row in one statement where the engine returns rows', async () => {
+      const snapshot = server.gateway.get(name)!;
+      const statements: string[] = [];
+      const listener = (query: { sql: string }) => statements.push(query.sql);
+      snapshot.pool.knex.on('query', listener);
+      const data = await ok(`mutation { insert_account_one(object: {owner: "Dora"}) { owner } }`);
+      snapshot.pool.knex.off('query', listener);
+      expect(data.insert_account_one).toEqual({ owner: 'Dora' });
+      if (snapshot.dialect.quirks.supportsReturning) expect(statements).toHaveLength(1);
+      else expect(statements.filter((sql) => /^(begin|commit)/i.test(sql.trim())).length).toBeLessThanOrEqual(2);
+    });
+
     it.skipIf(!available)('handles self-references and two foreign keys to one table', async () => {
       const data = await ok(`{
         employee(order_by: [{employee_id: asc}]) { name manager { name } employees { name } }
