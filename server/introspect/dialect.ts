@@ -50,8 +50,27 @@ export interface QueryQuirks {
   whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void;
   /** Driver value -> canonical JSON value (see server/query/codec.ts for the canonical forms). */
   decode(column: ColumnModel, value: unknown): unknown;
+  /**
+   * Present where one statement can return related rows as JSON built by the database
+   * (PostgreSQL); the query layer then reads nested relations with their parents.
+   */
+  readonly nestedJson?: NestedJsonQuirks;
   /** Canonical value (as validated by the GraphQL scalars) -> value to bind for the driver. */
   encode(column: ColumnModel, value: unknown): unknown;
+}
+
+/** SQL fragments (knex raw text, `?` placeholders) for reading nested rows as JSON arrays. */
+export interface NestedJsonQuirks {
+  /** Most values one JSON array may be built from in one call (a function-argument limit). */
+  readonly maxItems: number;
+  /** A column's value as a JSON array item: `??` stands for the qualified column. */
+  item(column: ColumnModel): string;
+  /** One row as a JSON array of `count` items (`?` each). */
+  array(count: number): string;
+  /** Aggregates the rows' arrays (`?`) in the order of a sort key (`?`) into one JSON array, `[]` when empty. */
+  aggregate(): string;
+  /** Item as the driver parsed it from JSON -> canonical value. */
+  decode(column: ColumnModel, value: unknown): unknown;
 }
 
 export type DbErrorKind =

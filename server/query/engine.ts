@@ -4,16 +4,23 @@ import type { DialectModule } from '../introspect/dialect';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
 import { badInput } from '../schema/errors';
-import type { BoolExp, DataSource, ListArgs, RequestContext, Row } from '../schema/source';
+import { attachPrefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type RequestContext, type Row } from '../schema/source';
 import { toGraphQLError } from './errors';
 import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
-import { asName, columnReference, tableQualifier, tableReference, type Qualifier } from './sql';
+import { asName, columnReference, identifier, tableQualifier, tableReference, type Qualifier } from './sql';
 
 /** Largest IN list sent in one statement (Oracle refuses more than 1,000 items). */
 const MAX_BATCH = 500;
 const ROW_NUMBER = '__lazydb_rn';
 
 type Executor = Knex | Knex.Transaction;
+
+/** A nested read as it went into the statement: the column it comes back in, and its own nested reads. */
+interface PlannedRead {
+  read: NestedRead;
+  alias: string;
+  children: PlannedRead[];
+}
 
 /**
  * The query layer: GraphQL arguments -> SQL through knex, for one database. Identifiers are
@@ -23,30 +30,36 @@ type Executor = Knex | Knex.Transaction;
  */
 export class KnexDataSource implements DataSource {
   private readonly loaders = new WeakMap<RequestContext, Map<string, DataLoader<string, unknown>>>();
+  readonly readsNested: boolean;
 
   constructor(
     private readonly knex: Knex,
     private readonly dialect: DialectModule,
     /** Names the database in error messages. */
     private readonly databaseName: string,
-  ) {}
+  ) {
+    this.readsNested = dialect.quirks.nestedJson !== undefined;
+  }
 
-  async list(table: NamedTable, args: ListArgs, columns: NamedColumn[]): Promise<Row[]> {
+  async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
     return this.run(async () => {
       const query = this.selectFrom(this.knex, table, columns);
-      applyWhere(query, args.where, this.scope(table));
+      const nextAlias = aliasCounter();
+      applyWhere(query, args.where, this.scope(table, undefined, nextAlias));
       this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
       if (args.limit != null) query.limit(args.limit);
       if (args.offset) query.offset(args.offset);
-      return this.decodeRows(await query, columns);
+      const planned = this.selectNested(query, tableQualifier(table.table), nested, nextAlias);
+      return this.attachNested(this.decodeRows(await query, columns), planned);
     });
   }
 
-  async byKey(table: NamedTable, key: Row, columns: NamedColumn[]): Promise<Row | null> {
+  async byKey(table: NamedTable, key: Row, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
     return this.run(async () => {
       const query = this.selectFrom(this.knex, table, columns);
       this.whereKey(query, table, tableQualifier(table.table), key);
-      const rows = this.decodeRows(await query.limit(1), columns);
+      const planned = this.selectNested(query, tableQualifier(table.table), nested, aliasCounter());
+      const rows = this.attachNested(this.decodeRows(await query.limit(1), columns), planned);
       return rows[0] ?? null;
     });
   }
@@ -165,8 +178,102 @@ export class KnexDataSource implements DataSource {
     return query.then((rows: Row[]) => this.decodeRows(rows, columns));
   }
 
-  private scope(table: NamedTable, qualifier: Qualifier = tableQualifier(table.table)): FilterScope {
-    return { knex: this.knex, quirks: this.dialect.quirks, table, qualifier, nextAlias: aliasCounter() };
+  private scope(table: NamedTable, qualifier: Qualifier = tableQualifier(table.table), nextAlias = aliasCounter()): FilterScope {
+    return { knex: this.knex, quirks: this.dialect.quirks, table, qualifier, nextAlias };
+  }
+
+  // ---- nested reads in one statement (engines with nestedJson) ---------------------------
+
+  /**
+   * Adds one column per nested read to the parents' statement: a correlated subquery that
+   * returns the related rows as JSON, themselves holding their own nested reads. Reads the
+   * engine cannot express (too many values for one JSON array) are left out; their
+   * resolvers then read them per level.
+   */
+  private selectNested(query: Knex.QueryBuilder, parent: Qualifier, nested: NestedRead[] | undefined, nextAlias: () => string): PlannedRead[] {
+    const json = this.dialect.quirks.nestedJson;
+    if (!json || !nested || nested.length === 0) return [];
+    const planned: PlannedRead[] = [];
+    for (const read of nested) {
+      const built = this.nestedSubquery(read, parent, nextAlias);
+      if (!built) continue;
+      const alias = `__lazydb_${nextAlias()}`;
+      query.select(this.knex.raw('(?) as ?', [built.sql, identifier(this.knex, [alias])]));
+      planned.push({ read, alias, children: built.children });
+    }
+    return planned;
+  }
+
+  private nestedSubquery(read: NestedRead, parent: Qualifier, nextAlias: () => string): { sql: Knex.Raw; children: PlannedRead[] } | null {
+    const json = this.dialect.quirks.nestedJson!;
+    const { relation, columns } = read;
+    const target = relation.target;
+    const own = [nextAlias()];
+    const rows = read.relation.kind === 'array' ? [nextAlias()] : own;
+    const children: PlannedRead[] = [];
+    const childSql: Knex.Raw[] = [];
+    for (const child of read.nested) {
+      if (columns.length + children.length >= json.maxItems) break;
+      const built = this.nestedSubquery(child, rows, nextAlias);
+      if (!built) continue;
+      children.push({ read: child, alias: '', children: built.children });
+      childSql.push(this.knex.raw('(?)', [built.sql]));
+    }
+    if (columns.length > json.maxItems) return null;
+    const items = [
+      ...columns.map((c) => this.knex.raw(json.item(c.column), [columnReference(this.knex, rows, c.column.name)])),
+      ...childSql,
+    ];
+    const rowJson = this.knex.raw(json.array(items.length), items);
+
+    const source = this.knex.from({ [own[0]!]: asName(tableReference(this.knex, target.table)) }) as Knex.QueryBuilder;
+    relation.targetColumns.forEach((column, i) => {
+      const owner = relation.ownerColumns[i]!;
+      source.where(asName(columnReference(this.knex, own, column.column.name)), '=', columnReference(this.knex, parent, owner.column.name));
+    });
+    if (relation.kind === 'object') {
+      return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), children };
+    }
+    const { args } = read;
+    source.select(columns.map((c) => asName(columnReference(this.knex, own, c.column.name))));
+    applyWhere(source, args.where, this.scope(target, own, nextAlias));
+    const terms = orderTerms(target, args.order_by);
+    const effective = terms.length > 0 ? terms : defaultOrder(target).length > 0 ? defaultOrder(target) : relation.targetColumns.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
+    const order = orderSql(effective, own, { knex: this.knex, quirks: this.dialect.quirks });
+    source.select(this.knex.raw(`row_number() over (order by ${order.sql}) as ?`, [...order.bindings, identifier(this.knex, [ROW_NUMBER])]));
+    source.orderByRaw(order.sql, order.bindings);
+    if (args.limit != null) source.limit(args.limit);
+    if (args.offset) source.offset(args.offset);
+    const aggregate = this.knex.raw(json.aggregate(), [rowJson, columnReference(this.knex, rows, ROW_NUMBER)]);
+    const sql = this.knex.raw('select ? from (?) as ?', [aggregate, source, identifier(this.knex, rows)]);
+    return { sql, children };
+  }
+
+  /** Moves each nested read's JSON column off the rows into their prefetched values. */
+  private attachNested(rows: Row[], planned: PlannedRead[]): Row[] {
+    if (planned.length === 0) return rows;
+    for (const row of rows) {
+      for (const plan of planned) {
+        const value = row[plan.alias];
+        delete row[plan.alias];
+        attachPrefetched(row, plan.read.key, this.decodeNested(plan, value));
+      }
+    }
+    return rows;
+  }
+
+  private decodeNested(plan: PlannedRead, value: unknown): Row | Row[] | null {
+    if (plan.read.relation.kind === 'object') return value == null ? null : this.decodeJsonRow(plan, value as unknown[]);
+    return ((value ?? []) as unknown[][]).map((items) => this.decodeJsonRow(plan, items));
+  }
+
+  private decodeJsonRow(plan: PlannedRead, items: unknown[]): Row {
+    const json = this.dialect.quirks.nestedJson!;
+    const { columns } = plan.read;
+    const row: Row = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]!.field] = json.decode(columns[i]!.column, items[i]);
+    plan.children.forEach((child, j) => attachPrefetched(row, child.read.key, this.decodeNested(child, items[columns.length + j])));
+    return row;
   }
 
   private applyOrder(query: Knex.QueryBuilder, table: NamedTable, terms: OrderTerm[], qualifier: Qualifier): void {

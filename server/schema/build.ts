@@ -31,8 +31,8 @@ import {
   TimeScalar,
   UUIDScalar,
 } from './scalars';
-import { columnsFor, requestedFields } from './selection';
-import type { BoolExp, DataSource, ListArgs, Row } from './source';
+import { columnsFor, nestedReads, requestedFields } from './selection';
+import { prefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type Row } from './source';
 
 export interface BuildOptions {
   /** Prepended to every type name lazydb derives (the gateway uses `<db>_`). Scalars are shared, never prefixed. */
@@ -338,20 +338,30 @@ class SchemaBuilder {
       return {
         type: target.object,
         description: `The ${relation.target.label} row referenced by ${relation.ownerColumns.map((c) => c.field).join(', ')}`,
-        resolve: (parent, _args, context, info) =>
-          this.source.related(relation, parent, columnsFor(relation.target, requestedFields(info)), context),
+        resolve: (parent, _args, context, info) => {
+          const ready = prefetched(parent, info.path.key);
+          if (ready !== undefined) return ready;
+          return this.source.related(relation, parent, columnsFor(relation.target, requestedFields(info)), context);
+        },
       };
     }
     return {
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(target.object))),
       description: `${relation.target.label} rows whose ${relation.targetColumns.map((c) => c.field).join(', ')} reference this row`,
       args: this.listArgs(relation.target),
-      resolve: (parent, args: ListArgs, context, info) =>
-        this.source.relatedList(relation, parent, this.checkPage(args), columnsFor(relation.target, requestedFields(info)), context),
+      resolve: (parent, args: ListArgs, context, info) => {
+        const ready = prefetched(parent, info.path.key);
+        if (ready !== undefined) return ready;
+        return this.source.relatedList(relation, parent, this.checkPage(args), columnsFor(relation.target, requestedFields(info)), context);
+      },
     };
   }
 
-  private checkPage(args: ListArgs): ListArgs {
+  private nested(table: NamedTable, info: GraphQLResolveInfo): NestedRead[] | undefined {
+    return this.source.readsNested ? nestedReads(info, table, this.checkPage) : undefined;
+  }
+
+  private readonly checkPage = (args: ListArgs): ListArgs => {
     const { maxLimit } = this.options;
     if (args.limit != null) {
       if (args.limit < 0) throw badInput(`limit must be 0 or more; got ${args.limit}`);
@@ -361,7 +371,7 @@ class SchemaBuilder {
     }
     if (args.offset != null && args.offset < 0) throw badInput(`offset must be 0 or more; got ${args.offset}`);
     return { ...args, limit: args.limit ?? maxLimit };
-  }
+  };
 
   private keyArgs(table: NamedTable): GraphQLFieldConfigArgumentMap {
     return Object.fromEntries(table.primaryKey.map((c) => [c.field, { type: new GraphQLNonNull(this.scalarType(c)) }]));
@@ -375,7 +385,7 @@ class SchemaBuilder {
         description: `Rows of ${table.label}`,
         args: this.listArgs(table),
         resolve: (_root, args: ListArgs, context, info) =>
-          this.source.list(table, this.checkPage(args), columnsFor(table, requestedFields(info)), context),
+          this.source.list(table, this.checkPage(args), columnsFor(table, requestedFields(info)), context, this.nested(table, info)),
       },
       [table.root.aggregate]: {
         type: new GraphQLNonNull(types.aggregate),
@@ -389,7 +399,8 @@ class SchemaBuilder {
         type: types.object,
         description: `One row of ${table.label} by its primary key`,
         args: this.keyArgs(table),
-        resolve: (_root, args: Row, context, info) => this.source.byKey(table, args, columnsFor(table, requestedFields(info)), context),
+        resolve: (_root, args: Row, context, info) =>
+          this.source.byKey(table, args, columnsFor(table, requestedFields(info)), context, this.nested(table, info)),
       };
     }
     return fields;

@@ -1,5 +1,16 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import {
+  getArgumentValues,
+  getNamedType,
+  isObjectType,
+  Kind,
+  type FieldNode,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
 import type { NamedColumn, NamedTable } from './naming';
+import type { ListArgs, NestedRead } from './source';
 
 /**
  * The field names asked for directly below the current field (through fragments too),
@@ -17,14 +28,20 @@ export function requestedFields(info: GraphQLResolveInfo, below?: string): Set<s
   return names;
 }
 
-function collect(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, visit: (field: FieldNode) => unknown): void {
+function collect(
+  set: SelectionSetNode | undefined,
+  info: GraphQLResolveInfo,
+  visit: (field: FieldNode) => unknown,
+  onDirective?: () => void,
+): void {
   if (!set) return;
   for (const selection of set.selections) {
+    if (onDirective && selection.directives && selection.directives.length > 0) onDirective();
     if (selection.kind === Kind.FIELD) visit(selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet, info, visit);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet, info, visit, onDirective);
     else {
       const fragment = info.fragments[selection.name.value];
-      if (fragment) collect(fragment.selectionSet, info, visit);
+      if (fragment) collect(fragment.selectionSet, info, visit, onDirective);
     }
   }
 }
@@ -41,4 +58,73 @@ export function columnsFor(table: NamedTable, requested: Set<string>): NamedColu
   }
   // Keep the table's column order so generated SQL is stable.
   return table.columns.filter((c) => wanted.has(c));
+}
+
+/**
+ * The relations below a root field, as one tree a data source may read in a single
+ * statement. Every relation under the field is listed, keyed by its response name, with its
+ * arguments evaluated against the request's variables. A relation whose arguments are
+ * refused (`checkPage` throws), or that sits under @skip/@include, is left out: its own
+ * resolver then reads it and reports the error at its own path.
+ */
+export function nestedReads(info: GraphQLResolveInfo, table: NamedTable, checkPage: (args: ListArgs) => ListArgs): NestedRead[] {
+  return readsBelow(info.fieldNodes, fieldType(info.returnType), table, info, checkPage);
+}
+
+function readsBelow(
+  nodes: readonly FieldNode[],
+  type: GraphQLObjectType | null,
+  table: NamedTable,
+  info: GraphQLResolveInfo,
+  checkPage: (args: ListArgs) => ListArgs,
+): NestedRead[] {
+  if (!type || table.relations.length === 0) return [];
+  const byKey = new Map<string, FieldNode[]>();
+  let conditional = false;
+  for (const node of nodes) {
+    collect(
+      node.selectionSet,
+      info,
+      (field) => {
+        const key = field.alias?.value ?? field.name.value;
+      const same = byKey.get(key);
+      if (same) same.push(field);
+        else byKey.set(key, [field]);
+      },
+      () => (conditional = true),
+    );
+  }
+  // Directives decide at execution time whether a field exists; leave such levels to the resolvers.
+  if (conditional) return [];
+  const fields = type.getFields();
+  const reads: NestedRead[] = [];
+  for (const [key, fieldNodes] of byKey) {
+    const first = fieldNodes[0]!;
+    const relation = table.relations.find((r) => r.field === first.name.value);
+    const definition = fields[first.name.value];
+    if (!relation || !definition) continue;
+    let args: ListArgs = {};
+    if (relation.kind === 'array') {
+      try {
+        args = checkPage(getArgumentValues(definition, first, info.variableValues) as ListArgs);
+      } catch {
+        continue;
+      }
+    }
+    const requested = new Set<string>();
+    for (const node of fieldNodes) collect(node.selectionSet, info, (field) => requested.add(field.name.value));
+    reads.push({
+      key,
+      relation,
+      args,
+      columns: columnsFor(relation.target, requested),
+      nested: readsBelow(fieldNodes, fieldType(definition.type), relation.target, info, checkPage),
+    });
+  }
+  return reads;
+}
+
+function fieldType(type: GraphQLOutputType): GraphQLObjectType | null {
+  const named = getNamedType(type);
+  return isObjectType(named) ? named : null;
 }

@@ -19,12 +19,45 @@ export interface ListArgs {
   offset?: number | null;
 }
 
+/**
+ * A relation to read together with its parent rows, in the same statement where the engine
+ * can (see DataSource.readsNested). `key` is the field's response name (alias or name).
+ */
+export interface NestedRead {
+  key: string;
+  relation: NamedRelation;
+  /** Page and filter of an array relation, already checked; empty for object relations. */
+  args: ListArgs;
+  columns: NamedColumn[];
+  nested: NestedRead[];
+}
+
+const PREFETCHED = Symbol('lazydb.prefetched');
+
+type Prefetched = Map<string, Row | Row[] | null>;
+
+/** Attaches the value of a nested read to its parent row (kept out of JSON and field lookups). */
+export function attachPrefetched(row: Row, key: string, value: Row | Row[] | null): void {
+  const carrier = row as { [PREFETCHED]?: Prefetched };
+  (carrier[PREFETCHED] ??= new Map()).set(key, value);
+}
+
+/** The value read ahead for the field answered under `key`, or undefined when nothing was. */
+export function prefetched(row: Row, key: string | number): Row | Row[] | null | undefined {
+  return (row as { [PREFETCHED]?: Prefetched })[PREFETCHED]?.get(String(key));
+}
+
 /** Per-request state (dataloaders) is kept against the GraphQL context object. */
 export type RequestContext = object;
 
 export interface DataSource {
-  list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context: RequestContext): Promise<Row[]>;
-  byKey(table: NamedTable, key: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null>;
+  /**
+   * True when list/byKey read the `nested` relations they are given in the same statement and
+   * attach them to the rows (attachPrefetched); the schema then plans them ahead.
+   */
+  readonly readsNested: boolean;
+  list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context: RequestContext, nested?: NestedRead[]): Promise<Row[]>;
+  byKey(table: NamedTable, key: Row, columns: NamedColumn[], context: RequestContext, nested?: NestedRead[]): Promise<Row | null>;
   count(table: NamedTable, where: BoolExp | null | undefined, context: RequestContext): Promise<number>;
   /** Object relation: the one row the parent points at (or null). Batched per request. */
   related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null>;

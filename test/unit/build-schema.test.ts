@@ -16,6 +16,7 @@ function recordingSource(rows: Row[] = []) {
       return result(...args);
     };
   const source: DataSource = {
+    readsNested: false,
     list: record('list', () => rows) as DataSource['list'],
     byKey: record('byKey', () => rows[0] ?? null) as DataSource['byKey'],
     count: record('count', () => rows.length) as DataSource['count'],

@@ -1,10 +1,36 @@
 import type { Knex } from 'knex';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
-import type { QueryQuirks } from '../dialect';
+import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 
+/** Kinds whose JSON form is the value itself; the rest travel as their text output, as the driver reads them. */
+const NATIVE_JSON_KINDS: ReadonlySet<ColumnModel['kind']> = new Set(['int', 'float', 'boolean', 'json', 'string', 'enum', 'uuid']);
+
+const nestedJson: NestedJsonQuirks = {
+  // PostgreSQL functions take at most 100 arguments.
+  maxItems: 100,
+  item(column) {
+    if (NATIVE_JSON_KINDS.has(column.kind) || column.kind === 'bytes') return '?';
+    return '?::text';
+  },
+  array(count) {
+    return `json_build_array(${Array.from({ length: count }, () => '?').join(', ')})`;
+  },
+  aggregate() {
+    return `coalesce(json_agg(? order by ?), '[]'::json)`;
+  },
+  decode(column, value) {
+    // bytea inside JSON is its hex text output (`\x0102`), where the driver would give a Buffer.
+    if (column.kind === 'bytes' && typeof value === 'string' && value.startsWith('\\x')) {
+      return decodeValue(column, Buffer.from(value.slice(2), 'hex'));
+    }
+    return postgresQuirks.decode(column, value);
+  },
+};
+
 export const postgresQuirks: QueryQuirks = {
+  nestedJson,
   supportsReturning: true,
   nativeNullsOrdering: true,
 
