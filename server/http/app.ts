@@ -120,7 +120,9 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
         const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : await readBody(request, config.maxBody);
         snapshot.pool.acquire();
         try {
-          return await sendResponse(response, await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body }));
+          const reply = await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body });
+          response.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+          return void response.end(reply.body);
         } finally {
           snapshot.pool.release();
         }

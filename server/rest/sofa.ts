@@ -121,13 +121,21 @@ export function buildSofaRest(database: string, named: NamedModel, schema: Graph
   return { routes, openAPIDocument: router.openAPIDocument, schema: restSchema };
 }
 
-/** GraphQL errors -> one HTTP status and `{ error: { code, message } }`; unexpected errors are masked. */
-export function errorResponse(errors: readonly unknown[]): Response {
+/** The REST error a list of GraphQL errors stands for: the first one decides. */
+export interface RestError {
+  status: number;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** GraphQL errors -> one HTTP status, code and message; unexpected errors are masked. */
+export function describeErrors(errors: readonly unknown[]): RestError {
   const error = errors[0];
   let status = 500;
   let code = 'INTERNAL';
   let message = 'unexpected server error; see the server log';
-  const extra: Record<string, unknown> = {};
+  const details: Record<string, unknown> = {};
   if (error instanceof GraphQLError || (error && typeof error === 'object' && 'message' in error)) {
     const graphQLError = error as GraphQLError;
     const extensions = (graphQLError.extensions ?? {}) as Record<string, unknown>;
@@ -137,7 +145,7 @@ export function errorResponse(errors: readonly unknown[]): Response {
       code = extensions.code;
       status = httpStatusFor(code);
       message = graphQLError.message;
-      if (extensions.constraint) extra.constraint = extensions.constraint;
+      if (extensions.constraint) details.constraint = extensions.constraint;
     } else if (http?.status) {
       status = http.status;
       code = status === 400 ? 'BAD_REQUEST' : 'ERROR';
@@ -149,7 +157,13 @@ export function errorResponse(errors: readonly unknown[]): Response {
       message = graphQLError.message;
     }
   }
+  return { status, code, message, details };
+}
+
+/** `{ error: { code, message } }` with its status, as SOFA's error handler answers. */
+export function errorResponse(errors: readonly unknown[]): Response {
+  const { status, code, message, details } = describeErrors(errors);
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (status === 503) headers['retry-after'] = '5';
-  return new Response(JSON.stringify({ error: { code, message, ...extra } }), { status, headers });
+  return new Response(JSON.stringify({ error: { code, message, ...details } }), { status, headers });
 }

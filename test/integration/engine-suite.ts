@@ -383,6 +383,11 @@ export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): v
       expect((await rest('/album?order_by=nope.desc')).body.error.message).toMatch(/no field "nope"/);
       expect((await rest('/no_such_table')).status).toBe(404);
       expect((await rest('/album/999999')).status).toBe(404);
+      const notNumber = await rest('/album/abc');
+      expect([notNumber.status, notNumber.body.error.code, notNumber.body.error.message]).toEqual([400, 'BAD_PARAMETER', '"abc" is not a number']);
+      const fraction = await rest('/album/1.5');
+      expect([fraction.status, fraction.body.error.code]).toEqual([400, 'BAD_REQUEST']);
+      expect(fraction.body.error.message).toMatch(/Int cannot represent/);
       expect((await server.request('/db/no_such_db/rest/album')).status).toBe(404);
       const duplicate = await rest('/artist', { method: 'POST', json: { name: 'Accept' } });
       expect([duplicate.status, duplicate.body.error.code]).toEqual([409, 'CONSTRAINT_VIOLATION']);
