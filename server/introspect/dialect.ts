@@ -55,6 +55,11 @@ export interface QueryQuirks {
    * (PostgreSQL); the query layer then reads nested relations with their parents.
    */
   readonly nestedJson?: NestedJsonQuirks;
+  /**
+   * The rows of a `knex.raw` select, whose result is the driver's own (pg: `{ rows }`, mysql2:
+   * `[rows, fields]`). Present where the query layer may run statements it compiled once.
+   */
+  rowsOfRaw?(result: unknown): Record<string, unknown>[];
   /** Canonical value (as validated by the GraphQL scalars) -> value to bind for the driver. */
   encode(column: ColumnModel, value: unknown): unknown;
 }

@@ -5,6 +5,7 @@ import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
 import { badInput } from '../schema/errors';
 import { attachPrefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type RequestContext, type Row } from '../schema/source';
+import { StatementCache, type Param } from './compiled';
 import { toGraphQLError } from './errors';
 import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
 import { asName, columnReference, identifier, tableQualifier, tableReference, type Qualifier } from './sql';
@@ -31,6 +32,7 @@ interface PlannedRead {
 export class KnexDataSource implements DataSource {
   private readonly loaders = new WeakMap<RequestContext, Map<string, DataLoader<string, unknown>>>();
   readonly readsNested: boolean;
+  private readonly statements: StatementCache;
 
   constructor(
     private readonly knex: Knex,
@@ -39,9 +41,11 @@ export class KnexDataSource implements DataSource {
     private readonly databaseName: string,
   ) {
     this.readsNested = dialect.quirks.nestedJson !== undefined;
+    this.statements = new StatementCache(knex, dialect.quirks.rowsOfRaw?.bind(dialect.quirks));
   }
 
   async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
+    if (!args.where && !nested?.length) return this.run(async () => this.decodeRows(await this.page(table, args, columns), columns));
     return this.run(async () => {
       const query = this.selectFrom(this.knex, table, columns);
       const nextAlias = aliasCounter();
@@ -55,6 +59,17 @@ export class KnexDataSource implements DataSource {
   }
 
   async byKey(table: NamedTable, key: Row, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
+    if (!nested?.length) {
+      return this.run(async () => {
+        const values = table.primaryKey.map((c) => this.encode(c, key[c.field]));
+        const rows = await this.statements.rows(`k:${table.typeName}:${fieldList(columns)}`, values, [], (params) => {
+          const query = this.selectFrom(this.knex, table, columns);
+          table.primaryKey.forEach((c, i) => query.where(asName(columnReference(this.knex, tableQualifier(table.table), c.column.name)), '=', params[i] as Knex.Value));
+          return query.limit(1);
+        });
+        return this.decodeRows(rows, columns)[0] ?? null;
+      });
+    }
     return this.run(async () => {
       const query = this.selectFrom(this.knex, table, columns);
       this.whereKey(query, table, tableQualifier(table.table), key);
@@ -170,6 +185,23 @@ export class KnexDataSource implements DataSource {
     const query = (qualifier ? executor.from({ [q[0]!]: source }) : executor.from(source)) as Knex.QueryBuilder;
     const selected = columns.length > 0 ? columns : table.columns.slice(0, 1);
     return query.select(Object.fromEntries(selected.map((c) => [c.field, asName(columnReference(this.knex, q, c.column.name))])));
+  }
+
+  /** A page of a table without filter: compiled once per table, columns, order and clauses used. */
+  private page(table: NamedTable, args: ListArgs, columns: NamedColumn[]): Promise<Row[]> {
+    const values: unknown[] = [];
+    if (args.limit != null) values.push(args.limit);
+    if (args.offset) values.push(args.offset);
+    const order = args.order_by ? JSON.stringify(args.order_by) : '';
+    const signature = `p:${table.typeName}:${fieldList(columns)}:${order}:${args.limit != null}:${Boolean(args.offset)}`;
+    return this.statements.rows(signature, values, values.map(() => true), (params: Param[]) => {
+      const query = this.selectFrom(this.knex, table, columns);
+      this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
+      let next = 0;
+      if (args.limit != null) query.limit(params[next++] as number);
+      if (args.offset) query.offset(params[next++] as number);
+      return query;
+    });
   }
 
   private selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {

@@ -23,6 +23,10 @@ export function toMysqlTime(value: string): string {
 }
 
 export const mysqlQuirks: QueryQuirks = {
+  rowsOfRaw(result: unknown) {
+    return (result as [Record<string, unknown>[], unknown])[0];
+  },
+
   // knex's .returning() is a no-op for mysql2; the query layer re-reads by key.
   supportsReturning: false,
 

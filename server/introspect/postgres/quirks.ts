@@ -30,6 +30,10 @@ const nestedJson: NestedJsonQuirks = {
 };
 
 export const postgresQuirks: QueryQuirks = {
+  rowsOfRaw(result: unknown) {
+    return (result as { rows: Record<string, unknown>[] }).rows;
+  },
+
   nestedJson,
   supportsReturning: true,
   nativeNullsOrdering: true,

@@ -11,6 +11,10 @@ import { toUtcDateTimeText } from '../common/datetime';
  * float and boolean kinds and into digit strings for bigint/decimal.
  */
 export const sqliteQuirks: QueryQuirks = {
+  rowsOfRaw(result: unknown) {
+    return result as Record<string, unknown>[];
+  },
+
   // SQLite >= 3.35 understands RETURNING and knex's better-sqlite3 client reads its rows.
   supportsReturning: true,
 
