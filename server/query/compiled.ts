@@ -28,10 +28,25 @@ interface Compiled {
   bindings: (unknown | Slot)[];
 }
 
+interface Entry {
+  compiled: Compiled | null;
+  /** What the builder said about the statement (e.g. which column holds what); the same for every call of a signature. */
+  extra: unknown;
+}
+
+/** What a builder returns: the statement, and facts about it the caller needs to read its rows. */
+export interface Built<T> {
+  query: Knex.QueryBuilder;
+  extra: T;
+}
+
+/** Signatures longer than this (large filters) are built every time rather than kept. */
+const MAX_SIGNATURE = 4000;
+
 const MAX_STATEMENTS = 2000;
 
 export class StatementCache {
-  private readonly statements = new Map<string, Compiled | null>();
+  private readonly statements = new Map<string, Entry>();
 
   constructor(
     private readonly knex: Knex,
@@ -39,22 +54,31 @@ export class StatementCache {
   ) {}
 
   /**
-   * Runs the statement `build` makes for `values`, compiled once per `signature`. `numeric`
-   * says which values are limits/offsets. Falls back to building every time where the
-   * dialect cannot run raw statements or a value does not land in exactly one binding.
+   * Runs the statement `build` makes for `values`, compiled once per `signature` (which must
+   * name everything the SQL text depends on but the values). `numeric` says which values are
+   * limits/offsets. Falls back to building every time where the dialect cannot run raw
+   * statements, the signature is too long to keep, or a value does not land in exactly one
+   * binding.
    */
-  async rows(signature: string, values: unknown[], numeric: boolean[], build: (params: Param[]) => Knex.QueryBuilder): Promise<Record<string, unknown>[]> {
-    if (!this.rowsOfRaw) return build(values);
-    let compiled = this.statements.get(signature);
-    if (compiled === undefined) {
-      compiled = compile(build(values.map((_, i) => (numeric[i] ? NUMERIC_BASE + i : new Slot(i)))), values.length, numeric);
+  async rows<T>(signature: string, values: unknown[], numeric: boolean[], build: (params: Param[]) => Built<T>): Promise<{ rows: Record<string, unknown>[]; extra: T }> {
+    if (!this.rowsOfRaw || signature.length > MAX_SIGNATURE) return direct(build(values));
+    let entry = this.statements.get(signature);
+    if (entry === undefined) {
+      const built = build(values.map((_, i) => (numeric[i] ? NUMERIC_BASE + i : new Slot(i))));
+      entry = { compiled: compile(built.query, values.length, numeric), extra: built.extra };
       if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
-      this.statements.set(signature, compiled);
+      this.statements.set(signature, entry);
     }
-    if (compiled === null) return build(values);
+    const { compiled } = entry;
+    if (compiled === null) return direct(build(values));
     const bindings = compiled.bindings.map((b) => (b instanceof Slot ? values[b.index] : b));
-    return this.rowsOfRaw(await this.knex.raw(compiled.sql, bindings as Knex.RawBinding[]));
+    const rows = this.rowsOfRaw(await this.knex.raw(compiled.sql, bindings as Knex.RawBinding[]));
+    return { rows, extra: entry.extra as T };
   }
+}
+
+async function direct<T>(built: Built<T>): Promise<{ rows: Record<string, unknown>[]; extra: T }> {
+  return { rows: (await built.query) as Record<string, unknown>[], extra: built.extra };
 }
 
 function compile(builder: Knex.QueryBuilder, count: number, numeric: boolean[]): Compiled | null {

@@ -45,37 +45,37 @@ export class KnexDataSource implements DataSource {
   }
 
   async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
-    if (!args.where && !nested?.length) return this.run(async () => this.decodeRows(await this.page(table, args, columns), columns));
     return this.run(async () => {
-      const query = this.selectFrom(this.knex, table, columns);
-      const nextAlias = aliasCounter();
-      applyWhere(query, args.where, this.scope(table, undefined, nextAlias));
-      this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
-      if (args.limit != null) query.limit(args.limit);
-      if (args.offset) query.offset(args.offset);
-      const planned = this.selectNested(query, tableQualifier(table.table), nested, nextAlias);
-      return this.attachNested(this.decodeRows(await query, columns), planned);
+      const values: unknown[] = [];
+      if (args.limit != null) values.push(args.limit);
+      if (args.offset) values.push(args.offset);
+      const signature = `l:${table.typeName}:${fieldList(columns)}:${JSON.stringify([args.where ?? null, args.order_by ?? null, args.limit != null, Boolean(args.offset)])}:${nestedSignature(nested)}`;
+      const { rows, extra: planned } = await this.statements.rows(signature, values, values.map(() => true), (params: Param[]) => {
+        const query = this.selectFrom(this.knex, table, columns);
+        const nextAlias = aliasCounter();
+        applyWhere(query, args.where, this.scope(table, undefined, nextAlias));
+        this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
+        let next = 0;
+        if (args.limit != null) query.limit(params[next++] as number);
+        if (args.offset) query.offset(params[next++] as number);
+        return { query, extra: this.selectNested(query, tableQualifier(table.table), nested, nextAlias) };
+      });
+      return this.attachNested(this.decodeRows(rows, columns), planned);
     });
   }
 
   async byKey(table: NamedTable, key: Row, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
-    if (!nested?.length) {
-      return this.run(async () => {
-        const values = table.primaryKey.map((c) => this.encode(c, key[c.field]));
-        const rows = await this.statements.rows(`k:${table.typeName}:${fieldList(columns)}`, values, [], (params) => {
-          const query = this.selectFrom(this.knex, table, columns);
-          table.primaryKey.forEach((c, i) => query.where(asName(columnReference(this.knex, tableQualifier(table.table), c.column.name)), '=', params[i] as Knex.Value));
-          return query.limit(1);
-        });
-        return this.decodeRows(rows, columns)[0] ?? null;
-      });
-    }
     return this.run(async () => {
-      const query = this.selectFrom(this.knex, table, columns);
-      this.whereKey(query, table, tableQualifier(table.table), key);
-      const planned = this.selectNested(query, tableQualifier(table.table), nested, aliasCounter());
-      const rows = this.attachNested(this.decodeRows(await query.limit(1), columns), planned);
-      return rows[0] ?? null;
+      const values = table.primaryKey.map((c) => this.encode(c, key[c.field]));
+      const signature = `k:${table.typeName}:${fieldList(columns)}:${nestedSignature(nested)}`;
+      const { rows, extra: planned } = await this.statements.rows(signature, values, [], (params: Param[]) => {
+        const query = this.selectFrom(this.knex, table, columns);
+        const qualifier = tableQualifier(table.table);
+        table.primaryKey.forEach((c, i) => query.where(asName(columnReference(this.knex, qualifier, c.column.name)), '=', params[i] as Knex.Value));
+        query.limit(1);
+        return { query, extra: this.selectNested(query, qualifier, nested, aliasCounter()) };
+      });
+      return this.attachNested(this.decodeRows(rows, columns), planned)[0] ?? null;
     });
   }
 
@@ -185,23 +185,6 @@ export class KnexDataSource implements DataSource {
     const query = (qualifier ? executor.from({ [q[0]!]: source }) : executor.from(source)) as Knex.QueryBuilder;
     const selected = columns.length > 0 ? columns : table.columns.slice(0, 1);
     return query.select(Object.fromEntries(selected.map((c) => [c.field, asName(columnReference(this.knex, q, c.column.name))])));
-  }
-
-  /** A page of a table without filter: compiled once per table, columns, order and clauses used. */
-  private page(table: NamedTable, args: ListArgs, columns: NamedColumn[]): Promise<Row[]> {
-    const values: unknown[] = [];
-    if (args.limit != null) values.push(args.limit);
-    if (args.offset) values.push(args.offset);
-    const order = args.order_by ? JSON.stringify(args.order_by) : '';
-    const signature = `p:${table.typeName}:${fieldList(columns)}:${order}:${args.limit != null}:${Boolean(args.offset)}`;
-    return this.statements.rows(signature, values, values.map(() => true), (params: Param[]) => {
-      const query = this.selectFrom(this.knex, table, columns);
-      this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
-      let next = 0;
-      if (args.limit != null) query.limit(params[next++] as number);
-      if (args.offset) query.offset(params[next++] as number);
-      return query;
-    });
   }
 
   private selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
@@ -321,13 +304,6 @@ export class KnexDataSource implements DataSource {
       for (const c of columns) row[c.field] = quirks.decode(c.column, row[c.field]);
     }
     return rows;
-  }
-
-  private whereKey(query: Knex.QueryBuilder, table: NamedTable, qualifier: Qualifier, key: Row): Knex.QueryBuilder {
-    for (const column of table.primaryKey) {
-      query.where(asName(columnReference(this.knex, qualifier, column.column.name)), '=', this.encode(column, key[column.field]) as Knex.Value);
-    }
-    return query;
   }
 
   /** `(a = ? and b = ?) or (...)` for composite keys, `a in (...)` for single ones: portable to every engine. */
@@ -508,6 +484,16 @@ function keyOf(row: Row, columns: NamedColumn[]): string {
 function keyRow(key: string, columns: NamedColumn[]): Row {
   const values = JSON.parse(key) as unknown[];
   return Object.fromEntries(columns.map((c, i) => [c.field, values[i]]));
+}
+
+/** Everything about nested reads that shapes their SQL: fields, columns, arguments, recursively. */
+function nestedSignature(nested: NestedRead[] | undefined): string {
+  if (!nested?.length) return '';
+  return JSON.stringify(nested.map(shapeOf));
+}
+
+function shapeOf(read: NestedRead): unknown[] {
+  return [read.key, read.relation.field, fieldList(read.columns), read.args, read.nested.map(shapeOf)];
 }
 
 function fieldList(columns: NamedColumn[]): string {

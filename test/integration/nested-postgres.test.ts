@@ -100,6 +100,27 @@ describe('nested reads in one statement on postgres', async () => {
     expect(upward.sample.map((s: { holder: { label: string } | null }) => s.holder?.label ?? null)).toEqual(['one', 'one', 'two', null]);
   });
 
+  it.skipIf(!available)('reuses a compiled statement with each request its own values and nested answers', async () => {
+    const query = `query ($id: Int!, $offset: Int) {
+      holder_by_pk(id: $id) { label samples(order_by: [{id: asc}]) { id holder { label } } }
+      holder(order_by: [{id: asc}], limit: 1, offset: $offset) { id samples { id } }
+    }`;
+    const answers = [];
+    for (const [id, offset] of [[1, 0], [2, 1], [1, 2], [3, 1]] as const) answers.push(await ok(query, { id, offset }));
+    expect(answers.map((a) => a.holder_by_pk)).toEqual([
+      { label: 'one', samples: [{ id: 1, holder: { label: 'one' } }, { id: 2, holder: { label: 'one' } }] },
+      { label: 'two', samples: [{ id: 3, holder: { label: 'two' } }] },
+      { label: 'one', samples: [{ id: 1, holder: { label: 'one' } }, { id: 2, holder: { label: 'one' } }] },
+      { label: 'empty', samples: [] },
+    ]);
+    expect(answers.map((a) => a.holder)).toEqual([
+      [{ id: 1, samples: [{ id: 1 }, { id: 2 }] }],
+      [{ id: 2, samples: [{ id: 3 }] }],
+      [{ id: 3, samples: [] }],
+      [{ id: 2, samples: [{ id: 3 }] }],
+    ]);
+  });
+
   it.skipIf(!available)('falls back to per-level reads for rows too wide for one JSON array, with the same answer', async () => {
     const columns = Array.from({ length: WIDE_COLUMNS }, (_, i) => `w${i}`).join(' ');
     const { result, statements } = await counted(() => ok(`{ holder(where: {id: {_eq: 1}}) { wides(order_by: [{id: asc}]) { id ${columns} } samples { id } } }`));

@@ -21,8 +21,8 @@ describe('StatementCache', () => {
     const byId = (id: number, limit: number) =>
       cache.rows('by id', [id, limit], [false, true], (params) => {
         builds++;
-        return knex('t').select('id', 'name').where('id', '>=', params[0] as number).orderBy('id').limit(params[1] as number);
-      });
+        return { query: knex('t').select('id', 'name').where('id', '>=', params[0] as number).orderBy('id').limit(params[1] as number), extra: null };
+      }).then((r) => r.rows);
     expect(await byId(2, 2)).toEqual([{ id: 2, name: 'n2' }, { id: 3, name: 'n3' }]);
     expect(await byId(4, 5)).toEqual([{ id: 4, name: 'n4' }, { id: 5, name: 'n5' }]);
     expect(await byId(1, 0)).toEqual([]);
@@ -37,15 +37,15 @@ describe('StatementCache', () => {
     const questionMark = (id: number) =>
       cache.rows('question mark', [id], [false], (params) => {
         builds++;
-        return knex('t').select('a?b').where('id', params[0] as number);
-      });
+        return { query: knex('t').select('a?b').where('id', params[0] as number), extra: null };
+      }).then((r) => r.rows);
     expect(await questionMark(1)).toEqual([{ 'a?b': 'q1' }]);
     expect(await questionMark(2)).toEqual([{ 'a?b': 'q2' }]);
     const twice = (id: number) =>
       cache.rows('twice', [id], [false], (params) => {
         builds++;
-        return knex('t').select('id').where('id', params[0] as number).orWhere('id', params[0] as number);
-      });
+        return { query: knex('t').select('id').where('id', params[0] as number).orWhere('id', params[0] as number), extra: null };
+      }).then((r) => r.rows);
     expect(await twice(3)).toEqual([{ id: 3 }]);
     expect(await twice(4)).toEqual([{ id: 4 }]);
     // compile + run on the first call, run on the second: 2 builds each.
@@ -58,8 +58,8 @@ describe('StatementCache', () => {
     const run = (id: number) =>
       cache.rows('plain', [id], [false], (params) => {
         builds++;
-        return knex('t').select('id').where('id', params[0] as number);
-      });
+        return { query: knex('t').select('id').where('id', params[0] as number), extra: null };
+      }).then((r) => r.rows);
     expect(await run(1)).toEqual([{ id: 1 }]);
     expect(await run(2)).toEqual([{ id: 2 }]);
     expect(builds).toBe(2);
