@@ -1,4 +1,5 @@
-import { execute, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log';
 
@@ -6,14 +7,16 @@ const MAX_CACHED_DOCUMENTS = 1000;
 
 /**
  * The common case of GraphQL over HTTP — a POST of `{ query, variables, operationName }` as
- * JSON that parses and validates — executed directly, with parsed-and-validated documents
- * cached per schema (a swapped schema starts with an empty cache). Everything else (GET,
- * GraphiQL, other media types, invalid documents, subscriptions) goes to graphql-yoga, which
- * also answers the errors; this path only saves yoga's per-request pipeline where it adds
- * nothing. Unexpected errors are masked exactly as yoga masks them.
+ * JSON that parses and validates — executed directly. Each document is parsed, validated and
+ * compiled to JavaScript by graphql-jit once per schema (a swapped schema starts with an
+ * empty cache): large answers spend most of their time in per-field execution, which the
+ * compiled query does without graphql-js's per-field argument and path bookkeeping.
+ * Everything else (GET, GraphiQL, other media types, invalid documents, subscriptions) goes
+ * to graphql-yoga, which also answers the errors; this path only saves yoga's per-request
+ * pipeline where it adds nothing. Unexpected errors are masked exactly as yoga masks them.
  */
 export class GraphQLFastPath {
-  private readonly documents = new WeakMap<GraphQLSchema, Map<string, DocumentNode>>();
+  private readonly documents = new WeakMap<GraphQLSchema, Map<string, CompiledQuery | null>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -40,20 +43,9 @@ export class GraphQLFastPath {
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
 
-    const document = this.document(schema, query);
-    if (!document) return null;
-    const operation = document.definitions.find(
-      (d) => d.kind === 'OperationDefinition' && (operationName ? d.name?.value === operationName : true),
-    );
-    if (!operation || (operation.kind === 'OperationDefinition' && operation.operation === 'subscription')) return null;
-
-    const result = (await execute({
-      schema,
-      document,
-      variableValues: variables as Record<string, unknown> | undefined,
-      operationName: operationName as string | undefined,
-      contextValue,
-    })) as ExecutionResult;
+    const compiled = this.compiled(schema, query, (operationName as string | null | undefined) ?? undefined);
+    if (!compiled) return null;
+    const result = (await compiled.query(undefined, contextValue, variables as Record<string, unknown> | undefined)) as ExecutionResult;
     // No data at all means the request itself was refused (e.g. a variable of the wrong type)
     // before anything ran: yoga answers those, with its status codes.
     if (result.data === undefined) return null;
@@ -61,24 +53,20 @@ export class GraphQLFastPath {
     return JSON.stringify(result);
   }
 
-  private document(schema: GraphQLSchema, query: string): DocumentNode | null {
+  /** The compiled query, or null when yoga should handle the request (and remembered as such). */
+  private compiled(schema: GraphQLSchema, query: string, operationName: string | undefined): CompiledQuery | null {
     let cache = this.documents.get(schema);
     if (!cache) {
       cache = new Map();
       this.documents.set(schema, cache);
     }
-    const cached = cache.get(query);
-    if (cached) return cached;
-    let document: DocumentNode;
-    try {
-      document = parse(query);
-    } catch {
-      return null;
-    }
-    if (validate(schema, document).length > 0) return null;
+    const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const compiled = compile(schema, query, operationName);
     if (cache.size >= MAX_CACHED_DOCUMENTS) cache.delete(cache.keys().next().value!);
-    cache.set(query, document);
-    return document;
+    cache.set(key, compiled);
+    return compiled;
   }
 
   private mask(error: GraphQLError): GraphQLError {
@@ -87,4 +75,19 @@ export class GraphQLFastPath {
     this.log.error('unexpected error in a resolver', { path: error.path?.join('.'), error: original.message });
     return new GraphQLError('Unexpected error.', { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   }
+}
+
+function compile(schema: GraphQLSchema, query: string, operationName: string | undefined): CompiledQuery | null {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch {
+    return null;
+  }
+  if (validate(schema, document).length > 0) return null;
+  const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  const operation = operations.find((d) => (operationName ? d.name?.value === operationName : operations.length === 1));
+  if (!operation || operation.operation === 'subscription') return null;
+  const compiled = compileQuery(schema, document, operationName);
+  return isCompiledQuery(compiled) ? compiled : null;
 }

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { GraphQLFastPath } from '../../server/http/graphql-fast-path';
 import type { Logger } from '../../server/log';
@@ -30,6 +30,26 @@ describe('GraphQLFastPath', () => {
     expect(text).not.toContain('secret_table');
     expect(JSON.parse(text).errors[0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(logged.join('\n')).toContain('secret_table');
+  });
+
+  it('runs mutation fields one after another and answers each request with its own variables', async () => {
+    const order: string[] = [];
+    const step = { type: GraphQLString, args: { name: { type: GraphQLString }, wait: { type: GraphQLInt } }, resolve: async (_: unknown, args: { name: string; wait: number }) => {
+      await new Promise((done) => setTimeout(done, args.wait));
+      order.push(args.name);
+      return args.name;
+    } };
+    const writable = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'fine' } } }),
+      mutation: new GraphQLObjectType({ name: 'Mutation', fields: { step } }),
+    });
+    const path = new GraphQLFastPath(log);
+    const query = 'mutation ($a: String, $b: String) { first: step(name: $a, wait: 30) second: step(name: $b, wait: 1) }';
+    const first = await path.run(writable, Buffer.from(JSON.stringify({ query, variables: { a: 'a1', b: 'b1' } })), {});
+    const second = await path.run(writable, Buffer.from(JSON.stringify({ query, variables: { a: 'a2', b: 'b2' } })), {});
+    expect(JSON.parse(first!)).toEqual({ data: { first: 'a1', second: 'b1' } });
+    expect(JSON.parse(second!)).toEqual({ data: { first: 'a2', second: 'b2' } });
+    expect(order).toEqual(['a1', 'b1', 'a2', 'b2']);
   });
 
   it('leaves everything unusual to graphql-yoga', async () => {
