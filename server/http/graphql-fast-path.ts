@@ -1,5 +1,5 @@
-import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { prepareDocument, type PreparedDocument } from '../schema/prepared';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log';
 
@@ -8,15 +8,14 @@ const MAX_CACHED_DOCUMENTS = 1000;
 /**
  * The common case of GraphQL over HTTP — a POST of `{ query, variables, operationName }` as
  * JSON that parses and validates — executed directly. Each document is parsed, validated and
- * compiled to JavaScript by graphql-jit once per schema (a swapped schema starts with an
- * empty cache): large answers spend most of their time in per-field execution, which the
- * compiled query does without graphql-js's per-field argument and path bookkeeping.
+ * prepared (compiled by graphql-jit where it can, see prepareDocument) once per schema (a
+ * swapped schema starts with an empty cache).
  * Everything else (GET, GraphiQL, other media types, invalid documents, subscriptions) goes
  * to graphql-yoga, which also answers the errors; this path only saves yoga's per-request
  * pipeline where it adds nothing. Unexpected errors are masked exactly as yoga masks them.
  */
 export class GraphQLFastPath {
-  private readonly documents = new WeakMap<GraphQLSchema, Map<string, CompiledQuery | null>>();
+  private readonly documents = new WeakMap<GraphQLSchema, Map<string, PreparedDocument | null>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -45,7 +44,7 @@ export class GraphQLFastPath {
 
     const compiled = this.compiled(schema, query, (operationName as string | null | undefined) ?? undefined);
     if (!compiled) return null;
-    const result = (await compiled.query(undefined, contextValue, variables as Record<string, unknown> | undefined)) as ExecutionResult;
+    const result = await compiled.run(contextValue, variables as Record<string, unknown> | undefined);
     // No data at all means the request itself was refused (e.g. a variable of the wrong type)
     // before anything ran: yoga answers those, with its status codes.
     if (result.data === undefined) return null;
@@ -54,7 +53,7 @@ export class GraphQLFastPath {
   }
 
   /** The compiled query, or null when yoga should handle the request (and remembered as such). */
-  private compiled(schema: GraphQLSchema, query: string, operationName: string | undefined): CompiledQuery | null {
+  private compiled(schema: GraphQLSchema, query: string, operationName: string | undefined): PreparedDocument | null {
     let cache = this.documents.get(schema);
     if (!cache) {
       cache = new Map();
@@ -77,7 +76,7 @@ export class GraphQLFastPath {
   }
 }
 
-function compile(schema: GraphQLSchema, query: string, operationName: string | undefined): CompiledQuery | null {
+function compile(schema: GraphQLSchema, query: string, operationName: string | undefined): PreparedDocument | null {
   let document: DocumentNode;
   try {
     document = parse(query);
@@ -88,6 +87,5 @@ function compile(schema: GraphQLSchema, query: string, operationName: string | u
   const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
   const operation = operations.find((d) => (operationName ? d.name?.value === operationName : operations.length === 1));
   if (!operation || operation.operation === 'subscription') return null;
-  const compiled = compileQuery(schema, document, operationName);
-  return isCompiledQuery(compiled) ? compiled : null;
+  return prepareDocument(schema, document, operationName);
 }

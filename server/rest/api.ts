@@ -1,4 +1,5 @@
-import { execute, parse, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
+import { prepareDocument, type PreparedDocument } from '../schema/prepared';
 import { HttpError } from '../http/io';
 import type { NamedColumn, NamedModel, NamedTable } from '../schema/naming';
 import type { Row } from '../schema/source';
@@ -38,7 +39,7 @@ export class RestApi {
   private readonly resources = new Map<string, NamedTable>();
   private readonly sofa: SofaRest;
   private openapi: Record<string, unknown> | null = null;
-  private readonly documents = new Map<string, DocumentNode>();
+  private readonly documents = new Map<string, PreparedDocument>();
 
   constructor(
     private readonly database: string,
@@ -154,12 +155,12 @@ export class RestApi {
     return (data[table.root.aggregate] as { aggregate: { count: number } }).aggregate.count;
   }
 
-  /** Parsed once per (kind, table, includes); documents name only fields the schema has, from the model. */
-  private document(key: string, text: () => string): DocumentNode {
+  /** Prepared once per (kind, table, includes); the documents name only fields the schema has, taken from the model. */
+  private document(key: string, text: () => string): PreparedDocument {
     let document = this.documents.get(key);
     if (!document) {
       if (this.documents.size >= MAX_CACHED_DOCUMENTS) this.documents.delete(this.documents.keys().next().value!);
-      document = parse(text());
+      document = prepareDocument(this.schema, parse(text()));
       this.documents.set(key, document);
     }
     return document;
@@ -171,8 +172,8 @@ export class RestApi {
   }
 
   /** Executes a prepared document; GraphQL errors become the REST error answer (status and message). */
-  private async run(document: DocumentNode, variableValues: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const result = (await execute({ schema: this.schema, document, variableValues, contextValue: {} })) as ExecutionResult;
+  private async run(document: PreparedDocument, variableValues: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const result = await document.run({}, variableValues);
     if (result.errors?.length) {
       const { status, code, message, details } = describeErrors(result.errors);
       throw new HttpError(status, code, message, details, status === 503 ? { 'retry-after': '5' } : {});

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { GraphQLError, GraphQLInputObjectType, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { GraphQLFastPath } from '../../server/http/graphql-fast-path';
 import type { Logger } from '../../server/log';
@@ -50,6 +50,25 @@ describe('GraphQLFastPath', () => {
     expect(JSON.parse(first!)).toEqual({ data: { first: 'a1', second: 'b1' } });
     expect(JSON.parse(second!)).toEqual({ data: { first: 'a2', second: 'b2' } });
     expect(order).toEqual(['a1', 'b1', 'a2', 'b2']);
+  });
+
+  it('answers operations whose variables are recursive input objects (which graphql-jit cannot coerce)', async () => {
+    const filter: GraphQLInputObjectType = new GraphQLInputObjectType({
+      name: 'Filter',
+      fields: () => ({ eq: { type: GraphQLString }, and: { type: new GraphQLList(new GraphQLNonNull(filter)) } }),
+    });
+    const echoing = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: { echo: { type: GraphQLString, args: { filter: { type: filter } }, resolve: (_: unknown, args: { filter: unknown }) => JSON.stringify(args.filter) } },
+      }),
+    });
+    const text = await new GraphQLFastPath(log).run(
+      echoing,
+      Buffer.from(JSON.stringify({ query: 'query ($f: Filter) { echo(filter: $f) }', variables: { f: { and: [{ eq: 'x' }, { and: [] }] } } })),
+      {},
+    );
+    expect(JSON.parse(text!)).toEqual({ data: { echo: JSON.stringify({ and: [{ eq: 'x' }, { and: [] }] }) } });
   });
 
   it('leaves everything unusual to graphql-yoga', async () => {
