@@ -5,7 +5,7 @@ import type { NamedColumn, NamedModel, NamedTable } from '../schema/naming';
 import type { Row } from '../schema/source';
 import { correctOpenAPI } from './openapi';
 import { parseListParams, typedValue } from './params';
-import { buildSofaRest, describeErrors, type RouteKind, type SofaRest } from './sofa';
+import { buildSofaRest, describeErrors, restOperations, type RouteKind, type SofaRest } from './sofa';
 
 /** A REST answer, ready to write. */
 export interface RestReply {
@@ -37,7 +37,7 @@ export interface RestRequest {
  */
 export class RestApi {
   private readonly resources = new Map<string, NamedTable>();
-  private readonly sofa: SofaRest;
+  private sofaRest: SofaRest | null = null;
   private openapi: Record<string, unknown> | null = null;
   private readonly documents = new Map<string, PreparedDocument>();
 
@@ -53,7 +53,12 @@ export class RestApi {
       // The SQL name works too (URL-encoded), unless another resource already has it.
       if (!this.resources.has(table.table.name)) this.resources.set(table.table.name, table);
     }
-    this.sofa = buildSofaRest(database, named, schema);
+  }
+
+  /** SOFA (routes for writes, the OpenAPI document) is built on first need: reads do not use it. */
+  private get sofa(): SofaRest {
+    this.sofaRest ??= buildSofaRest(this.database, this.named, this.schema);
+    return this.sofaRest;
   }
 
   openAPIDocument(): Record<string, unknown> {
@@ -103,7 +108,8 @@ export class RestApi {
   private operation(table: NamedTable, method: string, keys: string[]): RouteKind {
     const keyed = table.primaryKey.length;
     const allow = (kinds: [RouteKind, string][]) => {
-      const offered = kinds.filter(([kind]) => this.sofa.routes.has(`${table.typeName} ${kind}`));
+      const operations = restOperations(table);
+      const offered = kinds.filter(([kind]) => operations[kind] !== undefined);
       const match = offered.find(([, m]) => m === method);
       if (match) return match[0];
       const allowed = offered.map(([, m]) => m);
