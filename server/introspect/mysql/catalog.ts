@@ -111,15 +111,17 @@ export function uniqueIndexesSql(schemaCount: number): string {
  order by s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX`;
 }
 
+/**
+ * Foreign key columns: in KEY_COLUMN_USAGE exactly the rows with a referenced table. Joining
+ * REFERENTIAL_CONSTRAINTS to say the same made MariaDB materialise both views per row: 10 s
+ * instead of 0.4 s at 5,000 tables.
+ */
 export function foreignKeysSql(schemaCount: number): string {
   return `select k.TABLE_SCHEMA as table_schema, k.TABLE_NAME as table_name, k.CONSTRAINT_NAME as constraint_name,
        k.COLUMN_NAME as column_name, k.ORDINAL_POSITION as ordinal_position,
        k.REFERENCED_TABLE_SCHEMA as referenced_table_schema, k.REFERENCED_TABLE_NAME as referenced_table_name,
        k.REFERENCED_COLUMN_NAME as referenced_column_name
   from information_schema.KEY_COLUMN_USAGE k
-  join information_schema.REFERENTIAL_CONSTRAINTS r
-    on r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA and r.TABLE_NAME = k.TABLE_NAME
-   and r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
  where k.TABLE_SCHEMA in (${placeholders(schemaCount)}) and k.REFERENCED_TABLE_NAME is not null
  order by k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`;
 }
