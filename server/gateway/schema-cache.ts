@@ -8,6 +8,9 @@ import type { DbModel } from '../model/types';
  * connection details.
  */
 export class SchemaCache {
+  /** SDL files being written after the fact, per database. */
+  private readonly pending = new Map<string, Promise<void>>();
+
   constructor(private readonly dir: string) {}
 
   async read(name: string): Promise<DbModel | null> {
@@ -19,13 +22,30 @@ export class SchemaCache {
     }
   }
 
-  async write(name: string, model: DbModel, sdl: string): Promise<void> {
+  /**
+   * The model is written before this resolves (a restart needs it); the SDL, which only
+   * people and tools read, is printed and written afterwards, off the registration's path.
+   */
+  async write(name: string, model: DbModel, sdl: () => string): Promise<void> {
+    await this.pending.get(name);
     await mkdir(this.dir, { recursive: true });
     await this.writeAtomically(this.path(name, 'json'), `${JSON.stringify(model, null, 2)}\n`);
-    await this.writeAtomically(this.path(name, 'graphql'), sdl);
+    const written = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.writeAtomically(this.path(name, 'graphql'), sdl()))
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.pending.get(name) === written) this.pending.delete(name);
+      });
+    this.pending.set(name, written);
+  }
+
+  /** Resolves once the SDL files scheduled so far are on disk. */
+  async settled(): Promise<void> {
+    await Promise.all(this.pending.values());
   }
 
   async remove(name: string): Promise<void> {
+    await this.pending.get(name);
     await rm(this.path(name, 'json'), { force: true });
     await rm(this.path(name, 'graphql'), { force: true });
   }

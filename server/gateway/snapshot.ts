@@ -16,7 +16,8 @@ export interface Built {
   schema: GraphQLSchema;
   /** The gateway's copy: type names prefixed with `<name>_`. */
   namespaced: GraphQLSchema;
-  sdl: string;
+  /** Printed on first use: printing is seconds at thousands of tables, and rarely wanted. */
+  readonly sdl: string;
   report: ReportEntry[];
   buildMs: number;
 }
@@ -51,12 +52,16 @@ export function buildDatabase(name: string, model: DbModel, dialect: DialectModu
       throw new InvalidSchemaError(`the GraphQL schema built for ${name} is invalid: ${errors.map((e) => e.message).join('; ')}`);
     }
   }
+  let sdl: string | undefined;
   return {
     model,
     named,
     schema,
     namespaced,
-    sdl: printSchema(schema),
+    get sdl() {
+      sdl ??= printSchema(schema);
+      return sdl;
+    },
     report: [...model.report, ...named.report],
     buildMs: performance.now() - started,
   };

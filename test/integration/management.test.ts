@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory from 'knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createThrowawayDatabase, requireOrSkip, sqliteThrowaway, withMariadbUser, type ThrowawayDb } from '../helpers/databases';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -123,6 +123,10 @@ describe('management API', async () => {
     const badPatch = await server.request('/api/databases/maria', { method: 'PATCH', json: { connection: { ...connection, password: 'nope-nope-1' } } });
     expect(badPatch.status).toBe(422);
     expect((await server.graphql('/db/maria/graphql', '{ artist(limit: 1) { name } }')).data.artist).toHaveLength(1);
+
+    // The SDL file is written after the registration answered; it matches what the API serves.
+    const sdlFile = join(server.dataDir, 'schema-cache', 'maria.graphql');
+    await vi.waitFor(() => expect(existsSync(sdlFile) && readFileSync(sdlFile, 'utf8')).toBe(sdl.text), { timeout: 5000 });
 
     const everything = [list.text, one.text, model.text, sdl.text, created.text, patched.text, badPatch.text, server.logs.join('\n')];
     for (const text of everything) expect(text).not.toContain(user.password);
