@@ -51,13 +51,13 @@ async function main(): Promise<void> {
     const schema = await step('buildSchema (per-database schema)', () => buildSchema(named, source, { maxLimit: 1000, description: name }));
     const namespaced = await step('buildSchema (namespaced copy for /graphql)', () => buildSchema(named, source, { maxLimit: 1000, description: name, typePrefix: `${name}_` }));
     await step('validateSchema (both)', () => [graphql.validateSchema(schema), graphql.validateSchema(namespaced)]);
-    await step('printSchema (SDL for the cache)', () => graphql.printSchema(schema));
+    await step('printSchema (SDL for the cache, after registration answers)', () => graphql.printSchema(schema));
     await step('JSON.stringify(model) (cache file, sameModel)', () => JSON.stringify(model));
     await step('composeGateway (this database alone)', () => composeGateway([{ name, schema: namespaced }]));
     try {
       const { restApiFor } = await import('../../server/rest/api');
-      const api = await step('REST router + SOFA (first REST request)', () => restApiFor({ named, schema }, name, 1000));
-      await step('OpenAPI document (first /openapi.json)', () => JSON.stringify(api.openAPIDocument()));
+      const api = await step('REST router (first REST request)', () => restApiFor({ named, schema }, name, 1000));
+      await step('SOFA + OpenAPI document (first /openapi.json or write)', () => api.openAPIText());
     } catch (error) {
       phases.push({ phase: `REST: ${(error as Error).message.slice(0, 120)}`, ms: 0, heapKb: null });
     }

@@ -11,7 +11,7 @@ import { serveAdmin } from './admin-static';
 import { GraphQLFastPath } from './graphql-fast-path';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
-import { HttpError, readBody, sendError, sendJson, sendResponse } from './io';
+import { HttpError, readBody, sendError, sendJson, sendJsonText, sendResponse } from './io';
 
 /** What each GraphQL request carries into yoga: the schema it took when it started. */
 interface RequestState {
@@ -69,10 +69,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     try {
       if (body && fastPath && fast.accepts(request)) {
         const text = await fast.run(schema, body, {});
-        if (text !== null) {
-          response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-          return void response.end(text);
-        }
+        if (text !== null) return sendJsonText(response, 200, text);
       }
       const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema });
       await sendResponse(response, result);
@@ -121,13 +118,12 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
         snapshot.pool.acquire();
         try {
           const reply = await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body });
-          response.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
-          return void response.end(reply.body);
+          return sendJsonText(response, reply.status, reply.body, reply.headers);
         } finally {
           snapshot.pool.release();
         }
       }
-      if (rest === '/openapi.json') return sendJson(response, 200, api.openAPIDocument());
+      if (rest === '/openapi.json') return sendJsonText(response, 200, api.openAPIText());
       if (rest === '/docs' || rest === '/docs/') return serveDocs(response, name);
       throw new HttpError(404, 'NOT_FOUND', `no such endpoint under /db/${name}: ${rest} (try /graphql, /rest, /openapi.json or /docs)`);
     }

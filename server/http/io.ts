@@ -47,11 +47,15 @@ export async function readJson(request: IncomingMessage, limit: number): Promise
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  sendJsonText(response, status, JSON.stringify(body), headers);
+}
+
+/** Writes JSON that is already text (a cached document, a prepared answer). */
+export function sendJsonText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
     ...headers,
+    'content-length': Buffer.byteLength(text),
   });
   response.end(text);
 }

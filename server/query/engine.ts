@@ -252,9 +252,7 @@ export class KnexDataSource implements DataSource {
     const { args } = read;
     source.select(columns.map((c) => asName(columnReference(this.knex, own, c.column.name))));
     applyWhere(source, args.where, this.scope(target, own, nextAlias));
-    const terms = orderTerms(target, args.order_by);
-    const effective = terms.length > 0 ? terms : defaultOrder(target).length > 0 ? defaultOrder(target) : relation.targetColumns.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
-    const order = orderSql(effective, own, { knex: this.knex, quirks: this.dialect.quirks });
+    const order = orderSql(childOrder(relation, args), own, { knex: this.knex, quirks: this.dialect.quirks });
     source.select(this.knex.raw(`row_number() over (order by ${order.sql}) as ?`, [...order.bindings, identifier(this.knex, [ROW_NUMBER])]));
     source.orderByRaw(order.sql, order.bindings);
     if (args.limit != null) source.limit(args.limit);
@@ -363,9 +361,7 @@ export class KnexDataSource implements DataSource {
     this.whereKeys(inner, child, [alias], keys.map((k) => keyRow(k, fkColumns)), fkColumns);
     applyWhere(inner, args.where, this.scope(child, [alias]));
 
-    const terms = orderTerms(child, args.order_by);
-    const effective = terms.length > 0 ? terms : defaultOrder(child).length > 0 ? defaultOrder(child) : fkColumns.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
-    const order = orderSql(effective, [alias], { knex: this.knex, quirks: this.dialect.quirks });
+    const order = orderSql(childOrder(relation, args), [alias], { knex: this.knex, quirks: this.dialect.quirks });
     const partition = fkColumns.map(() => '?').join(', ');
     inner.select(
       this.knex.raw(`row_number() over (partition by ${partition} order by ${order.sql}) as ??`, [
@@ -484,6 +480,15 @@ function keyOf(row: Row, columns: NamedColumn[]): string {
 function keyRow(key: string, columns: NamedColumn[]): Row {
   const values = JSON.parse(key) as unknown[];
   return Object.fromEntries(columns.map((c, i) => [c.field, values[i]]));
+}
+
+/** The order of an array relation's rows: as asked, else the child's key, else the foreign key. */
+function childOrder(relation: NamedRelation, args: ListArgs): OrderTerm[] {
+  const asked = orderTerms(relation.target, args.order_by);
+  if (asked.length > 0) return asked;
+  const byKey = defaultOrder(relation.target);
+  if (byKey.length > 0) return byKey;
+  return relation.targetColumns.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
 }
 
 /** Everything about nested reads that shapes their SQL: fields, columns, arguments, recursively. */

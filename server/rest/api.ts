@@ -38,7 +38,7 @@ export interface RestRequest {
 export class RestApi {
   private readonly resources = new Map<string, NamedTable>();
   private sofaRest: SofaRest | null = null;
-  private openapi: Record<string, unknown> | null = null;
+  private openapi: string | null = null;
   private readonly documents = new Map<string, PreparedDocument>();
 
   constructor(
@@ -61,8 +61,16 @@ export class RestApi {
     return this.sofaRest;
   }
 
-  openAPIDocument(): Record<string, unknown> {
-    this.openapi ??= correctOpenAPI(this.sofa.openAPIDocument, this.named, this.database, this.maxLimit);
+  /**
+   * The OpenAPI document as JSON text, made once. Kept as text, not objects: at 1,000 tables
+   * the document is tens of megabytes as an object graph, and SOFA's own copy is let go.
+   */
+  openAPIText(): string {
+    if (this.openapi === null) {
+      const sofa = this.sofa;
+      this.openapi = JSON.stringify(correctOpenAPI(sofa.openAPIDocument, this.named, this.database, this.maxLimit));
+      sofa.openAPIDocument = {};
+    }
     return this.openapi;
   }
 

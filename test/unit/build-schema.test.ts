@@ -1,4 +1,4 @@
-import { graphql, printSchema, validateSchema } from 'graphql';
+import { graphql, GraphQLSchema, printSchema, validateSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeGateway } from '../../server/gateway/compose';
 import { buildSchema } from '../../server/schema/build';
@@ -108,7 +108,8 @@ describe('buildSchema', () => {
     const a = buildSchema(named, recordingSource().source, { maxLimit: 10, typePrefix: 'a_' });
     const b = buildSchema(named, recordingSource().source, { maxLimit: 10, typePrefix: 'b_' });
     const gateway = composeGateway([{ name: 'a', schema: a }, { name: 'b', schema: b }, { name: 'down', schema: null, unavailableReason: 'connection refused' }]);
-    expect(validateSchema(gateway)).toEqual([]);
+    // The gateway is built with assumeValid (its parts are validated when built): prove it would pass.
+    expect(validateSchema(new GraphQLSchema({ ...gateway.toConfig(), assumeValid: false }))).toEqual([]);
     expect(Object.keys(gateway.getQueryType()!.getFields())).toEqual(['a', 'b', 'down', '_databases']);
     expect(String(gateway.getQueryType()!.getFields().a!.type)).toBe('a_Query');
     expect(gateway.getType('a_artist')).toBeDefined();
