@@ -49,11 +49,11 @@ async function main(): Promise<void> {
     const source = {} as never; // resolvers are built, never run
     const named = await step('nameModel (naming)', () => nameModel(model as never));
     const schema = await step('buildSchema (per-database schema)', () => buildSchema(named, source, { maxLimit: 1000, description: name }));
-    const namespaced = await step('buildSchema (namespaced copy for /graphql)', () => buildSchema(named, source, { maxLimit: 1000, description: name, typePrefix: `${name}_` }));
+    const namespaced = await step('buildSchema (namespaced copy, on the first /graphql request)', () => buildSchema(named, source, { maxLimit: 1000, description: name, typePrefix: `${name}_` }));
     await step('validateSchema (both)', () => [graphql.validateSchema(schema), graphql.validateSchema(namespaced)]);
     await step('printSchema (SDL for the cache, after registration answers)', () => graphql.printSchema(schema));
     await step('JSON.stringify(model) (cache file, sameModel)', () => JSON.stringify(model));
-    await step('composeGateway (this database alone)', () => composeGateway([{ name, schema: namespaced }]));
+    await step('composeGateway (this database alone, on the first /graphql request)', () => composeGateway([{ name, schema: namespaced }]));
     try {
       const { restApiFor } = await import('../../server/rest/api');
       const api = await step('REST router (first REST request)', () => restApiFor({ named, schema }, name, 1000));

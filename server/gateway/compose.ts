@@ -52,6 +52,9 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
     resolve: () => entries.map((e) => e.name).sort(),
   };
   return new GraphQLSchema({
+    // Every database's types up front, for the same reason as in buildSchema: collecting them
+    // from the roots would recurse once per relation.
+    types: entries.flatMap((entry) => (entry.schema ? Object.values(entry.schema.getTypeMap()).filter((type) => !type.name.startsWith('__')) : [])),
     // Each database's schema was validated when it was built, and composing adds only the
     // namespace fields (database names are GraphQL names, unique); duplicate type names are
     // still refused by this constructor. Validating the whole again would cost the first

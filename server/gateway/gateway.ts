@@ -306,7 +306,10 @@ export class Gateway {
   private recompose(): void {
     this.composition = this.list().map((s) => ({
       name: s.name,
-      schema: s.built?.namespaced ?? null,
+      // Read when composing: a database's namespaced copy is built then, not now.
+      get schema() {
+        return s.built?.namespaced ?? null;
+      },
       unavailableReason: s.lastError ?? undefined,
     }));
     this.composed = null;

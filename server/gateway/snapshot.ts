@@ -14,8 +14,12 @@ export interface Built {
   named: NamedModel;
   /** `/db/:name/graphql`: names as in the database. */
   schema: GraphQLSchema;
-  /** The gateway's copy: type names prefixed with `<name>_`. */
-  namespaced: GraphQLSchema;
+  /**
+   * The gateway's copy: type names prefixed with `<name>_`. Built and validated on first use
+   * (the first /graphql request after a change): it costs as much as the schema itself, and
+   * a database only served under /db/:name never needs it.
+   */
+  readonly namespaced: GraphQLSchema;
   /** Printed on first use: printing is seconds at thousands of tables, and rarely wanted. */
   readonly sdl: string;
   report: ReportEntry[];
@@ -38,26 +42,23 @@ export interface Snapshot {
 
 export class InvalidSchemaError extends Error {}
 
-/** Model -> names -> both schemas, validated: an invalid schema is never served. */
+/** Model -> names -> schema (and, on first use, the namespaced copy), validated: an invalid schema is never served. */
 export function buildDatabase(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle, maxLimit: number): Built {
   const started = performance.now();
   const named = nameModel(model);
   const source = new KnexDataSource(pool.knex, dialect, name);
   const description = `Database ${name} (${model.dialect} ${model.serverVersion})`;
-  const schema = buildSchema(named, source, { maxLimit, description });
-  const namespaced = buildSchema(named, source, { maxLimit, description, typePrefix: `${name}_` });
-  for (const candidate of [schema, namespaced]) {
-    const errors = validateSchema(candidate);
-    if (errors.length > 0) {
-      throw new InvalidSchemaError(`the GraphQL schema built for ${name} is invalid: ${errors.map((e) => e.message).join('; ')}`);
-    }
-  }
+  const schema = valid(name, buildSchema(named, source, { maxLimit, description }));
+  let namespaced: GraphQLSchema | undefined;
   let sdl: string | undefined;
   return {
     model,
     named,
     schema,
-    namespaced,
+    get namespaced() {
+      namespaced ??= valid(name, buildSchema(named, source, { maxLimit, description, typePrefix: `${name}_` }));
+      return namespaced;
+    },
     get sdl() {
       sdl ??= printSchema(schema);
       return sdl;
@@ -65,6 +66,14 @@ export function buildDatabase(name: string, model: DbModel, dialect: DialectModu
     report: [...model.report, ...named.report],
     buildMs: performance.now() - started,
   };
+}
+
+function valid(name: string, schema: GraphQLSchema): GraphQLSchema {
+  const errors = validateSchema(schema);
+  if (errors.length > 0) {
+    throw new InvalidSchemaError(`the GraphQL schema built for ${name} is invalid: ${errors.map((e) => e.message).join('; ')}`);
+  }
+  return schema;
 }
 
 /** Same catalog content, whatever the time of introspection or the server's patch level. */

@@ -168,7 +168,22 @@ class SchemaBuilder {
       Object.keys(mutationFields).length > 0
         ? new GraphQLObjectType({ name: `${this.prefix}Mutation`, description: this.options.description, fields: mutationFields })
         : undefined;
-    return new GraphQLSchema({ query, mutation });
+    return new GraphQLSchema({ query, mutation, types: this.tableTypeList() });
+  }
+
+  /**
+   * Every table's types, handed to the schema up front. graphql-js collects a schema's types
+   * by recursing from the roots, one level per relation: a chain of a few thousand foreign
+   * keys exhausted the stack. Types it already holds are not descended into, so with all of
+   * them listed the recursion stays a level or two deep.
+   */
+  private tableTypeList(): (GraphQLObjectType | GraphQLInputObjectType)[] {
+    const list: (GraphQLObjectType | GraphQLInputObjectType)[] = [];
+    for (const types of this.types.values()) {
+      list.push(types.object, types.boolExp, types.orderBy, types.insertInput, types.setInput, types.mutationResponse, types.aggregate);
+      if (types.pkColumnsInput) list.push(types.pkColumnsInput);
+    }
+    return list;
   }
 
   private typeName(table: NamedTable, suffix = ''): string {
