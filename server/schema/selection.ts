@@ -87,8 +87,8 @@ function readsBelow(
       info,
       (field) => {
         const key = field.alias?.value ?? field.name.value;
-      const same = byKey.get(key);
-      if (same) same.push(field);
+        const same = byKey.get(key);
+        if (same) same.push(field);
         else byKey.set(key, [field]);
       },
       () => (conditional = true),
