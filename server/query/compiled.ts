@@ -14,12 +14,10 @@ class Slot {
 }
 
 /**
- * What a builder receives for each value: the value itself, or, while compiling, a
- * placeholder. Limits and offsets must be numbers for knex, so they get numeric stand-ins
- * far outside any page size (LAZYDB_MAX_LIMIT is far smaller).
+ * Builders receive, for each value, the value itself or, while compiling, a placeholder.
+ * Limits and offsets must be numbers for knex, so they get numeric stand-ins far outside
+ * any page size (LAZYDB_MAX_LIMIT is far smaller).
  */
-export type Param = unknown;
-
 const NUMERIC_BASE = 1_987_000_000;
 
 interface Compiled {
@@ -60,7 +58,7 @@ export class StatementCache {
    * statements, the signature is too long to keep, or a value does not land in exactly one
    * binding.
    */
-  async rows<T>(signature: string, values: unknown[], numeric: boolean[], build: (params: Param[]) => Built<T>): Promise<{ rows: Record<string, unknown>[]; extra: T }> {
+  async rows<T>(signature: string, values: unknown[], numeric: boolean[], build: (params: unknown[]) => Built<T>): Promise<{ rows: Record<string, unknown>[]; extra: T }> {
     if (!this.rowsOfRaw || signature.length > MAX_SIGNATURE) return direct(build(values));
     let entry = this.statements.get(signature);
     if (entry === undefined) {

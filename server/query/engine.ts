@@ -5,7 +5,7 @@ import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
 import { badInput } from '../schema/errors';
 import { attachPrefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type RequestContext, type Row } from '../schema/source';
-import { StatementCache, type Param } from './compiled';
+import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';
 import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
 import { asName, columnReference, identifier, tableQualifier, tableReference, type Qualifier } from './sql';
@@ -16,11 +16,16 @@ const ROW_NUMBER = '__lazydb_rn';
 
 type Executor = Knex | Knex.Transaction;
 
-/** A nested read as it went into the statement: the column it comes back in, and its own nested reads. */
+/** A nested read as it went into the statement, with those of its own that did (some may not fit). */
 interface PlannedRead {
   read: NestedRead;
-  alias: string;
   children: PlannedRead[];
+}
+
+/** A nested read of the root rows, and the column its JSON comes back in. */
+interface RootRead {
+  plan: PlannedRead;
+  alias: string;
 }
 
 /**
@@ -50,7 +55,7 @@ export class KnexDataSource implements DataSource {
       if (args.limit != null) values.push(args.limit);
       if (args.offset) values.push(args.offset);
       const signature = `l:${table.typeName}:${fieldList(columns)}:${JSON.stringify([args.where ?? null, args.order_by ?? null, args.limit != null, Boolean(args.offset)])}:${nestedSignature(nested)}`;
-      const { rows, extra: planned } = await this.statements.rows(signature, values, values.map(() => true), (params: Param[]) => {
+      const { rows, extra: planned } = await this.statements.rows(signature, values, values.map(() => true), (params) => {
         const query = this.selectFrom(this.knex, table, columns);
         const nextAlias = aliasCounter();
         applyWhere(query, args.where, this.scope(table, undefined, nextAlias));
@@ -68,7 +73,7 @@ export class KnexDataSource implements DataSource {
     return this.run(async () => {
       const values = table.primaryKey.map((c) => this.encode(c, key[c.field]));
       const signature = `k:${table.typeName}:${fieldList(columns)}:${nestedSignature(nested)}`;
-      const { rows, extra: planned } = await this.statements.rows(signature, values, [], (params: Param[]) => {
+      const { rows, extra: planned } = await this.statements.rows(signature, values, [], (params) => {
         const query = this.selectFrom(this.knex, table, columns);
         const qualifier = tableQualifier(table.table);
         table.primaryKey.forEach((c, i) => query.where(asName(columnReference(this.knex, qualifier, c.column.name)), '=', params[i] as Knex.Value));
@@ -205,23 +210,23 @@ export class KnexDataSource implements DataSource {
    * engine cannot express (too many values for one JSON array) are left out; their
    * resolvers then read them per level.
    */
-  private selectNested(query: Knex.QueryBuilder, parent: Qualifier, nested: NestedRead[] | undefined, nextAlias: () => string): PlannedRead[] {
-    const json = this.dialect.quirks.nestedJson;
-    if (!json || !nested || nested.length === 0) return [];
-    const planned: PlannedRead[] = [];
+  private selectNested(query: Knex.QueryBuilder, parent: Qualifier, nested: NestedRead[] | undefined, nextAlias: () => string): RootRead[] {
+    if (!this.dialect.quirks.nestedJson || !nested || nested.length === 0) return [];
+    const planned: RootRead[] = [];
     for (const read of nested) {
       const built = this.nestedSubquery(read, parent, nextAlias);
       if (!built) continue;
       const alias = `__lazydb_${nextAlias()}`;
       query.select(this.knex.raw('(?) as ?', [built.sql, identifier(this.knex, [alias])]));
-      planned.push({ read, alias, children: built.children });
+      planned.push({ plan: built.plan, alias });
     }
     return planned;
   }
 
-  private nestedSubquery(read: NestedRead, parent: Qualifier, nextAlias: () => string): { sql: Knex.Raw; children: PlannedRead[] } | null {
+  private nestedSubquery(read: NestedRead, parent: Qualifier, nextAlias: () => string): { sql: Knex.Raw; plan: PlannedRead } | null {
     const json = this.dialect.quirks.nestedJson!;
     const { relation, columns } = read;
+    if (columns.length > json.maxItems) return null;
     const target = relation.target;
     const own = [nextAlias()];
     const rows = read.relation.kind === 'array' ? [nextAlias()] : own;
@@ -231,10 +236,10 @@ export class KnexDataSource implements DataSource {
       if (columns.length + children.length >= json.maxItems) break;
       const built = this.nestedSubquery(child, rows, nextAlias);
       if (!built) continue;
-      children.push({ read: child, alias: '', children: built.children });
+      children.push(built.plan);
       childSql.push(this.knex.raw('(?)', [built.sql]));
     }
-    if (columns.length > json.maxItems) return null;
+    const plan: PlannedRead = { read, children };
     const items = [
       ...columns.map((c) => this.knex.raw(json.item(c.column), [columnReference(this.knex, rows, c.column.name)])),
       ...childSql,
@@ -247,7 +252,7 @@ export class KnexDataSource implements DataSource {
       source.where(asName(columnReference(this.knex, own, column.column.name)), '=', columnReference(this.knex, parent, owner.column.name));
     });
     if (relation.kind === 'object') {
-      return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), children };
+      return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), plan };
     }
     const { args } = read;
     source.select(columns.map((c) => asName(columnReference(this.knex, own, c.column.name))));
@@ -259,16 +264,16 @@ export class KnexDataSource implements DataSource {
     if (args.offset) source.offset(args.offset);
     const aggregate = this.knex.raw(json.aggregate(), [rowJson, columnReference(this.knex, rows, ROW_NUMBER)]);
     const sql = this.knex.raw('select ? from (?) as ?', [aggregate, source, identifier(this.knex, rows)]);
-    return { sql, children };
+    return { sql, plan };
   }
 
   /** Moves each nested read's JSON column off the rows into their prefetched values. */
-  private attachNested(rows: Row[], planned: PlannedRead[]): Row[] {
+  private attachNested(rows: Row[], planned: RootRead[]): Row[] {
     if (planned.length === 0) return rows;
     for (const row of rows) {
-      for (const plan of planned) {
-        const value = row[plan.alias];
-        delete row[plan.alias];
+      for (const { plan, alias } of planned) {
+        const value = row[alias];
+        delete row[alias];
         attachPrefetched(row, plan.read.key, this.decodeNested(plan, value));
       }
     }
