@@ -17,13 +17,18 @@ import type { ListArgs, NestedRead } from './source';
  * optionally below one of its sub-fields (`returning` of a mutation response).
  */
 export function requestedFields(info: GraphQLResolveInfo, below?: string): Set<string> {
-  const names = new Set<string>();
   let nodes: readonly FieldNode[] = info.fieldNodes;
   if (below) {
     const inner: FieldNode[] = [];
     for (const node of nodes) collect(node.selectionSet, info, (field) => field.name.value === below && inner.push(field));
     nodes = inner;
   }
+  return fieldNames(nodes, info);
+}
+
+/** The names of the fields selected directly below the given field nodes. */
+function fieldNames(nodes: readonly FieldNode[], info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
   for (const node of nodes) collect(node.selectionSet, info, (field) => names.add(field.name.value));
   return names;
 }
@@ -111,13 +116,11 @@ function readsBelow(
         continue;
       }
     }
-    const requested = new Set<string>();
-    for (const node of fieldNodes) collect(node.selectionSet, info, (field) => requested.add(field.name.value));
     reads.push({
       key,
       relation,
       args,
-      columns: columnsFor(relation.target, requested),
+      columns: columnsFor(relation.target, fieldNames(fieldNodes, info)),
       nested: readsBelow(fieldNodes, fieldType(definition.type), relation.target, info, checkPage),
     });
   }
