@@ -102,15 +102,10 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
       const snapshot = gateway.get(name);
       if (!snapshot) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
       const rest = db[2] ?? '/';
-      if (rest === '/graphql' || rest === '/graphql/') {
-        if (!snapshot.built) {
-          throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });
-        }
-        return graphql(databaseYoga, request, response, snapshot.built.schema, snapshot);
-      }
       if (!snapshot.built) {
         throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });
       }
+      if (rest === '/graphql' || rest === '/graphql/') return graphql(databaseYoga, request, response, snapshot.built.schema, snapshot);
       const api = restApiFor(snapshot.built, name, config.maxLimit);
       if (rest === '/rest' || rest.startsWith('/rest/')) {
         const method = request.method ?? 'GET';

@@ -68,7 +68,7 @@ export interface QueryQuirks {
 export interface NestedJsonQuirks {
   /** Most values one JSON array may be built from in one call (a function-argument limit). */
   readonly maxItems: number;
-  /** A column's value as a JSON array item: `??` stands for the qualified column. */
+  /** A column's value as a JSON array item: `?` stands for the qualified column (a knex Raw). */
   item(column: ColumnModel): string;
   /** One row as a JSON array of `count` items (`?` each). */
   array(count: number): string;

@@ -101,14 +101,13 @@ export class RestApi {
   }
 
   private async byKey(table: NamedTable, params: Record<string, string>): Promise<RestReply> {
-    const variables = Object.fromEntries(table.primaryKey.map((c) => [c.field, keyValue(c.column.kind, params[c.field]!)]));
     const document = this.document(`k ${table.typeName}`, () => {
       const declared = table.primaryKey.map((c, i) => `$k${i}: ${this.argumentType(table.root.byPk, c.field)}`).join(', ');
       const args = table.primaryKey.map((c, i) => `${c.field}: $k${i}`).join(', ');
       return `query (${declared}) { row: ${table.root.byPk}(${args}) { ${columnFields(table)} } }`;
     });
-    const keyed = Object.fromEntries(table.primaryKey.map((c, i) => [`k${i}`, variables[c.field]]));
-    const row = (await this.run(document, keyed)).row;
+    const variables = Object.fromEntries(table.primaryKey.map((c, i) => [`k${i}`, keyValue(c.column.kind, params[c.field]!)]));
+    const row = (await this.run(document, variables)).row;
     if (row === null || row === undefined) throw notFound(table, params);
     return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(row) };
   }
@@ -189,8 +188,8 @@ export class RestApi {
   private async run(document: PreparedDocument, variableValues: Record<string, unknown>): Promise<Record<string, unknown>> {
     const result = await document.run({}, variableValues);
     if (result.errors?.length) {
-      const { status, code, message, details } = describeErrors(result.errors);
-      throw new HttpError(status, code, message, details, status === 503 ? { 'retry-after': '5' } : {});
+      const { status, code, message, details, headers } = describeErrors(result.errors);
+      throw new HttpError(status, code, message, details, headers);
     }
     return result.data as Record<string, unknown>;
   }

@@ -127,6 +127,8 @@ export interface RestError {
   code: string;
   message: string;
   details: Record<string, unknown>;
+  /** Extra response headers (`Retry-After` when the database is down). */
+  headers: Record<string, string>;
 }
 
 /** GraphQL errors -> one HTTP status, code and message; unexpected errors are masked. */
@@ -157,13 +159,14 @@ export function describeErrors(errors: readonly unknown[]): RestError {
       message = graphQLError.message;
     }
   }
-  return { status, code, message, details };
+  return { status, code, message, details, headers: status === 503 ? { 'retry-after': '5' } : {} };
 }
 
 /** `{ error: { code, message } }` with its status, as SOFA's error handler answers. */
 export function errorResponse(errors: readonly unknown[]): Response {
-  const { status, code, message, details } = describeErrors(errors);
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (status === 503) headers['retry-after'] = '5';
-  return new Response(JSON.stringify({ error: { code, message, ...details } }), { status, headers });
+  const { status, code, message, details, headers } = describeErrors(errors);
+  return new Response(JSON.stringify({ error: { code, message, ...details } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 }

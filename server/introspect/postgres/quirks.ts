@@ -4,15 +4,17 @@ import { decodeValue, encodeValue } from '../../query/codec';
 import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 
-/** Kinds whose JSON form is the value itself; the rest travel as their text output, as the driver reads them. */
-const NATIVE_JSON_KINDS: ReadonlySet<ColumnModel['kind']> = new Set(['int', 'float', 'boolean', 'json', 'string', 'enum', 'uuid']);
+/**
+ * Kinds that go into nested JSON as they are: their JSON form is the value itself (bytea's is
+ * its hex text, decoded below). The rest travel as their text output, as the driver reads them.
+ */
+const AS_IS_IN_JSON: ReadonlySet<ColumnModel['kind']> = new Set(['int', 'float', 'boolean', 'json', 'string', 'enum', 'uuid', 'bytes']);
 
 const nestedJson: NestedJsonQuirks = {
   // PostgreSQL functions take at most 100 arguments.
   maxItems: 100,
   item(column) {
-    if (NATIVE_JSON_KINDS.has(column.kind) || column.kind === 'bytes') return '?';
-    return '?::text';
+    return AS_IS_IN_JSON.has(column.kind) ? '?' : '?::text';
   },
   array(count) {
     return `json_build_array(${Array.from({ length: count }, () => '?').join(', ')})`;
