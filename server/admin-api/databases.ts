@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
-import { ConnectionFailedError, DuplicateNameError, UnknownDatabaseError, type Gateway } from '../gateway/gateway';
+import { ConnectionFailedError, DuplicateNameError, GatewayClashError, UnknownDatabaseError, type Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
 import { maskSpec, validatePatch, validateRegister } from '../registry/validate';
 import { HttpError, readJson, sendJson } from '../http/io';
@@ -21,6 +21,8 @@ export function describeDatabase(snapshot: Snapshot, detail = false): Record<str
     viewCount: tables.filter((t) => t.kind === 'view').length,
     introspectedAt: snapshot.introspectedAt,
     introspectMs: snapshot.introspectMs,
+    /** Naming, building and validating the GraphQL schema after the last introspection. */
+    buildMs: snapshot.built ? Math.round(snapshot.built.buildMs) : null,
     serverVersion: snapshot.serverVersion,
     links: {
       graphql: `${base}/graphql`,
@@ -146,6 +148,7 @@ function notIntrospected(snapshot: Snapshot): HttpError {
 function toHttpError(error: unknown): unknown {
   if (error instanceof HttpError) return error;
   if (error instanceof DuplicateNameError) return new HttpError(409, 'DUPLICATE_NAME', `${error.message}; pick another name or PATCH the existing one`);
+  if (error instanceof GatewayClashError) return new HttpError(409, 'GATEWAY_NAME_CLASH', error.message);
   if (error instanceof UnknownDatabaseError) return new HttpError(404, 'DATABASE_NOT_FOUND', error.message);
   if (error instanceof ConnectionFailedError) {
     return new HttpError(422, 'CONNECTION_FAILED', error.message, { reason: error.reason });

@@ -1,4 +1,14 @@
-import { GraphQLBoolean, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, type GraphQLFieldConfigMap } from 'graphql';
+import {
+  GraphQLBoolean,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  isScalarType,
+  type GraphQLFieldConfigMap,
+  type GraphQLNamedType,
+} from 'graphql';
 import { lazydbError } from '../schema/errors';
 
 export interface NamespaceEntry {
@@ -20,14 +30,25 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
   const queryFields: GraphQLFieldConfigMap<unknown, object> = {};
   const mutationFields: GraphQLFieldConfigMap<unknown, object> = {};
   const namespace = () => ({});
+  // Which database each type name of the gateway came from: a later database that would
+  // redefine one is left out of the gateway rather than breaking every namespace.
+  const owners = new Map<string, string>();
+  const types: GraphQLNamedType[] = [];
+  let unavailableType: GraphQLObjectType | undefined;
   for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.schema) {
-      const reason = entry.unavailableReason ?? 'it has not been introspected yet';
+    const schema = entry.schema;
+    const own = schema ? ownTypes(schema) : [];
+    const taken = own.find((type) => owners.has(type.name));
+    if (!schema || taken) {
+      const reason = taken
+        ? `its GraphQL type ${taken.name} would also be a type of database "${owners.get(taken.name)}" in the /graphql gateway ` +
+          `(type names there are <database>_<type>); query it at /db/${entry.name}/graphql, or register it under a name ` +
+          `that does not start with "${owners.get(taken.name)}_"`
+        : (entry.unavailableReason ?? 'it has not been introspected yet');
+      // Named with a leading underscore: no database prefix (a letter first) can produce it.
+      unavailableType ??= new GraphQLObjectType({ name: '_Unavailable', fields: { _unavailable: { type: GraphQLBoolean } } });
       queryFields[entry.name] = {
-        type: new GraphQLObjectType({
-          name: `${entry.name}_Unavailable`,
-          fields: { _unavailable: { type: GraphQLBoolean } },
-        }),
+        type: unavailableType,
         description: `Database ${entry.name}: unavailable`,
         resolve: () => {
           throw lazydbError('DATABASE_UNAVAILABLE', `database "${entry.name}" is unavailable: ${reason}`);
@@ -35,13 +56,17 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
       };
       continue;
     }
+    for (const type of own) {
+      owners.set(type.name, entry.name);
+      types.push(type);
+    }
     // Nullable on purpose: an error in one database nulls its namespace, not the whole response.
     queryFields[entry.name] = {
-      type: entry.schema.getQueryType()!,
+      type: schema.getQueryType()!,
       description: entry.description ?? `Database ${entry.name}`,
       resolve: namespace,
     };
-    const mutation = entry.schema.getMutationType();
+    const mutation = schema.getMutationType();
     if (mutation) {
       mutationFields[entry.name] = { type: mutation, description: `Database ${entry.name}`, resolve: namespace };
     }
@@ -54,11 +79,11 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
   return new GraphQLSchema({
     // Every database's types up front, for the same reason as in buildSchema: collecting them
     // from the roots would recurse once per relation.
-    types: entries.flatMap((entry) => (entry.schema ? Object.values(entry.schema.getTypeMap()).filter((type) => !type.name.startsWith('__')) : [])),
-    // Each database's schema was validated when it was built, and composing adds only the
-    // namespace fields (database names are GraphQL names, unique); duplicate type names are
-    // still refused by this constructor. Validating the whole again would cost the first
-    // request after every change hundreds of milliseconds at thousands of tables.
+    types,
+    // Each database's schema was validated when it was built, composing adds only the
+    // namespace fields (database names are GraphQL names, unique), and type names are
+    // unique across databases (checked above). Validating the whole again would cost the
+    // first request after every change hundreds of milliseconds at thousands of tables.
     assumeValid: true,
     query: new GraphQLObjectType({ name: 'Query', description: 'Every registered database, each under its own name.', fields: queryFields }),
     mutation:
@@ -66,4 +91,44 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
         ? new GraphQLObjectType({ name: 'Mutation', description: 'Every writable database, each under its own name.', fields: mutationFields })
         : undefined,
   });
+}
+
+/**
+ * The types a database brings to the gateway: all but GraphQL's introspection types and the
+ * scalars, which every database shares (the same objects) and which are never prefixed.
+ */
+function ownTypes(schema: GraphQLSchema): GraphQLNamedType[] {
+  return Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith('__') && !isScalarType(type));
+}
+
+export interface GatewayClash {
+  /** The registered database whose gateway types the new one would redefine. */
+  database: string;
+  /** The gateway type name both would define. */
+  typeName: string;
+}
+
+/**
+ * Gateway type names are `<database>_<type>`, so databases `a` (with a type `b_c`) and
+ * `a_b` (with a type `c`) would both define `a_b_c`. Compares the unprefixed schemas (what
+ * a registration has at hand) of `name` with the others'. Only a pair where one name plus
+ * `_` starts the other can clash, so this looks at few pairs and few names.
+ */
+export function findGatewayClash(
+  name: string,
+  schema: GraphQLSchema,
+  others: Iterable<{ name: string; schema: GraphQLSchema | null }>,
+): GatewayClash | null {
+  const names = (s: GraphQLSchema) => ownTypes(s).map((type) => type.name);
+  for (const other of others) {
+    if (!other.schema || other.name === name) continue;
+    // `longer`'s types, prefixed with the part of its name beyond `shorter_`, against `shorter`'s.
+    const [shorter, longer] = name.length < other.name.length ? [{ name, schema }, other] : [other, { name, schema }];
+    if (!longer.name.startsWith(`${shorter.name}_`)) continue;
+    const infix = `${longer.name.slice(shorter.name.length + 1)}_`;
+    const shorterNames = new Set(names(shorter.schema!));
+    const clash = names(longer.schema!).find((type) => shorterNames.has(`${infix}${type}`));
+    if (clash) return { database: other.name, typeName: `${longer.name}_${clash}` };
+  }
+  return null;
 }

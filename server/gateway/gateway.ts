@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { DatabaseSpec, DbModel } from '../model/types';
 import { DuplicateNameError, type RegistryStore } from '../registry/store';
 import { maskSpec, redactSecrets } from '../registry/validate';
-import { composeGateway, type NamespaceEntry } from './compose';
+import { composeGateway, findGatewayClash, type GatewayClash, type NamespaceEntry } from './compose';
 import { PoolHandle } from './pool';
 import type { SchemaCache } from './schema-cache';
 import { buildDatabase, sameModel, type Built, type Snapshot } from './snapshot';
@@ -25,6 +25,17 @@ function readySnapshot(base: Pick<Snapshot, 'name' | 'spec' | 'dialect' | 'pool'
     introspectedAt: model.introspectedAt,
     introspectMs,
   };
+}
+
+/** Two databases whose type names would collide in the /graphql gateway. HTTP 409. */
+export class GatewayClashError extends Error {
+  constructor(name: string, clash: GatewayClash) {
+    super(
+      `database "${name}" would define the GraphQL type ${clash.typeName} in the /graphql gateway, which database ` +
+        `"${clash.database}" already defines there (gateway type names are <database>_<type>); register it under another name`,
+    );
+    this.name = 'GatewayClashError';
+  }
 }
 
 /** Why a connection spec was refused: the driver's reason, without secrets. HTTP 422. */
@@ -159,6 +170,7 @@ export class Gateway {
       const pool = this.newPool(dialect, spec);
       try {
         const snapshot = await this.connectedSnapshot(spec, dialect, pool);
+        this.refuseGatewayClash(snapshot);
         await this.registry.insert(spec);
         await this.cache.write(spec.name, snapshot.built!.model, () => snapshot.built!.sdl);
         this.install(snapshot);
@@ -179,6 +191,7 @@ export class Gateway {
       const pool = this.newPool(dialect, spec);
       try {
         const snapshot = await this.connectedSnapshot(spec, dialect, pool);
+        this.refuseGatewayClash(snapshot);
         await this.registry.update(name, spec);
         await this.cache.write(name, snapshot.built!.model, () => snapshot.built!.sdl);
         this.cancelRetry(name);
@@ -284,6 +297,17 @@ export class Gateway {
     const { model, introspectMs } = await this.introspect(spec, dialect, pool);
     const built = buildDatabase(spec.name, model, dialect, pool, this.config.maxLimit);
     return readySnapshot({ name: spec.name, spec, dialect, pool }, built, model, introspectMs);
+  }
+
+  /**
+   * A database whose gateway type names would redefine another's is refused up front. One
+   * that starts to clash later (a table added, then a refresh) is left out of /graphql when
+   * composing, with the reason; its own /db/:name endpoints keep serving.
+   */
+  private refuseGatewayClash(snapshot: Snapshot): void {
+    const others = [...this.snapshots.values()].map((s) => ({ name: s.name, schema: s.built?.schema ?? null }));
+    const clash = findGatewayClash(snapshot.name, snapshot.built!.schema, others);
+    if (clash) throw new GatewayClashError(snapshot.name, clash);
   }
 
   /** The swap: one map entry and the composed schema, replaced together. */

@@ -157,6 +157,41 @@ describe('management API', async () => {
     expect(gateway.data.pgref.gadget).toEqual([{ thing: { label: 'one' } }]);
   });
 
+  it('refuses a database whose /graphql type names would redefine another database\'s, and leaves one that starts to clash out of the gateway', async () => {
+    // Gateway type names are <database>_<type>: "clash" with table b_c and "clash_b" with table c both make clash_b_c.
+    const first = await createThrowawayDatabase('sqlite', { sql: 'create table b_c (id integer primary key)\n--;;\ninsert into b_c values (1)' });
+    const second = await createThrowawayDatabase('sqlite', { sql: 'create table d (id integer primary key)\n--;;\ninsert into d values (2)' });
+    cleanup.push(() => first.drop(), () => second.drop());
+    const register = (name: string, db: ThrowawayDb) =>
+      server.request('/api/databases', { method: 'POST', json: { name, dialect: 'sqlite', connection: db.connection } });
+    expect((await register('clash', first)).status).toBe(201);
+    const secondAdmin = knexFactory({ client: 'better-sqlite3', connection: { filename: second.connection.filename! }, useNullAsDefault: true });
+    cleanup.push(() => secondAdmin.destroy());
+    await secondAdmin.raw('create table c (id integer primary key)');
+    await secondAdmin.raw('insert into c values (3)');
+
+    const before = await registeredNames();
+    const refused = await register('clash_b', second);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'GATEWAY_NAME_CLASH']);
+    expect(refused.body.error.message).toMatch(/clash_b_c .*"clash"/);
+    expect(await registeredNames()).toEqual(before);
+
+    // Registered before the table that clashes existed; the refresh that finds it keeps /db/clash_b serving.
+    await secondAdmin.raw('alter table c rename to c_later');
+    expect((await register('clash_b', second)).status).toBe(201);
+    await secondAdmin.raw('alter table c_later rename to c');
+    expect((await server.request('/api/databases/clash_b/refresh', { method: 'POST' })).body.changed).toBe(true);
+    expect((await server.graphql('/db/clash_b/graphql', '{ c { id } }')).data.c).toEqual([{ id: 3 }]);
+    const gateway = await server.graphql('/graphql', '{ clash { b_c { id } } lite { artist(limit: 1) { name } } _databases }');
+    expect(gateway.errors).toBeUndefined();
+    expect(gateway.data.clash.b_c).toEqual([{ id: 1 }]);
+    expect(gateway.data._databases).toContain('clash_b');
+    const left = await server.graphql('/graphql', '{ clash_b { _unavailable } }');
+    expect(left.errors?.[0]?.message).toMatch(/database "clash_b" is unavailable: its GraphQL type clash_b_c .*"clash"/);
+    expect((await server.request('/api/databases/clash_b', { method: 'DELETE' })).status).toBe(200);
+    expect((await server.request('/api/databases/clash', { method: 'DELETE' })).status).toBe(200);
+  });
+
   it.skipIf(!hasPostgres)('adds and removes a database under load without failing a request', async () => {
     const pg = await createThrowawayDatabase('postgres', { sql: 'create table t (id integer primary key)\n--;;\ninsert into t values (1)' });
     cleanup.push(() => pg.drop());

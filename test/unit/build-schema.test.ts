@@ -1,10 +1,10 @@
 import { graphql, GraphQLSchema, printSchema, validateSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { composeGateway } from '../../server/gateway/compose';
+import { composeGateway, findGatewayClash } from '../../server/gateway/compose';
 import { buildSchema } from '../../server/schema/build';
 import { nameModel } from '../../server/schema/naming';
 import type { DataSource, Row } from '../../server/schema/source';
-import { hardCaseModel } from '../helpers/model';
+import { column, hardCaseModel, model, table } from '../helpers/model';
 
 /** Records what resolvers ask of the data source; returns canned rows. */
 function recordingSource(rows: Row[] = []) {
@@ -114,5 +114,28 @@ describe('buildSchema', () => {
     expect(String(gateway.getQueryType()!.getFields().a!.type)).toBe('a_Query');
     expect(gateway.getType('a_artist')).toBeDefined();
     expect(gateway.getType('b_artist')).toBeDefined();
+  });
+
+  it('finds the databases whose gateway type names would collide, in either order, and composes without the later one', () => {
+    const schemaOf = (tableName: string, prefix = '') =>
+      buildSchema(nameModel(model([table(tableName, [column('id', 'int', { nullable: false })], { primaryKey: ['id'] })])), recordingSource().source, {
+        maxLimit: 10,
+        typePrefix: prefix,
+      });
+    // "a" + table b_c and "a_b" + table c both give a_b_c (and a_b_c_bool_exp, ...).
+    expect(findGatewayClash('a_b', schemaOf('c'), [{ name: 'a', schema: schemaOf('b_c') }])).toEqual({ database: 'a', typeName: 'a_b_c' });
+    expect(findGatewayClash('a', schemaOf('b_c'), [{ name: 'a_b', schema: schemaOf('c') }])).toEqual({ database: 'a_b', typeName: 'a_b_c' });
+    // Names that only share a beginning, or tables that do not line up, cannot collide.
+    expect(findGatewayClash('ab', schemaOf('c'), [{ name: 'a', schema: schemaOf('b_c') }])).toBeNull();
+    expect(findGatewayClash('a_b', schemaOf('c'), [{ name: 'a', schema: schemaOf('c') }, { name: 'x', schema: null }])).toBeNull();
+
+    const gateway = composeGateway([
+      { name: 'a_b', schema: schemaOf('c', 'a_b_') },
+      { name: 'a', schema: schemaOf('b_c', 'a_') },
+    ]);
+    expect(validateSchema(new GraphQLSchema({ ...gateway.toConfig(), assumeValid: false }))).toEqual([]);
+    expect(String(gateway.getQueryType()!.getFields().a!.type)).toBe('a_Query');
+    expect(String(gateway.getQueryType()!.getFields().a_b!.type)).toBe('_Unavailable');
+    expect(gateway.getMutationType()!.getFields().a_b).toBeUndefined();
   });
 });
