@@ -33,6 +33,13 @@ export interface QueryQuirks {
   /** INSERT/UPDATE/DELETE ... RETURNING works through knex for this dialect. */
   readonly supportsReturning: boolean;
   /**
+   * Where RETURNING depends on the server and knex drops it (MariaDB has `INSERT … RETURNING`
+   * since 10.5, MySQL has none): whether the server of this version has it. The query layer then
+   * appends the clause itself and inserts a row in one statement instead of inserting, reading
+   * it back and wrapping both in a transaction. Needs `rowsOfRaw`.
+   */
+  insertReturning?(serverVersion: string): boolean;
+  /**
    * ORDER BY ... NULLS FIRST/LAST is understood (PostgreSQL, SQLite, Oracle). When false the
    * query layer emulates it with an `(x is null)` sort key (MySQL, MariaDB).
    */

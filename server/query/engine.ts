@@ -38,15 +38,22 @@ export class KnexDataSource implements DataSource {
   private readonly loaders = new WeakMap<RequestContext, Map<string, DataLoader<string, unknown>>>();
   readonly readsNested: boolean;
   private readonly statements: StatementCache;
+  /** How rows come back from RETURNING appended by this layer; undefined where the server has none. */
+  private readonly appendedReturning: ((result: unknown) => Record<string, unknown>[]) | undefined;
 
   constructor(
     private readonly knex: Knex,
     private readonly dialect: DialectModule,
     /** Names the database in error messages. */
     private readonly databaseName: string,
+    /** As introspected: some engines' abilities depend on it. */
+    serverVersion = '',
   ) {
-    this.readsNested = dialect.quirks.nestedJson !== undefined;
-    this.statements = new StatementCache(knex, dialect.quirks.rowsOfRaw?.bind(dialect.quirks));
+    const { quirks } = dialect;
+    this.readsNested = quirks.nestedJson !== undefined;
+    this.statements = new StatementCache(knex, quirks.rowsOfRaw?.bind(quirks));
+    this.appendedReturning =
+      !quirks.supportsReturning && quirks.rowsOfRaw && quirks.insertReturning?.(serverVersion) ? quirks.rowsOfRaw.bind(quirks) : undefined;
   }
 
   async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
@@ -113,7 +120,7 @@ export class KnexDataSource implements DataSource {
   async insert(table: NamedTable, objects: Row[], columns: NamedColumn[]): Promise<Row[]> {
     this.assertWritable(table);
     // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
-    if (objects.length === 1 && this.dialect.quirks.supportsReturning && returnable(columns)) {
+    if (objects.length === 1 && (this.dialect.quirks.supportsReturning || this.appendedReturning) && returnable(columns)) {
       return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
     }
     return this.run(() =>
@@ -431,6 +438,11 @@ export class KnexDataSource implements DataSource {
       const [row] = this.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
+    const returning = this.appendedReturning && returnable(columns) ? withReturning(trx, target.insert(values), columns) : null;
+    if (returning) {
+      const [row] = this.decodeRows(renameToFields(this.appendedReturning!(await returning), columns), columns);
+      return row ?? {};
+    }
     const result = (await target.insert(values)) as unknown[];
     const key = this.insertedKey(table, object, result[0]);
     if (key) {
@@ -528,6 +540,17 @@ function chunks<T>(items: T[], size = MAX_BATCH): T[][] {
 /** RETURNING lists columns by name through knex, which splits names on dots. */
 function returnable(columns: NamedColumn[]): boolean {
   return columns.length > 0 && columns.every((c) => !c.column.name.includes('.'));
+}
+
+/**
+ * `insert … returning <columns>` for clients whose knex drops `.returning()`. Null when the
+ * statement text has a `?` of its own (in an identifier), which knex.raw would take for a
+ * placeholder: the caller then inserts and reads back.
+ */
+function withReturning(executor: Executor, insert: Knex.QueryBuilder, columns: NamedColumn[]): Knex.Raw | null {
+  const { sql, bindings } = insert.toSQL();
+  if (sql.split('?').length - 1 !== bindings.length || sql.includes('??')) return null;
+  return executor.raw(`${sql} returning ${columns.map(() => '??').join(', ')}`, [...bindings, ...columns.map((c) => c.column.name)]);
 }
 
 /** RETURNING rows come keyed by SQL column name; the rest of the layer keys rows by field. */

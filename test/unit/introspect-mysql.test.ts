@@ -686,3 +686,17 @@ describe('describeError', () => {
     expect(mysqlDialect.describeError(null).kind).toBe('other');
   });
 });
+
+describe('INSERT … RETURNING by server version', () => {
+  it('is used on MariaDB 10.5 and later only, never on MySQL', () => {
+    const has = (version: string) => mysqlQuirks.insertReturning!(version);
+    expect(has('10.11.19-MariaDB-0+deb12u1')).toBe(true);
+    expect(has('10.5.0-MariaDB')).toBe(true);
+    expect(has('11.4.2-MariaDB-ubu2404')).toBe(true);
+    expect(has('5.5.5-10.6.12-MariaDB')).toBe(true);
+    expect(has('10.4.32-MariaDB')).toBe(false);
+    expect(has('8.0.36')).toBe(false);
+    expect(has('8.4.0-commercial')).toBe(false);
+    expect(has('')).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { isMariaDbVersion } from './normalise';
 import { offsetMinutes, pad, toUtcDateTimeText } from '../common/datetime';
 
 /**
@@ -27,8 +28,13 @@ export const mysqlQuirks: QueryQuirks = {
     return (result as [Record<string, unknown>[], unknown])[0];
   },
 
-  // knex's .returning() is a no-op for mysql2; the query layer re-reads by key.
+  // knex's .returning() is a no-op for mysql2; the query layer re-reads by key, or appends
+  // RETURNING to single inserts where the server has it.
   supportsReturning: false,
+
+  insertReturning(serverVersion: string): boolean {
+    return mariadbAtLeast(serverVersion, 10, 5);
+  },
 
   // MySQL has no NULLS FIRST/LAST; the query layer sorts on `(x is null)` instead.
   nativeNullsOrdering: false,
@@ -62,3 +68,12 @@ export const mysqlQuirks: QueryQuirks = {
     return encodeValue(column, value);
   },
 };
+
+/** `10.11.19-MariaDB-0+deb12u1` and the like, at `major.minor` or later; never MySQL. */
+export function mariadbAtLeast(serverVersion: string, major: number, minor: number): boolean {
+  if (!isMariaDbVersion(serverVersion)) return false;
+  const match = /^(\d+)\.(\d+)/.exec(serverVersion.replace(/^5\.5\.5-/, ''));
+  if (!match) return false;
+  const [have, haveMinor] = [Number(match[1]), Number(match[2])];
+  return have > major || (have === major && haveMinor >= minor);
+}
