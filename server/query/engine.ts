@@ -318,20 +318,8 @@ export class KnexDataSource implements DataSource {
 
   /** `(a = ? and b = ?) or (...)` for composite keys, `a in (...)` for single ones: portable to every engine. */
   private whereKeys(query: Knex.QueryBuilder, table: NamedTable, qualifier: Qualifier, keys: Row[], columns = table.primaryKey): Knex.QueryBuilder {
-    if (columns.length === 1) {
-      const column = columns[0]!;
-      const values = keys.map((k) => this.encode(column, k[column.field])) as Knex.Value[];
-      return query.whereIn(asName(columnReference(this.knex, qualifier, column.column.name)), values);
-    }
-    return query.where((group) => {
-      for (const key of keys) {
-        group.orWhere((one) => {
-          for (const column of columns) {
-            one.where(asName(columnReference(this.knex, qualifier, column.column.name)), '=', this.encode(column, key[column.field]) as Knex.Value);
-          }
-        });
-      }
-    });
+    this.whereKeyValues(query, qualifier, columns, keys.flatMap((key) => columns.map((column) => this.encode(column, key[column.field]))));
+    return query;
   }
 
   private async matchingKeys(executor: Executor, table: NamedTable, where: BoolExp): Promise<Row[]> {
@@ -353,10 +341,15 @@ export class KnexDataSource implements DataSource {
   private async loadRelated(relation: NamedRelation, keys: readonly string[], columns: NamedColumn[]): Promise<(Row | null)[]> {
     const targetColumns = relation.targetColumns;
     const selected = withColumns(relation.target, columns, targetColumns);
-    const query = this.selectFrom(this.knex, relation.target, selected);
-    this.whereKeys(query, relation.target, tableQualifier(relation.target.table), keys.map((k) => keyRow(k, targetColumns)), targetColumns);
-    const rows = this.decodeRows(await query, selected);
-    const byKey = new Map(rows.map((row) => [keyOf(row, targetColumns), row]));
+    // Compiled once per (relation, columns, number of keys): the key values are its only values.
+    const values = this.keyValues(keys, targetColumns);
+    const signature = `ro:${relation.field}:${relation.target.typeName}:${fieldList(selected)}:${keys.length}`;
+    const { rows } = await this.statements.rows(signature, values, [], (params) => {
+      const query = this.selectFrom(this.knex, relation.target, selected);
+      this.whereKeyValues(query, tableQualifier(relation.target.table), targetColumns, params);
+      return { query, extra: null };
+    });
+    const byKey = new Map(this.decodeRows(rows, selected).map((row) => [keyOf(row, targetColumns), row]));
     return keys.map((k) => byKey.get(k) ?? null);
   }
 
@@ -368,31 +361,66 @@ export class KnexDataSource implements DataSource {
     const child = relation.target;
     const fkColumns = relation.targetColumns;
     const selected = withColumns(child, columns, fkColumns);
-    const alias = 'c';
-    const inner = this.selectFrom(this.knex, child, selected, [alias]);
-    this.whereKeys(inner, child, [alias], keys.map((k) => keyRow(k, fkColumns)), fkColumns);
-    applyWhere(inner, args.where, this.scope(child, [alias]));
-
-    const order = orderSql(childOrder(relation, args), [alias], { knex: this.knex, quirks: this.dialect.quirks });
-    const partition = fkColumns.map(() => '?').join(', ');
-    inner.select(
-      this.knex.raw(`row_number() over (partition by ${partition} order by ${order.sql}) as ??`, [
-        ...fkColumns.map((c) => columnReference(this.knex, [alias], c.column.name)),
-        ...order.bindings,
-        ROW_NUMBER,
-      ]),
-    );
     const offset = args.offset ?? 0;
-    const outer = this.knex
-      .from(inner.as('w'))
-      .select(selected.map((c) => `w.${c.field}`))
-      .where(`w.${ROW_NUMBER}`, '>', offset)
-      .orderBy(`w.${ROW_NUMBER}`);
-    if (args.limit != null) outer.where(`w.${ROW_NUMBER}`, '<=', offset + args.limit);
-    const rows = this.decodeRows(await outer, selected);
+    // The values: the keys, then the row numbers that bound the page. The filter and order
+    // are part of the text, so they are part of the signature.
+    const values = this.keyValues(keys, fkColumns);
+    values.push(offset);
+    if (args.limit != null) values.push(offset + args.limit);
+    const shape = JSON.stringify([args.where ?? null, args.order_by ?? null, args.limit != null]);
+    const signature = `rl:${relation.field}:${child.typeName}:${fieldList(selected)}:${shape}:${keys.length}`;
+    const { rows } = await this.statements.rows(signature, values, [], (params) => {
+      const alias = 'c';
+      const inner = this.selectFrom(this.knex, child, selected, [alias]);
+      this.whereKeyValues(inner, [alias], fkColumns, params.slice(0, keys.length * fkColumns.length));
+      applyWhere(inner, args.where, this.scope(child, [alias]));
+
+      const order = orderSql(childOrder(relation, args), [alias], { knex: this.knex, quirks: this.dialect.quirks });
+      const partition = fkColumns.map(() => '?').join(', ');
+      inner.select(
+        this.knex.raw(`row_number() over (partition by ${partition} order by ${order.sql}) as ??`, [
+          ...fkColumns.map((c) => columnReference(this.knex, [alias], c.column.name)),
+          ...order.bindings,
+          ROW_NUMBER,
+        ]),
+      );
+      const [after, upTo] = params.slice(keys.length * fkColumns.length);
+      const outer = this.knex
+        .from(inner.as('w'))
+        .select(selected.map((c) => `w.${c.field}`))
+        .where(`w.${ROW_NUMBER}`, '>', after as Knex.Value)
+        .orderBy(`w.${ROW_NUMBER}`);
+      if (args.limit != null) outer.where(`w.${ROW_NUMBER}`, '<=', upTo as Knex.Value);
+      return { query: outer, extra: null };
+    });
     const groups = new Map<string, Row[]>(keys.map((k) => [k, []]));
-    for (const row of rows) groups.get(keyOf(row, fkColumns))?.push(row);
+    for (const row of this.decodeRows(rows, selected)) groups.get(keyOf(row, fkColumns))?.push(row);
     return keys.map((k) => groups.get(k)!);
+  }
+
+  /** The encoded values of loader keys, key after key, column after column. */
+  private keyValues(keys: readonly string[], columns: NamedColumn[]): unknown[] {
+    const values: unknown[] = [];
+    for (const key of keys) {
+      const row = keyRow(key, columns);
+      for (const column of columns) values.push(this.encode(column, row[column.field]));
+    }
+    return values;
+  }
+
+  /** `where (columns) in (keys)`, the keys given as encoded values (or placeholders), key after key. */
+  private whereKeyValues(query: Knex.QueryBuilder, qualifier: Qualifier, columns: NamedColumn[], values: unknown[]): void {
+    if (columns.length === 1) {
+      query.whereIn(asName(columnReference(this.knex, qualifier, columns[0]!.column.name)), values as Knex.Value[]);
+      return;
+    }
+    query.where((group) => {
+      for (let at = 0; at < values.length; at += columns.length) {
+        group.orWhere((one) => {
+          columns.forEach((column, i) => one.where(asName(columnReference(this.knex, qualifier, column.column.name)), '=', values[at + i] as Knex.Value));
+        });
+      }
+    });
   }
 
   private loader(context: RequestContext, signature: string, batch: (keys: readonly string[]) => Promise<unknown[]>): DataLoader<string, unknown> {
@@ -486,15 +514,23 @@ export class KnexDataSource implements DataSource {
   }
 }
 
+/**
+ * A loader key: the key values as text (a parent's foreign key and the child's key decode to
+ * different JS types but the same text). One column, the most common case by far, is its
+ * text as it is; several are a JSON array of texts.
+ */
 function keyString(values: unknown[]): string {
+  if (values.length === 1) return String(values[0]);
   return JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
 }
 
 function keyOf(row: Row, columns: NamedColumn[]): string {
+  if (columns.length === 1) return String(row[columns[0]!.field]);
   return keyString(columns.map((c) => row[c.field]));
 }
 
 function keyRow(key: string, columns: NamedColumn[]): Row {
+  if (columns.length === 1) return { [columns[0]!.field]: key };
   const values = JSON.parse(key) as unknown[];
   return Object.fromEntries(columns.map((c, i) => [c.field, values[i]]));
 }
@@ -518,8 +554,16 @@ function shapeOf(read: NestedRead): unknown[] {
   return [read.key, read.relation.field, fieldList(read.columns), read.args, read.nested.map(shapeOf)];
 }
 
+const fieldLists = new WeakMap<NamedColumn[], string>();
+
+/** The columns' fields as text, for signatures; kept per array (resolvers reuse theirs per field). */
 function fieldList(columns: NamedColumn[]): string {
-  return columns.map((c) => c.field).join(',');
+  let list = fieldLists.get(columns);
+  if (list === undefined) {
+    list = columns.map((c) => c.field).join(',');
+    fieldLists.set(columns, list);
+  }
+  return list;
 }
 
 function withColumns(table: NamedTable, columns: NamedColumn[], extra: NamedColumn[]): NamedColumn[] {

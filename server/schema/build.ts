@@ -31,7 +31,7 @@ import {
   TimeScalar,
   UUIDScalar,
 } from './scalars';
-import { columnsFor, nestedReads, requestedFields } from './selection';
+import { columnsFor, nestedReads, requestedColumns, requestedFields } from './selection';
 import { prefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type Row } from './source';
 
 export interface BuildOptions {
@@ -356,7 +356,7 @@ class SchemaBuilder {
         resolve: (parent, _args, context, info) => {
           const ready = prefetched(parent, info.path.key);
           if (ready !== undefined) return ready;
-          return this.source.related(relation, parent, columnsFor(relation.target, requestedFields(info)), context);
+          return this.source.related(relation, parent, requestedColumns(relation.target, info), context);
         },
       };
     }
@@ -367,7 +367,7 @@ class SchemaBuilder {
       resolve: (parent, args: ListArgs, context, info) => {
         const ready = prefetched(parent, info.path.key);
         if (ready !== undefined) return ready;
-        return this.source.relatedList(relation, parent, this.checkPage(args), columnsFor(relation.target, requestedFields(info)), context);
+        return this.source.relatedList(relation, parent, this.checkPage(args), requestedColumns(relation.target, info), context);
       },
     };
   }
@@ -400,7 +400,7 @@ class SchemaBuilder {
         description: `Rows of ${table.label}`,
         args: this.listArgs(table),
         resolve: (_root, args: ListArgs, context, info) =>
-          this.source.list(table, this.checkPage(args), columnsFor(table, requestedFields(info)), context, this.nested(table, info)),
+          this.source.list(table, this.checkPage(args), requestedColumns(table, info), context, this.nested(table, info)),
       },
       [table.root.aggregate]: {
         type: new GraphQLNonNull(types.aggregate),
@@ -415,7 +415,7 @@ class SchemaBuilder {
         description: `One row of ${table.label} by its primary key`,
         args: this.keyArgs(table),
         resolve: (_root, args: Row, context, info) =>
-          this.source.byKey(table, args, columnsFor(table, requestedFields(info)), context, this.nested(table, info)),
+          this.source.byKey(table, args, requestedColumns(table, info), context, this.nested(table, info)),
       };
     }
     return fields;

@@ -65,6 +65,28 @@ export function columnsFor(table: NamedTable, requested: Set<string>): NamedColu
   return table.columns.filter((c) => wanted.has(c));
 }
 
+const columnsByNodes = new WeakMap<readonly FieldNode[], Map<NamedTable, NamedColumn[]>>();
+
+/**
+ * `columnsFor(table, requestedFields(info))`, kept per field: a relation's resolver runs once
+ * per parent row with the same field nodes, and the answer only depends on those (fragments
+ * belong to the same document). Keyed by table too: one parsed document may be run against
+ * several databases' schemas.
+ */
+export function requestedColumns(table: NamedTable, info: GraphQLResolveInfo): NamedColumn[] {
+  let byTable = columnsByNodes.get(info.fieldNodes);
+  if (!byTable) {
+    byTable = new Map();
+    columnsByNodes.set(info.fieldNodes, byTable);
+  }
+  let columns = byTable.get(table);
+  if (!columns) {
+    columns = columnsFor(table, requestedFields(info));
+    byTable.set(table, columns);
+  }
+  return columns;
+}
+
 /**
  * The relations below a root field, as one tree a data source may read in a single
  * statement. Every relation under the field is listed, keyed by its response name, with its

@@ -168,6 +168,28 @@ export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): v
       ]);
     });
 
+    it.skipIf(!available)('binds each request\'s own keys and page to the relation statements it keeps', async () => {
+      const query = `query ($id: Int!, $offset: Int) {
+        artist_by_pk(artist_id: $id) { name albums(order_by: [{album_id: asc}], limit: 1, offset: $offset) { title artist { name } } }
+      }`;
+      const cases: [number, number, unknown][] = [
+        [1, 0, { name: 'AC/DC', albums: [{ title: 'For Those About To Rock', artist: { name: 'AC/DC' } }] }],
+        [1, 1, { name: 'AC/DC', albums: [{ title: 'Let There Be Rock', artist: { name: 'AC/DC' } }] }],
+        [2, 0, { name: 'Accept', albums: [{ title: 'Balls to the Wall', artist: { name: 'Accept' } }] }],
+        [3, 1, { name: 'Björk', albums: [] }],
+        [1, 0, { name: 'AC/DC', albums: [{ title: 'For Those About To Rock', artist: { name: 'AC/DC' } }] }],
+      ];
+      for (const [id, offset, expected] of cases) {
+        expect([id, offset, (await ok(query, { id, offset })).artist_by_pk]).toEqual([id, offset, expected]);
+      }
+      // Two and three parents in one batch: statements kept per number of keys.
+      for (const ids of [[1, 2], [1, 2, 3], [2, 3]]) {
+        const data = await ok(`{ artist(where: {artist_id: {_in: [${ids}]}}, order_by: [{artist_id: asc}]) { artist_id albums(order_by: [{album_id: asc}]) { album_id } } }`);
+        const albums: Record<number, number[]> = { 1: [1, 2], 2: [3], 3: [4] };
+        expect(data.artist).toEqual(ids.map((artist_id) => ({ artist_id, albums: albums[artist_id]!.map((album_id) => ({ album_id })) })));
+      }
+    });
+
     it.skipIf(!available)('answers aliases, fragments, directives, variables and nested errors like per-field resolution', async () => {
       const result = await q(
         `query ($withArtist: Boolean!, $n: Int) {
