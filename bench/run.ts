@@ -415,9 +415,12 @@ async function replayPhases(server: LazydbServer, name: string): Promise<{ phase
 
 async function sizeFigures(world: World, options: Options, logDir: string): Promise<SizeFigure[]> {
   const figures: SizeFigure[] = [];
-  const server = await startLazydb({ logFile: path.join(logDir, 'lazydb-sizes.log') });
-  try {
-    for (const engine of options.engines) {
+  // A fresh lazydb per engine: otherwise the second engine's figures would run in a heap that
+  // the first engine's 5,000 tables had grown, and its small schemas would look faster than a
+  // fresh server builds them.
+  for (const engine of options.engines) {
+    const server = await startLazydb({ logFile: path.join(logDir, `lazydb-sizes-${engine}.log`) });
+    try {
       for (const tables of options.sizes) {
         let db: BenchDb | undefined;
         let createMs = 0;
@@ -482,9 +485,9 @@ async function sizeFigures(world: World, options: Options, logDir: string): Prom
         }
         figures.push(figure);
       }
+    } finally {
+      await server.stop();
     }
-  } finally {
-    await server.stop();
   }
   return figures;
 }
