@@ -1,13 +1,15 @@
 /**
- * lazydb as the benchmark runs it: its own process (`node --import tsx server/main.ts`, the
- * machine's Node), its own data and schema-cache dirs in a temp dir, no demo database,
- * warn-level logs; databases registered through the management API like a user would.
+ * lazydb as the benchmark runs it: what `npm start` runs (the bundle server/build.mjs makes,
+ * on the machine's Node), its own process, its own data and schema-cache dirs in a temp dir,
+ * no demo database, warn-level logs; databases registered through the management API like a
+ * user would.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchDb } from './databases';
-import { BENCH_DIR, freePort, startChild, waitForHttp, type Child } from './processes';
+import { BENCH_DIR, REPO_ROOT, freePort, startChild, waitForHttp, type Child } from './processes';
 
 export interface LazydbServer {
   child: Child;
@@ -25,7 +27,17 @@ export function removeDataDirs(): void {
   dataDirs.clear();
 }
 
+let bundled = false;
+
+/** Bundles the server once per run, from the sources as they are now (as `npm start` does). */
+function bundleServer(): void {
+  if (bundled) return;
+  execFileSync(process.execPath, ['server/build.mjs', '--force'], { cwd: REPO_ROOT, stdio: 'pipe' });
+  bundled = true;
+}
+
 export async function startLazydb(options: { logFile?: string; env?: Record<string, string> } = {}): Promise<LazydbServer> {
+  bundleServer();
   const port = await freePort();
   const controlPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazydb-bench-'));
@@ -33,7 +45,7 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
   const child = startChild(
     'lazydb',
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--import', path.join(BENCH_DIR, 'lib/probe.mjs'), 'server/main.ts'],
+    ['--expose-gc', '--enable-source-maps', '--import', path.join(BENCH_DIR, 'lib/probe.mjs'), 'dist/server/main.mjs'],
     {
       env: {
         ...process.env,

@@ -1,6 +1,6 @@
 /**
  * Measurement hook preloaded into the lazydb process by the benchmark only
- * (`node --expose-gc --import tsx --import ./bench/lib/probe.mjs server/main.ts`). It changes
+ * (`node --expose-gc --import ./bench/lib/probe.mjs dist/server/main.mjs`). It changes
  * nothing in lazydb: it opens a second, tiny HTTP listener on LAZYDB_BENCH_CONTROL_PORT
  * (loopback) through which the harness can
  *   GET  /memory          -> force two full GCs, then report VmRSS and process.memoryUsage()

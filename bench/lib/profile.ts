@@ -5,11 +5,37 @@
  * and V8's pseudo-frames (GC, idle, program).
  */
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
+}
+
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/**
+ * lazydb runs as one bundle (dist/server/main.mjs): frames in it are mapped back to the
+ * source file they came from through the bundle's source map, so components stay per folder.
+ */
+function original(frame: CallFrame): CallFrame {
+  if (!frame.url.endsWith('.mjs') || !frame.url.includes('/dist/')) return frame;
+  if (!sourceMaps.has(frame.url)) {
+    let map: SourceMap | null = null;
+    try {
+      map = new SourceMap(JSON.parse(fs.readFileSync(`${fileURLToPath(frame.url)}.map`, 'utf8')));
+    } catch {
+      // no map: keep the bundle's own position
+    }
+    sourceMaps.set(frame.url, map);
+  }
+  const entry = sourceMaps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
+  if (!entry?.originalSource) return frame;
+  const source = entry.originalSource.startsWith('file:') ? entry.originalSource : new URL(entry.originalSource, frame.url).href;
+  return { ...frame, url: source, lineNumber: entry.originalLine ?? frame.lineNumber };
 }
 
 interface ProfileNode {
@@ -63,6 +89,7 @@ function where(frame: CallFrame): string {
 
 export function summariseProfile(file: string, top = 15): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  for (const node of profile.nodes) node.callFrame = original(node.callFrame);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
