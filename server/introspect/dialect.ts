@@ -62,6 +62,8 @@ export interface QueryQuirks {
    * (PostgreSQL); the query layer then reads nested relations with their parents.
    */
   readonly nestedJson?: NestedJsonQuirks;
+  /** For engines where it depends on the server: nested JSON reads for a server of this version, if it has what they need. */
+  nestedJsonFor?(serverVersion: string): NestedJsonQuirks | undefined;
   /**
    * The rows of a `knex.raw` select, whose result is the driver's own (pg: `{ rows }`, mysql2:
    * `[rows, fields]`). Present where the query layer may run statements it compiled once.
@@ -75,12 +77,32 @@ export interface QueryQuirks {
 export interface NestedJsonQuirks {
   /** Most values one JSON array may be built from in one call (a function-argument limit). */
   readonly maxItems: number;
-  /** A column's value as a JSON array item: `?` stands for the qualified column (a knex Raw). */
-  item(column: ColumnModel): string;
+  /**
+   * A column's value as a JSON array item: `?` stands for the qualified column (a knex Raw).
+   * Null when the value cannot travel through JSON exactly: the relation is then read per level.
+   */
+  item(column: ColumnModel): string | null;
   /** One row as a JSON array of `count` items (`?` each). */
   array(count: number): string;
-  /** Aggregates the rows' arrays (`?`) in the order of a sort key (`?`) into one JSON array, `[]` when empty. */
+  /**
+   * Where a relation's page (filter, order, limit, offset) is taken:
+   * - `derived`: in a derived table correlated with the parent row (PostgreSQL); `aggregate`
+   *   folds its rows' arrays (`?`) in row-number order (`?`).
+   * - `inside`: inside the aggregate, for engines that cannot correlate a derived table (MariaDB);
+   *   `aggregate` folds the matching rows' arrays (`?`) in the order (`?`), limit (`?`) and offset (`?`) given.
+   */
+  readonly page: 'derived' | 'inside';
+  /** The rows' arrays as one JSON array, `[]` when empty — or, when `counted`, `[count of matching rows, array]`. */
   aggregate(): string;
+  /**
+   * The engine may cut a JSON aggregate short without an error (MariaDB truncates at
+   * group_concat_max_len and max_allowed_packet, with a warning only). Then arrays come as
+   * `[count, rows]` and a related row as `object()` makes it, so that a cut shows and the
+   * read is answered per level instead.
+   */
+  readonly counted: boolean;
+  /** A related row's array (`?`) as the nested value: `?` itself, or `[1, row]` when `counted`. */
+  object(): string;
   /** Item as the driver parsed it from JSON -> canonical value. */
   decode(column: ColumnModel, value: unknown): unknown;
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
-import type { DialectModule } from '../introspect/dialect';
+import type { DialectModule, NestedJsonQuirks } from '../introspect/dialect';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
 import { badInput } from '../schema/errors';
@@ -9,6 +9,12 @@ import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';
 import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
 import { asName, columnReference, identifier, tableQualifier, tableReference, type Qualifier } from './sql';
+
+/** A nested JSON aggregate the engine cut short (it only warns): the read is answered per level instead. */
+class NestedJsonCut extends Error {}
+
+/** The page size of a nested read without a limit (the schema always sets one: LAZYDB_MAX_LIMIT). */
+const NO_LIMIT = 2 ** 31 - 1;
 
 /** Largest IN list sent in one statement (Oracle refuses more than 1,000 items). */
 const MAX_BATCH = 500;
@@ -40,6 +46,8 @@ export class KnexDataSource implements DataSource {
   private readonly statements: StatementCache;
   /** How rows come back from RETURNING appended by this layer; undefined where the server has none. */
   private readonly appendedReturning: ((result: unknown) => Record<string, unknown>[]) | undefined;
+  /** How this server builds nested rows as JSON; undefined: relations are read per level. */
+  private readonly nestedJson: NestedJsonQuirks | undefined;
 
   constructor(
     private readonly knex: Knex,
@@ -50,7 +58,8 @@ export class KnexDataSource implements DataSource {
     serverVersion = '',
   ) {
     const { quirks } = dialect;
-    this.readsNested = quirks.nestedJson !== undefined;
+    this.nestedJson = quirks.nestedJson ?? quirks.nestedJsonFor?.(serverVersion);
+    this.readsNested = this.nestedJson !== undefined;
     this.statements = new StatementCache(knex, quirks.rowsOfRaw?.bind(quirks));
     this.appendedReturning =
       !quirks.supportsReturning && quirks.rowsOfRaw && quirks.insertReturning?.(serverVersion) ? quirks.rowsOfRaw.bind(quirks) : undefined;
@@ -72,7 +81,8 @@ export class KnexDataSource implements DataSource {
         if (args.offset) query.offset(params[next++] as number);
         return { query, extra: this.selectNested(query, tableQualifier(table.table), nested, nextAlias) };
       });
-      return this.attachNested(this.decodeRows(rows, columns), planned);
+      const read = this.attachNested(this.decodeRows(rows, columns), planned);
+      return read ?? this.list(table, args, columns, _context);
     });
   }
 
@@ -87,7 +97,8 @@ export class KnexDataSource implements DataSource {
         query.limit(1);
         return { query, extra: this.selectNested(query, qualifier, nested, aliasCounter()) };
       });
-      return this.attachNested(this.decodeRows(rows, columns), planned)[0] ?? null;
+      const read = this.attachNested(this.decodeRows(rows, columns), planned);
+      return read ? (read[0] ?? null) : this.byKey(table, key, columns, _context);
     });
   }
 
@@ -218,7 +229,7 @@ export class KnexDataSource implements DataSource {
    * resolvers then read them per level.
    */
   private selectNested(query: Knex.QueryBuilder, parent: Qualifier, nested: NestedRead[] | undefined, nextAlias: () => string): RootRead[] {
-    if (!this.dialect.quirks.nestedJson || !nested || nested.length === 0) return [];
+    if (!this.nestedJson || !nested || nested.length === 0) return [];
     const planned: RootRead[] = [];
     for (const read of nested) {
       const built = this.nestedSubquery(read, parent, nextAlias);
@@ -231,12 +242,15 @@ export class KnexDataSource implements DataSource {
   }
 
   private nestedSubquery(read: NestedRead, parent: Qualifier, nextAlias: () => string): { sql: Knex.Raw; plan: PlannedRead } | null {
-    const json = this.dialect.quirks.nestedJson!;
+    const json = this.nestedJson!;
     const { relation, columns } = read;
     if (columns.length > json.maxItems) return null;
+    const itemSql = columns.map((c) => json.item(c.column));
+    if (itemSql.some((sql) => sql === null)) return null;
     const target = relation.target;
     const own = [nextAlias()];
-    const rows = read.relation.kind === 'array' ? [nextAlias()] : own;
+    // A page in a derived table reads its columns from there; a page inside the aggregate, from the table.
+    const rows = read.relation.kind === 'array' && json.page === 'derived' ? [nextAlias()] : own;
     const children: PlannedRead[] = [];
     const childSql: Knex.Raw[] = [];
     for (const child of read.nested) {
@@ -247,10 +261,7 @@ export class KnexDataSource implements DataSource {
       childSql.push(this.knex.raw('(?)', [built.sql]));
     }
     const plan: PlannedRead = { read, children };
-    const items = [
-      ...columns.map((c) => this.knex.raw(json.item(c.column), [columnReference(this.knex, rows, c.column.name)])),
-      ...childSql,
-    ];
+    const items = [...columns.map((c, i) => this.knex.raw(itemSql[i]!, [columnReference(this.knex, rows, c.column.name)])), ...childSql];
     const rowJson = this.knex.raw(json.array(items.length), items);
 
     const source = this.knex.from({ [own[0]!]: asName(tableReference(this.knex, target.table)) }) as Knex.QueryBuilder;
@@ -259,12 +270,16 @@ export class KnexDataSource implements DataSource {
       source.where(asName(columnReference(this.knex, own, column.column.name)), '=', columnReference(this.knex, parent, owner.column.name));
     });
     if (relation.kind === 'object') {
-      return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), plan };
+      return { sql: this.knex.raw('?', [source.select(this.knex.raw(json.object(), [rowJson])).limit(1)]), plan };
     }
     const { args } = read;
-    source.select(columns.map((c) => asName(columnReference(this.knex, own, c.column.name))));
     applyWhere(source, args.where, this.scope(target, own, nextAlias));
     const order = orderSql(childOrder(relation, args), own, { knex: this.knex, quirks: this.dialect.quirks });
+    if (json.page === 'inside') {
+      const page = [this.knex.raw(order.sql, order.bindings), args.limit ?? NO_LIMIT, args.offset ?? 0];
+      return { sql: this.knex.raw('?', [source.select(this.knex.raw(json.aggregate(), [rowJson, ...page]))]), plan };
+    }
+    source.select(columns.map((c) => asName(columnReference(this.knex, own, c.column.name))));
     source.select(this.knex.raw(`row_number() over (order by ${order.sql}) as ?`, [...order.bindings, identifier(this.knex, [ROW_NUMBER])]));
     source.orderByRaw(order.sql, order.bindings);
     if (args.limit != null) source.limit(args.limit);
@@ -274,27 +289,53 @@ export class KnexDataSource implements DataSource {
     return { sql, plan };
   }
 
-  /** Moves each nested read's JSON column off the rows into their prefetched values. */
-  private attachNested(rows: Row[], planned: RootRead[]): Row[] {
+  /**
+   * Moves each nested read's JSON column off the rows into their prefetched values. Null when
+   * the engine cut a JSON aggregate short (see NestedJsonQuirks.counted): the caller then reads
+   * again, relations per level.
+   */
+  private attachNested(rows: Row[], planned: RootRead[]): Row[] | null {
     if (planned.length === 0) return rows;
-    for (const row of rows) {
-      for (const { plan, alias } of planned) {
-        const value = row[alias];
-        delete row[alias];
-        attachPrefetched(row, plan.read.key, this.decodeNested(plan, value));
+    try {
+      for (const row of rows) {
+        for (const { plan, alias } of planned) {
+          const value = row[alias];
+          delete row[alias];
+          // pg parses json columns; mysql2 hands MariaDB's JSON over as text.
+          attachPrefetched(row, plan.read.key, this.decodeNested(plan, typeof value === 'string' ? JSON.parse(value) : value));
+        }
       }
+    } catch (error) {
+      if (error instanceof NestedJsonCut || error instanceof SyntaxError) return null;
+      throw error;
     }
     return rows;
   }
 
   private decodeNested(plan: PlannedRead, value: unknown): Row | Row[] | null {
-    if (plan.read.relation.kind === 'object') return value == null ? null : this.decodeJsonRow(plan, value as unknown[]);
-    return ((value ?? []) as unknown[][]).map((items) => this.decodeJsonRow(plan, items));
+    const { counted } = this.nestedJson!;
+    const { relation, args } = plan.read;
+    if (relation.kind === 'object') {
+      if (value == null) return null;
+      const row = counted ? (value as unknown[])[1] : value;
+      if (row == null) throw new NestedJsonCut();
+      return this.decodeJsonRow(plan, row as unknown[]);
+    }
+    let rows = value as unknown[][] | null;
+    if (counted) {
+      const [count, items] = value as [number, unknown[][] | null];
+      const expected = Math.max(0, Math.min(count - (args.offset ?? 0), args.limit ?? count));
+      if ((items?.length ?? 0) !== expected) throw new NestedJsonCut();
+      rows = items;
+    }
+    return (rows ?? []).map((items) => this.decodeJsonRow(plan, items));
   }
 
   private decodeJsonRow(plan: PlannedRead, items: unknown[]): Row {
-    const json = this.dialect.quirks.nestedJson!;
+    const json = this.nestedJson!;
     const { columns } = plan.read;
+    // A row cut short can still close into valid JSON (`[[1],[]]`): every row has all its items.
+    if (json.counted && (!Array.isArray(items) || items.length !== columns.length + plan.children.length)) throw new NestedJsonCut();
     const row: Row = {};
     for (let i = 0; i < columns.length; i++) row[columns[i]!.field] = json.decode(columns[i]!.column, items[i]);
     plan.children.forEach((child, j) => attachPrefetched(row, child.read.key, this.decodeNested(child, items[columns.length + j])));

@@ -560,7 +560,7 @@ describe('connection', () => {
     const conn = { query: (sql: string, cb: (e: Error | null) => void) => (sent.push(sql), cb(null)) };
     const afterCreate = (config.pool as { afterCreate: (c: unknown, done: (e: Error | null, c: unknown) => void) => void }).afterCreate;
     const result = await new Promise<unknown[]>((done) => afterCreate(conn, (...args) => done(args)));
-    expect(sent).toEqual(["set session time_zone = '+00:00'"]);
+    expect(sent).toEqual(["set session time_zone = '+00:00', group_concat_max_len = 1073741824"]);
     expect(result).toEqual([null, conn]);
   });
 });

@@ -54,9 +54,11 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
     pool: {
       min: 0,
       max: options.poolMax ?? 10,
-      // TIMESTAMP columns convert through the session zone; UTC keeps them as stored.
+      // TIMESTAMP columns convert through the session zone; UTC keeps them as stored. Nested
+      // reads aggregate rows into JSON, which the server cuts at group_concat_max_len (1 MB by
+      // default): raised to the most it takes (reads check for cuts all the same).
       afterCreate(conn: SessionConnection, done: (error: Error | null, conn: SessionConnection) => void) {
-        conn.query("set session time_zone = '+00:00'", (error) => done(error ?? null, conn));
+        conn.query("set session time_zone = '+00:00', group_concat_max_len = 1073741824", (error) => done(error ?? null, conn));
       },
     },
   };

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { QueryQuirks } from '../dialect';
+import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
 import { isMariaDbVersion } from './normalise';
@@ -23,7 +23,53 @@ export function toMysqlTime(value: string): string {
   return `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:${s}${fraction}`;
 }
 
+/**
+ * MariaDB ≥ 10.5 builds nested rows as JSON: JSON_ARRAYAGG takes ORDER BY and LIMIT … OFFSET,
+ * which a page needs because MariaDB cannot correlate a derived table with the parent row (no
+ * LATERAL). MySQL 8's JSON_ARRAYAGG takes neither: MySQL keeps per-level reads.
+ * Values travel as the text the server would send for them (CAST … AS CHAR), so they decode
+ * exactly as a top-level read; integers and booleans as numbers, bytes as hex.
+ */
+const mariadbNestedJson: NestedJsonQuirks = {
+  maxItems: 1000,
+  item(column) {
+    switch (column.kind) {
+      case 'int':
+        return '?';
+      case 'boolean':
+        return '(? <> 0)';
+      case 'bytes':
+        // HEX() of a BIT value is the hex of its number, not of its bytes: BIT columns read per level.
+        return /^bit/i.test(column.sqlType) ? null : 'hex(?)';
+      case 'unknown':
+        return null;
+      default:
+        return 'cast(? as char)';
+    }
+  },
+  array(count) {
+    return `json_array(${Array.from({ length: count }, () => '?').join(', ')})`;
+  },
+  page: 'inside',
+  aggregate() {
+    return 'json_array(count(*), json_arrayagg(? order by ? limit ? offset ?))';
+  },
+  // JSON_ARRAYAGG stops at group_concat_max_len and max_allowed_packet with a warning only.
+  counted: true,
+  object() {
+    return 'json_array(1, ?)';
+  },
+  decode(column, value) {
+    if (column.kind === 'bytes' && typeof value === 'string') return decodeValue(column, Buffer.from(value, 'hex'));
+    return mysqlQuirks.decode(column, value);
+  },
+};
+
 export const mysqlQuirks: QueryQuirks = {
+  nestedJsonFor(serverVersion: string) {
+    return mariadbAtLeast(serverVersion, 10, 5) ? mariadbNestedJson : undefined;
+  },
+
   rowsOfRaw(result: unknown) {
     return (result as [Record<string, unknown>[], unknown])[0];
   },

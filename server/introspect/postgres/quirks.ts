@@ -19,8 +19,14 @@ const nestedJson: NestedJsonQuirks = {
   array(count) {
     return `json_build_array(${Array.from({ length: count }, () => '?').join(', ')})`;
   },
+  page: 'derived',
   aggregate() {
     return `coalesce(json_agg(? order by ?), '[]'::json)`;
+  },
+  // json_agg has no size limit short of PostgreSQL's 1 GB, past which it fails loudly.
+  counted: false,
+  object() {
+    return '?';
   },
   decode(column, value) {
     // bytea inside JSON is its hex text output (`\x0102`), where the driver would give a Buffer.
