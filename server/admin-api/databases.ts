@@ -102,8 +102,9 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
     'GET /:name/sdl': async (_req, res, name) => {
       const snapshot = found(gateway, name!);
       if (!snapshot.built) throw notIntrospected(snapshot);
+      const sdl = await snapshot.built.sdl();
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(snapshot.built.sdl);
+      res.end(sdl);
     },
   };
 

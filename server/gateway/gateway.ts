@@ -172,7 +172,7 @@ export class Gateway {
         const snapshot = await this.connectedSnapshot(spec, dialect, pool);
         this.refuseGatewayClash(snapshot);
         await this.registry.insert(spec);
-        await this.cache.write(spec.name, snapshot.built!.model, () => snapshot.built!.sdl);
+        await this.cache.write(spec.name, snapshot.built!.model, () => snapshot.built!.sdl());
         this.install(snapshot);
         this.log.info('database registered', { database: spec.name, spec: maskSpec(spec), introspectMs: snapshot.introspectMs });
         return snapshot;
@@ -193,7 +193,7 @@ export class Gateway {
         const snapshot = await this.connectedSnapshot(spec, dialect, pool);
         this.refuseGatewayClash(snapshot);
         await this.registry.update(name, spec);
-        await this.cache.write(name, snapshot.built!.model, () => snapshot.built!.sdl);
+        await this.cache.write(name, snapshot.built!.model, () => snapshot.built!.sdl());
         this.cancelRetry(name);
         this.install(snapshot);
         await previous.pool.retire();
@@ -224,7 +224,7 @@ export class Gateway {
       const { model, introspectMs } = await this.introspect(current.spec, current.dialect, current.pool);
       const changed = !current.built || !sameModel(current.built.model, model);
       const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config.maxLimit) : current.built!;
-      if (changed) await this.cache.write(name, model, () => built.sdl);
+      if (changed) await this.cache.write(name, model, () => built.sdl());
       const snapshot = readySnapshot(current, built, model, introspectMs);
       this.cancelRetry(name);
       this.install(snapshot, changed);

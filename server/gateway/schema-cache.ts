@@ -26,12 +26,12 @@ export class SchemaCache {
    * The model is written before this resolves (a restart needs it); the SDL, which only
    * people and tools read, is printed and written afterwards, off the registration's path.
    */
-  async write(name: string, model: DbModel, sdl: () => string): Promise<void> {
+  async write(name: string, model: DbModel, sdl: () => Promise<string>): Promise<void> {
     await this.pending.get(name);
     await mkdir(this.dir, { recursive: true });
     await this.writeAtomically(this.path(name, 'json'), `${JSON.stringify(model, null, 2)}\n`);
     const written = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.writeAtomically(this.path(name, 'graphql'), sdl()))
+      .then(async () => this.writeAtomically(this.path(name, 'graphql'), await sdl()))
       .catch(() => undefined)
       .finally(() => {
         if (this.pending.get(name) === written) this.pending.delete(name);

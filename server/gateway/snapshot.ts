@@ -1,4 +1,4 @@
-import { printSchema, validateSchema, type GraphQLSchema } from 'graphql';
+import { isIntrospectionType, isSpecifiedDirective, isSpecifiedScalarType, printSchema, printType, validateSchema, type GraphQLSchema } from 'graphql';
 import type { DialectModule } from '../introspect/dialect';
 import type { DatabaseSpec, DbModel, ReportEntry } from '../model/types';
 import { KnexDataSource } from '../query/engine';
@@ -20,8 +20,8 @@ export interface Built {
    * a database only served under /db/:name never needs it.
    */
   readonly namespaced: GraphQLSchema;
-  /** Printed on first use: printing is seconds at thousands of tables, and rarely wanted. */
-  readonly sdl: string;
+  /** Printed on first use, a slice of types at a time: printing is seconds at thousands of tables, and rarely wanted. */
+  sdl(): Promise<string>;
   report: ReportEntry[];
   buildMs: number;
 }
@@ -50,7 +50,7 @@ export function buildDatabase(name: string, model: DbModel, dialect: DialectModu
   const description = `Database ${name} (${model.dialect} ${model.serverVersion})`;
   const schema = valid(name, buildSchema(named, source, { maxLimit, description }));
   let namespaced: GraphQLSchema | undefined;
-  let sdl: string | undefined;
+  let sdl: Promise<string> | undefined;
   return {
     model,
     named,
@@ -59,13 +59,38 @@ export function buildDatabase(name: string, model: DbModel, dialect: DialectModu
       namespaced ??= valid(name, buildSchema(named, source, { maxLimit, description, typePrefix: `${name}_` }));
       return namespaced;
     },
-    get sdl() {
-      sdl ??= printSchema(schema);
+    sdl() {
+      sdl ??= printSchemaInSlices(schema);
       return sdl;
     },
     report: [...model.report, ...named.report],
     buildMs: performance.now() - started,
   };
+}
+
+const TYPES_PER_SLICE = 200;
+
+/**
+ * `printSchema(schema)`, the same text, printed a slice of types at a time with the event loop
+ * free in between: at 5,000 tables printing takes most of a second, which other requests would
+ * otherwise wait out. Schemas with a printed schema block or custom directives (never built
+ * by lazydb) are printed in one go.
+ */
+export async function printSchemaInSlices(schema: GraphQLSchema): Promise<string> {
+  const conventional =
+    !schema.description &&
+    schema.getDirectives().every(isSpecifiedDirective) &&
+    (schema.getQueryType()?.name ?? 'Query') === 'Query' &&
+    (schema.getMutationType()?.name ?? 'Mutation') === 'Mutation' &&
+    (schema.getSubscriptionType()?.name ?? 'Subscription') === 'Subscription';
+  if (!conventional) return printSchema(schema);
+  const types = Object.values(schema.getTypeMap()).filter((type) => !isSpecifiedScalarType(type) && !isIntrospectionType(type));
+  const printed: string[] = [];
+  for (let at = 0; at < types.length; at += TYPES_PER_SLICE) {
+    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const type of types.slice(at, at + TYPES_PER_SLICE)) printed.push(printType(type));
+  }
+  return printed.join('\n\n');
 }
 
 function valid(name: string, schema: GraphQLSchema): GraphQLSchema {

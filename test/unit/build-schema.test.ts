@@ -1,6 +1,7 @@
 import { graphql, GraphQLSchema, printSchema, validateSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeGateway, findGatewayClash } from '../../server/gateway/compose';
+import { printSchemaInSlices } from '../../server/gateway/snapshot';
 import { buildSchema } from '../../server/schema/build';
 import { nameModel } from '../../server/schema/naming';
 import type { DataSource, Row } from '../../server/schema/source';
@@ -137,5 +138,19 @@ describe('buildSchema', () => {
     expect(String(gateway.getQueryType()!.getFields().a!.type)).toBe('a_Query');
     expect(String(gateway.getQueryType()!.getFields().a_b!.type)).toBe('_Unavailable');
     expect(gateway.getMutationType()!.getFields().a_b).toBeUndefined();
+  });
+
+  it('prints the SDL a slice of types at a time, the same text as printSchema', async () => {
+    const tables = Array.from({ length: 60 }, (_, i) =>
+      table(`t${i}`, [column('id', 'int', { nullable: false }), column('label', 'string'), column('parent_id', 'int')], {
+        primaryKey: ['id'],
+        foreignKeys: i > 0 ? [{ name: `t${i}_parent`, columns: ['parent_id'], refSchema: 'public', refTable: `t${i - 1}`, refColumns: ['id'] }] : [],
+      }),
+    );
+    const many = buildSchema(nameModel(model(tables)), recordingSource().source, { maxLimit: 10 });
+    expect(Object.keys(many.getTypeMap()).length).toBeGreaterThan(400);
+    expect(await printSchemaInSlices(many)).toBe(printSchema(many));
+    const prefixed = buildSchema(named, recordingSource().source, { maxLimit: 10, typePrefix: 'shop_' });
+    expect(await printSchemaInSlices(prefixed)).toBe(printSchema(prefixed));
   });
 });
