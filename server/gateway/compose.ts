@@ -19,6 +19,11 @@ export interface NamespaceEntry {
   /** Why there is no schema (shown when the namespace is queried). */
   unavailableReason?: string;
   description?: string;
+  /**
+   * Which of two databases whose type names clash keeps its namespace: the lower rank (the
+   * gateway ranks databases by when they first joined it), then the name.
+   */
+  rank?: number;
 }
 
 /**
@@ -30,15 +35,23 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
   const queryFields: GraphQLFieldConfigMap<unknown, object> = {};
   const mutationFields: GraphQLFieldConfigMap<unknown, object> = {};
   const namespace = () => ({});
-  // Which database each type name of the gateway came from: a later database that would
-  // redefine one is left out of the gateway rather than breaking every namespace.
+  // Which database each type name of the gateway came from: a database that would redefine
+  // one of an earlier-ranked database's is left out of the gateway rather than breaking every
+  // namespace.
   const owners = new Map<string, string>();
+  const clashes = new Map<string, GraphQLNamedType>();
+  const byRank = [...entries].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.name.localeCompare(b.name));
+  for (const entry of byRank) {
+    const own = entry.schema ? ownTypes(entry.schema) : [];
+    const taken = own.find((type) => owners.has(type.name));
+    if (taken) clashes.set(entry.name, taken);
+    else for (const type of own) owners.set(type.name, entry.name);
+  }
   const types: GraphQLNamedType[] = [];
   let unavailableType: GraphQLObjectType | undefined;
   for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
     const schema = entry.schema;
-    const own = schema ? ownTypes(schema) : [];
-    const taken = own.find((type) => owners.has(type.name));
+    const taken = clashes.get(entry.name);
     if (!schema || taken) {
       const reason = taken
         ? `its GraphQL type ${taken.name} would also be a type of database "${owners.get(taken.name)}" in the /graphql gateway ` +
@@ -56,10 +69,7 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
       };
       continue;
     }
-    for (const type of own) {
-      owners.set(type.name, entry.name);
-      types.push(type);
-    }
+    for (const type of ownTypes(schema)) types.push(type);
     // Nullable on purpose: an error in one database nulls its namespace, not the whole response.
     queryFields[entry.name] = {
       type: schema.getQueryType()!,

@@ -9,7 +9,7 @@ import { maskSpec, redactSecrets } from '../registry/validate';
 import { composeGateway, findGatewayClash, type GatewayClash, type NamespaceEntry } from './compose';
 import { PoolHandle } from './pool';
 import type { SchemaCache } from './schema-cache';
-import { buildDatabase, sameModel, type Built, type Snapshot } from './snapshot';
+import { buildDatabase, servesAlike, type Built, type Snapshot } from './snapshot';
 
 /** A database that just introspected successfully, serving `built`. */
 function readySnapshot(base: Pick<Snapshot, 'name' | 'spec' | 'dialect' | 'pool'>, built: Built, model: DbModel, introspectMs: number): Snapshot {
@@ -76,6 +76,9 @@ export class Gateway {
   /** The gateway schema, composed on first use after each change (see recompose). */
   private composed: GraphQLSchema | null = null;
   private composition: NamespaceEntry[] = [];
+  /** When each database joined the gateway (0 first): the earlier one keeps its namespace when type names clash. */
+  private readonly ranks = new Map<string, number>();
+  private nextRank = 0;
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private unsubscribe: (() => void) | null = null;
@@ -191,7 +194,7 @@ export class Gateway {
       const pool = this.newPool(dialect, spec);
       try {
         const snapshot = await this.connectedSnapshot(spec, dialect, pool);
-        this.refuseGatewayClash(snapshot);
+        this.refuseGatewayClash(snapshot, previous);
         await this.registry.update(name, spec);
         await this.cache.write(name, snapshot.built!.model, () => snapshot.built!.sdl());
         this.cancelRetry(name);
@@ -222,7 +225,7 @@ export class Gateway {
     return this.serialise(name, async () => {
       const current = this.require(name);
       const { model, introspectMs } = await this.introspect(current.spec, current.dialect, current.pool);
-      const changed = !current.built || !sameModel(current.built.model, model);
+      const changed = !current.built || !servesAlike(current.dialect, current.built.model, model);
       const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config.maxLimit) : current.built!;
       if (changed) await this.cache.write(name, model, () => built.sdl());
       const snapshot = readySnapshot(current, built, model, introspectMs);
@@ -300,14 +303,18 @@ export class Gateway {
   }
 
   /**
-   * A database whose gateway type names would redefine another's is refused up front. One
-   * that starts to clash later (a table added, then a refresh) is left out of /graphql when
-   * composing, with the reason; its own /db/:name endpoints keep serving.
+   * A database whose gateway type names would redefine another's is refused up front (a
+   * change to one that clashes already is let through: the clash is not new). One that starts
+   * to clash later (a table added, then a refresh) is left out of /graphql when composing —
+   * the database that joined the gateway later gives way — with the reason; its own /db/:name
+   * endpoints keep serving.
    */
-  private refuseGatewayClash(snapshot: Snapshot): void {
+  private refuseGatewayClash(snapshot: Snapshot, previous?: Snapshot): void {
     const others = [...this.snapshots.values()].map((s) => ({ name: s.name, schema: s.built?.schema ?? null }));
     const clash = findGatewayClash(snapshot.name, snapshot.built!.schema, others);
-    if (clash) throw new GatewayClashError(snapshot.name, clash);
+    if (!clash) return;
+    const before = previous?.built ? findGatewayClash(snapshot.name, previous.built.schema, others) : null;
+    if (before?.database !== clash.database) throw new GatewayClashError(snapshot.name, clash);
   }
 
   /** The swap: one map entry and the composed schema, replaced together. */
@@ -328,8 +335,11 @@ export class Gateway {
    * /graphql request: a registration does not stall the other databases' traffic for it.
    */
   private recompose(): void {
+    for (const { name } of this.list()) if (!this.ranks.has(name)) this.ranks.set(name, this.nextRank++);
+    for (const name of this.ranks.keys()) if (!this.snapshots.has(name)) this.ranks.delete(name);
     this.composition = this.list().map((s) => ({
       name: s.name,
+      rank: this.ranks.get(s.name),
       // Read when composing: a database's namespaced copy is built then, not now.
       get schema() {
         return s.built?.namespaced ?? null;

@@ -101,6 +101,17 @@ function valid(name: string, schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
+/**
+ * Whether a database introspected again can keep serving what was built before: the same
+ * catalog content, and a server version the query layer makes the same choices for (RETURNING,
+ * nested JSON: a MariaDB upgraded past 10.5, or a failover to an older node, changes them).
+ */
+export function servesAlike(dialect: DialectModule, before: DbModel, after: DbModel): boolean {
+  const { quirks } = dialect;
+  const [a, b] = [before.serverVersion, after.serverVersion];
+  return sameModel(before, after) && quirks.insertReturning?.(a) === quirks.insertReturning?.(b) && quirks.nestedJsonFor?.(a) === quirks.nestedJsonFor?.(b);
+}
+
 /** Same catalog content, whatever the time of introspection or the server's patch level. */
 export function sameModel(a: DbModel, b: DbModel): boolean {
   return JSON.stringify([a.dialect, a.schemas, a.tables, a.report]) === JSON.stringify([b.dialect, b.schemas, b.tables, b.report]);

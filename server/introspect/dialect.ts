@@ -95,14 +95,12 @@ export interface NestedJsonQuirks {
   /** The rows' arrays as one JSON array, `[]` when empty — or, when `counted`, `[count of matching rows, array]`. */
   aggregate(): string;
   /**
-   * The engine may cut a JSON aggregate short without an error (MariaDB truncates at
-   * group_concat_max_len and max_allowed_packet, with a warning only). Then arrays come as
-   * `[count, rows]` and a related row as `object()` makes it, so that a cut shows and the
-   * read is answered per level instead.
+   * The engine may cut a JSON aggregate short, or make it NULL, without an error (MariaDB at
+   * group_concat_max_len and max_allowed_packet, with a warning only). Then `aggregate` gives
+   * `[count, rows]`, never NULL, and a related row is read as a page of at most one, so that a
+   * cut shows and the read is answered per level instead. Only with `page: 'inside'`.
    */
   readonly counted: boolean;
-  /** A related row's array (`?`) as the nested value: `?` itself, or `[1, row]` when `counted`. */
-  object(): string;
   /** Item as the driver parsed it from JSON -> canonical value. */
   decode(column: ColumnModel, value: unknown): unknown;
 }

@@ -61,7 +61,11 @@ export class StatementCache {
   async rows<T>(signature: string, values: unknown[], numeric: boolean[], build: (params: unknown[]) => Built<T>): Promise<{ rows: Record<string, unknown>[]; extra: T }> {
     if (!this.rowsOfRaw || signature.length > MAX_SIGNATURE) return direct(build(values));
     let entry = this.statements.get(signature);
-    if (entry === undefined) {
+    if (entry !== undefined) {
+      // Least recently used goes first: a hit moves to the end of the map's order.
+      this.statements.delete(signature);
+      this.statements.set(signature, entry);
+    } else {
       const built = build(values.map((_, i) => (numeric[i] ? NUMERIC_BASE + i : new Slot(i))));
       entry = { compiled: compile(built.query, values.length, numeric), extra: built.extra };
       if (this.statements.size >= MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);

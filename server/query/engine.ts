@@ -10,6 +10,22 @@ import { toGraphQLError } from './errors';
 import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
 import { asName, columnReference, identifier, tableQualifier, tableReference, type Qualifier } from './sql';
 
+const relationIds = new WeakMap<NamedRelation, number>();
+let nextRelationId = 0;
+
+/**
+ * A relation's identity for signatures. Its field name and target do not make one: `artist.albums`
+ * and `label.albums` are both `albums` of `album`, joined on different columns.
+ */
+function relationId(relation: NamedRelation): number {
+  let id = relationIds.get(relation);
+  if (id === undefined) {
+    id = nextRelationId++;
+    relationIds.set(relation, id);
+  }
+  return id;
+}
+
 /** A nested JSON aggregate the engine cut short (it only warns): the read is answered per level instead. */
 class NestedJsonCut extends Error {}
 
@@ -114,7 +130,7 @@ export class KnexDataSource implements DataSource {
   related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null> {
     const values = relation.ownerColumns.map((c) => parent[c.field]);
     if (values.some((v) => v === null || v === undefined)) return Promise.resolve(null);
-    const loader = this.loader(context, `o:${relation.field}:${relation.target.typeName}:${fieldList(columns)}`, (keys) =>
+    const loader = this.loader(context, `o:${relationId(relation)}:${fieldList(columns)}`, (keys) =>
       this.loadRelated(relation, keys, columns),
     );
     return loader.load(keyString(values)) as Promise<Row | null>;
@@ -123,7 +139,7 @@ export class KnexDataSource implements DataSource {
   relatedList(relation: NamedRelation, parent: Row, args: ListArgs, columns: NamedColumn[], context: RequestContext): Promise<Row[]> {
     const values = relation.ownerColumns.map((c) => parent[c.field]);
     if (values.some((v) => v === null || v === undefined)) return Promise.resolve([]);
-    const signature = `a:${relation.field}:${relation.target.typeName}:${fieldList(columns)}:${JSON.stringify(args)}`;
+    const signature = `a:${relationId(relation)}:${fieldList(columns)}:${JSON.stringify(args)}`;
     const loader = this.loader(context, signature, (keys) => this.loadRelatedLists(relation, keys, args, columns));
     return loader.load(keyString(values)) as Promise<Row[]>;
   }
@@ -131,8 +147,10 @@ export class KnexDataSource implements DataSource {
   async insert(table: NamedTable, objects: Row[], columns: NamedColumn[]): Promise<Row[]> {
     this.assertWritable(table);
     // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
-    if (objects.length === 1 && (this.dialect.quirks.supportsReturning || this.appendedReturning) && returnable(columns)) {
-      return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
+    if (objects.length === 1 && returnable(columns)) {
+      if (this.dialect.quirks.supportsReturning) return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
+      const statement = this.appendedReturning ? this.insertReturning(this.knex, table, objects[0]!, columns) : null;
+      if (statement) return this.run(async () => [this.returnedRow(await statement, columns)]);
     }
     return this.run(() =>
       this.knex.transaction(async (trx) => {
@@ -269,10 +287,11 @@ export class KnexDataSource implements DataSource {
       const owner = relation.ownerColumns[i]!;
       source.where(asName(columnReference(this.knex, own, column.column.name)), '=', columnReference(this.knex, parent, owner.column.name));
     });
-    if (relation.kind === 'object') {
-      return { sql: this.knex.raw('?', [source.select(this.knex.raw(json.object(), [rowJson])).limit(1)]), plan };
+    if (relation.kind === 'object' && !json.counted) {
+      return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), plan };
     }
-    const { args } = read;
+    // A counted engine reads a related row as a page of at most one: a NULL can then only mean a cut.
+    const args: ListArgs = relation.kind === 'object' ? { limit: 1 } : read.args;
     applyWhere(source, args.where, this.scope(target, own, nextAlias));
     const order = orderSql(childOrder(relation, args), own, { knex: this.knex, quirks: this.dialect.quirks });
     if (json.page === 'inside') {
@@ -313,22 +332,20 @@ export class KnexDataSource implements DataSource {
   }
 
   private decodeNested(plan: PlannedRead, value: unknown): Row | Row[] | null {
-    const { counted } = this.nestedJson!;
-    const { relation, args } = plan.read;
-    if (relation.kind === 'object') {
-      if (value == null) return null;
-      const row = counted ? (value as unknown[])[1] : value;
-      if (row == null) throw new NestedJsonCut();
-      return this.decodeJsonRow(plan, row as unknown[]);
+    const { relation } = plan.read;
+    if (!this.nestedJson!.counted) {
+      if (relation.kind === 'object') return value == null ? null : this.decodeJsonRow(plan, value as unknown[]);
+      return ((value ?? []) as unknown[][]).map((items) => this.decodeJsonRow(plan, items));
     }
-    let rows = value as unknown[][] | null;
-    if (counted) {
-      const [count, items] = value as [number, unknown[][] | null];
-      const expected = Math.max(0, Math.min(count - (args.offset ?? 0), args.limit ?? count));
-      if ((items?.length ?? 0) !== expected) throw new NestedJsonCut();
-      rows = items;
-    }
-    return (rows ?? []).map((items) => this.decodeJsonRow(plan, items));
+    // `[count, rows]`, never NULL: anything else is what a cut left (a NULL, or fewer rows than counted).
+    const [count, items] = Array.isArray(value) ? (value as [unknown, unknown]) : [];
+    if (typeof count !== 'number' || (items !== null && !Array.isArray(items))) throw new NestedJsonCut();
+    const args: ListArgs = relation.kind === 'object' ? { limit: 1 } : plan.read.args;
+    const expected = Math.max(0, Math.min(count - (args.offset ?? 0), args.limit ?? count));
+    const rows = (items ?? []) as unknown[][];
+    if (rows.length !== expected) throw new NestedJsonCut();
+    const decoded = rows.map((row) => this.decodeJsonRow(plan, row));
+    return relation.kind === 'object' ? (decoded[0] ?? null) : decoded;
   }
 
   private decodeJsonRow(plan: PlannedRead, items: unknown[]): Row {
@@ -384,7 +401,7 @@ export class KnexDataSource implements DataSource {
     const selected = withColumns(relation.target, columns, targetColumns);
     // Compiled once per (relation, columns, number of keys): the key values are its only values.
     const values = this.keyValues(keys, targetColumns);
-    const signature = `ro:${relation.field}:${relation.target.typeName}:${fieldList(selected)}:${keys.length}`;
+    const signature = `ro:${relationId(relation)}:${fieldList(selected)}:${values.length}`;
     const { rows } = await this.statements.rows(signature, values, [], (params) => {
       const query = this.selectFrom(this.knex, relation.target, selected);
       this.whereKeyValues(query, tableQualifier(relation.target.table), targetColumns, params);
@@ -406,14 +423,15 @@ export class KnexDataSource implements DataSource {
     // The values: the keys, then the row numbers that bound the page. The filter and order
     // are part of the text, so they are part of the signature.
     const values = this.keyValues(keys, fkColumns);
+    const keyCount = values.length;
     values.push(offset);
     if (args.limit != null) values.push(offset + args.limit);
     const shape = JSON.stringify([args.where ?? null, args.order_by ?? null, args.limit != null]);
-    const signature = `rl:${relation.field}:${child.typeName}:${fieldList(selected)}:${shape}:${keys.length}`;
+    const signature = `rl:${relationId(relation)}:${fieldList(selected)}:${shape}:${keyCount}`;
     const { rows } = await this.statements.rows(signature, values, [], (params) => {
       const alias = 'c';
       const inner = this.selectFrom(this.knex, child, selected, [alias]);
-      this.whereKeyValues(inner, [alias], fkColumns, params.slice(0, keys.length * fkColumns.length));
+      this.whereKeyValues(inner, [alias], fkColumns, params.slice(0, keyCount));
       applyWhere(inner, args.where, this.scope(child, [alias]));
 
       const order = orderSql(childOrder(relation, args), [alias], { knex: this.knex, quirks: this.dialect.quirks });
@@ -425,7 +443,7 @@ export class KnexDataSource implements DataSource {
           ROW_NUMBER,
         ]),
       );
-      const [after, upTo] = params.slice(keys.length * fkColumns.length);
+      const [after, upTo] = params.slice(keyCount);
       const outer = this.knex
         .from(inner.as('w'))
         .select(selected.map((c) => `w.${c.field}`))
@@ -439,11 +457,16 @@ export class KnexDataSource implements DataSource {
     return keys.map((k) => groups.get(k)!);
   }
 
-  /** The encoded values of loader keys, key after key, column after column. */
+  /**
+   * The encoded values of loader keys, key after key, column after column; the list is padded
+   * to a power of two by repeating the last key (an `in` list does not mind), so a relation
+   * keeps at most ten compiled statements rather than one per number of keys.
+   */
   private keyValues(keys: readonly string[], columns: NamedColumn[]): unknown[] {
     const values: unknown[] = [];
-    for (const key of keys) {
-      const row = keyRow(key, columns);
+    const padded = 2 ** Math.ceil(Math.log2(Math.max(keys.length, 1)));
+    for (let i = 0; i < padded; i++) {
+      const row = keyRow(keys[Math.min(i, keys.length - 1)]!, columns);
       for (const column of columns) values.push(this.encode(column, row[column.field]));
     }
     return values;
@@ -507,11 +530,8 @@ export class KnexDataSource implements DataSource {
       const [row] = this.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
-    const returning = this.appendedReturning && returnable(columns) ? withReturning(trx, target.insert(values), columns) : null;
-    if (returning) {
-      const [row] = this.decodeRows(renameToFields(this.appendedReturning!(await returning), columns), columns);
-      return row ?? {};
-    }
+    const returning = this.appendedReturning && returnable(columns) ? this.insertReturning(trx, table, object, columns) : null;
+    if (returning) return this.returnedRow(await returning, columns);
     const result = (await target.insert(values)) as unknown[];
     const key = this.insertedKey(table, object, result[0]);
     if (key) {
@@ -520,6 +540,16 @@ export class KnexDataSource implements DataSource {
     }
     // No way to find the row again (no key, no unique key given, no generated id): echo the input.
     return Object.fromEntries(columns.map((c) => [c.field, object[c.field] ?? null]));
+  }
+
+  /** `insert … returning` for engines whose knex drops `.returning()`; null where the text cannot take it. */
+  private insertReturning(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Knex.Raw | null {
+    return withReturning(executor, executor(asName(tableReference(executor, table.table))).insert(this.encodeObject(table, object)), columns);
+  }
+
+  private returnedRow(result: unknown, columns: NamedColumn[]): Row {
+    const [row] = this.decodeRows(renameToFields(this.appendedReturning!(result), columns), columns);
+    return row ?? {};
   }
 
   /** The key of a freshly inserted row where the engine cannot return it: given values, or the generated id. */

@@ -8,9 +8,9 @@ import { REPO_ROOT } from '../helpers/databases';
 /** `npm start` runs the bundle server/build.mjs makes, on plain Node: it must serve what the sources serve. */
 describe('the bundled server (npm start)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lazydb-bundle-'));
-  let stop = () => {};
-  afterAll(() => {
-    stop();
+  let stop = async () => {};
+  afterAll(async () => {
+    await stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -21,7 +21,12 @@ describe('the bundled server (npm start)', () => {
       env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: join(dataDir, 'cache'), LAZYDB_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    stop = () => child.kill();
+    stop = () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      });
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`no "listening" line within 20 s:\n${output}`)), 20_000);

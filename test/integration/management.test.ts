@@ -188,8 +188,24 @@ describe('management API', async () => {
     expect(gateway.data._databases).toContain('clash_b');
     const left = await server.graphql('/graphql', '{ clash_b { _unavailable } }');
     expect(left.errors?.[0]?.message).toMatch(/database "clash_b" is unavailable: its GraphQL type clash_b_c .*"clash"/);
+    // A change to a database that clashes already (here: the same connection again) is not refused for it.
+    const patched = await server.request('/api/databases/clash_b', { method: 'PATCH', json: { connection: second.connection } });
+    expect(patched.status, patched.text).toBe(200);
     expect((await server.request('/api/databases/clash_b', { method: 'DELETE' })).status).toBe(200);
     expect((await server.request('/api/databases/clash', { method: 'DELETE' })).status).toBe(200);
+
+    // The other way round: the database that joined first keeps its namespace, whatever the names' order.
+    expect((await register('rev_b', second)).status).toBe(201);
+    const third = await createThrowawayDatabase('sqlite', { sql: 'create table x (id integer primary key)' });
+    cleanup.push(() => third.drop());
+    expect((await register('rev', third)).status).toBe(201);
+    const thirdAdmin = knexFactory({ client: 'better-sqlite3', connection: { filename: third.connection.filename! }, useNullAsDefault: true });
+    cleanup.push(() => thirdAdmin.destroy());
+    await thirdAdmin.raw('create table b_c (id integer primary key)');
+    expect((await server.request('/api/databases/rev/refresh', { method: 'POST' })).body.changed).toBe(true);
+    expect((await server.graphql('/graphql', '{ rev_b { c { id } } }')).data.rev_b.c).toEqual([{ id: 3 }]);
+    expect((await server.graphql('/graphql', '{ rev { _unavailable } }')).errors?.[0]?.message).toMatch(/database "rev" is unavailable: its GraphQL type rev_b_c .*"rev_b"/);
+    for (const name of ['rev', 'rev_b']) expect((await server.request(`/api/databases/${name}`, { method: 'DELETE' })).status).toBe(200);
   });
 
   it.skipIf(!hasPostgres)('adds and removes a database under load without failing a request', async () => {

@@ -699,4 +699,22 @@ describe('INSERT … RETURNING by server version', () => {
     expect(has('8.4.0-commercial')).toBe(false);
     expect(has('')).toBe(false);
   });
+
+  it('reads nested relations as JSON on MariaDB 10.6 and later only', () => {
+    const nests = (version: string) => mysqlQuirks.nestedJsonFor!(version) !== undefined;
+    expect([nests('10.11.19-MariaDB'), nests('10.6.0-MariaDB'), nests('11.4.2-MariaDB')]).toEqual([true, true, true]);
+    expect([nests('10.5.27-MariaDB'), nests('8.0.36'), nests('')]).toEqual([false, false, false]);
+  });
+});
+
+describe('a refresh after a server version change', () => {
+  it('rebuilds when the version changes what the query layer does, not for a patch level', async () => {
+    const { servesAlike } = await import('../../server/gateway/snapshot');
+    const base = { formatVersion: 1, dialect: 'mariadb', schemas: ['db'], tables: [], report: [], introspectedAt: 'x' } as const;
+    const at = (serverVersion: string) => ({ ...base, serverVersion }) as unknown as Parameters<typeof servesAlike>[1];
+    expect(servesAlike(mariadbDialect, at('10.11.5-MariaDB'), at('10.11.19-MariaDB-0+deb12u1'))).toBe(true);
+    expect(servesAlike(mariadbDialect, at('10.4.32-MariaDB'), at('10.11.19-MariaDB'))).toBe(false);
+    expect(servesAlike(mariadbDialect, at('10.11.19-MariaDB'), at('10.4.32-MariaDB'))).toBe(false);
+    expect(servesAlike(mysqlDialect, at('8.0.36'), at('8.4.0'))).toBe(true);
+  });
 });

@@ -25,9 +25,6 @@ const nestedJson: NestedJsonQuirks = {
   },
   // json_agg has no size limit short of PostgreSQL's 1 GB, past which it fails loudly.
   counted: false,
-  object() {
-    return '?';
-  },
   decode(column, value) {
     // bytea inside JSON is its hex text output (`\x0102`), where the driver would give a Buffer.
     if (column.kind === 'bytes' && typeof value === 'string' && value.startsWith('\\x')) {
