@@ -95,10 +95,10 @@ export interface NestedJsonQuirks {
   /** The rows' arrays as one JSON array, `[]` when empty — or, when `counted`, `[count of matching rows, array]`. */
   aggregate(): string;
   /**
-   * The engine may cut a JSON aggregate short, or make it NULL, without an error (MariaDB at
+   * The engine may cut a JSON value short, or make it NULL, without an error (MariaDB at
    * group_concat_max_len and max_allowed_packet, with a warning only). Then `aggregate` gives
-   * `[count, rows]`, never NULL, and a related row is read as a page of at most one, so that a
-   * cut shows and the read is answered per level instead. Only with `page: 'inside'`.
+   * `[count, rows]`, never NULL, and a NULL related row whose reference is set counts as a cut,
+   * so that a cut shows and the read is answered per level instead. Only with `page: 'inside'`.
    */
   readonly counted: boolean;
   /** Item as the driver parsed it from JSON -> canonical value. */

@@ -287,11 +287,10 @@ export class KnexDataSource implements DataSource {
       const owner = relation.ownerColumns[i]!;
       source.where(asName(columnReference(this.knex, own, column.column.name)), '=', columnReference(this.knex, parent, owner.column.name));
     });
-    if (relation.kind === 'object' && !json.counted) {
+    if (relation.kind === 'object') {
       return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), plan };
     }
-    // A counted engine reads a related row as a page of at most one: a NULL can then only mean a cut.
-    const args: ListArgs = relation.kind === 'object' ? { limit: 1 } : read.args;
+    const { args } = read;
     applyWhere(source, args.where, this.scope(target, own, nextAlias));
     const order = orderSql(childOrder(relation, args), own, { knex: this.knex, quirks: this.dialect.quirks });
     if (json.page === 'inside') {
@@ -321,7 +320,7 @@ export class KnexDataSource implements DataSource {
           const value = row[alias];
           delete row[alias];
           // pg parses json columns; mysql2 hands MariaDB's JSON over as text.
-          attachPrefetched(row, plan.read.key, this.decodeNested(plan, typeof value === 'string' ? JSON.parse(value) : value));
+          attachPrefetched(row, plan.read.key, this.decodeNested(plan, typeof value === 'string' ? JSON.parse(value) : value, row));
         }
       }
     } catch (error) {
@@ -331,21 +330,25 @@ export class KnexDataSource implements DataSource {
     return rows;
   }
 
-  private decodeNested(plan: PlannedRead, value: unknown): Row | Row[] | null {
-    const { relation } = plan.read;
-    if (!this.nestedJson!.counted) {
-      if (relation.kind === 'object') return value == null ? null : this.decodeJsonRow(plan, value as unknown[]);
-      return ((value ?? []) as unknown[][]).map((items) => this.decodeJsonRow(plan, items));
+  /** One nested value of `parent` (a root row, or a row decoded from JSON). */
+  private decodeNested(plan: PlannedRead, value: unknown, parent: Row): Row | Row[] | null {
+    const { counted } = this.nestedJson!;
+    const { relation, args } = plan.read;
+    if (relation.kind === 'object') {
+      if (value != null) return this.decodeJsonRow(plan, value as unknown[]);
+      // No related row although the parent refers to one: a dangling reference, or a row the
+      // engine turned into NULL (too large). A read per level tells the two apart.
+      if (counted && relation.ownerColumns.every((column) => parent[column.field] != null)) throw new NestedJsonCut();
+      return null;
     }
+    if (!counted) return ((value ?? []) as unknown[][]).map((items) => this.decodeJsonRow(plan, items));
     // `[count, rows]`, never NULL: anything else is what a cut left (a NULL, or fewer rows than counted).
     const [count, items] = Array.isArray(value) ? (value as [unknown, unknown]) : [];
     if (typeof count !== 'number' || (items !== null && !Array.isArray(items))) throw new NestedJsonCut();
-    const args: ListArgs = relation.kind === 'object' ? { limit: 1 } : plan.read.args;
     const expected = Math.max(0, Math.min(count - (args.offset ?? 0), args.limit ?? count));
     const rows = (items ?? []) as unknown[][];
     if (rows.length !== expected) throw new NestedJsonCut();
-    const decoded = rows.map((row) => this.decodeJsonRow(plan, row));
-    return relation.kind === 'object' ? (decoded[0] ?? null) : decoded;
+    return rows.map((row) => this.decodeJsonRow(plan, row));
   }
 
   private decodeJsonRow(plan: PlannedRead, items: unknown[]): Row {
@@ -355,7 +358,7 @@ export class KnexDataSource implements DataSource {
     if (json.counted && (!Array.isArray(items) || items.length !== columns.length + plan.children.length)) throw new NestedJsonCut();
     const row: Row = {};
     for (let i = 0; i < columns.length; i++) row[columns[i]!.field] = json.decode(columns[i]!.column, items[i]);
-    plan.children.forEach((child, j) => attachPrefetched(row, child.read.key, this.decodeNested(child, items[columns.length + j])));
+    plan.children.forEach((child, j) => attachPrefetched(row, child.read.key, this.decodeNested(child, items[columns.length + j], row)));
     return row;
   }
 
