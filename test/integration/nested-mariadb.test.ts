@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { describe, expect, it } from 'vitest';
+import { requireOrSkip } from '../helpers/databases';
+import { useRegisteredDatabase } from '../helpers/registered';
 
 /**
  * MariaDB ≥ 10.5 reads nested relations in one statement too, as JSON built with
@@ -42,39 +42,11 @@ const SAMPLE_FIELDS = `id holder_id c_tinyint c_smallint c_mediumint c_int c_uin
 
 describe('nested reads in one statement on mariadb', async () => {
   const available = await requireOrSkip('mariadb');
-  let db: ThrowawayDb;
-  let server: TestServer;
   const name = 'nested_maria';
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const result = await server.graphql(`/db/${name}/graphql`, query, variables);
-    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    return result.data;
-  };
-  const counted = async <T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> => {
-    const knex = server.gateway.get(name)!.pool.knex;
-    const statements: string[] = [];
-    const listener = (query: { sql: string }) => statements.push(query.sql);
-    knex.on('query', listener);
-    try {
-      return { result: await work(), statements };
-    } finally {
-      knex.off('query', listener);
-    }
-  };
-
-  beforeAll(async () => {
-    if (!available) return;
-    db = await createThrowawayDatabase('mariadb', { sql: SQL });
-    // One connection: the cut test below changes a session setting and must be sure to meet it again.
-    server = await startTestServer({ env: { LAZYDB_POOL_MAX: '1' } });
-    const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: db.dialect, connection: db.connection } });
-    expect(registered.status, registered.text).toBe(201);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  // One connection: tests below change session settings and must be sure to meet them again.
+  const registered = useRegisteredDatabase('mariadb', { available, name, sql: SQL, env: { LAZYDB_POOL_MAX: '1' } });
+  const { ok, counted } = registered;
+  const knexOf = () => registered.server.gateway.get(name)!.pool.knex;
 
   it.skipIf(!available)('returns every type through relations exactly as a top-level read does, in one statement', async () => {
     const direct = (await ok(`{ sample(order_by: [{id: asc}]) { ${SAMPLE_FIELDS} } }`)).sample;
@@ -128,7 +100,7 @@ describe('nested reads in one statement on mariadb', async () => {
       `{ holder(order_by: [{id: asc}]) { id samples(order_by: [{id: asc}]) { id } } }`,
       `{ holder_by_pk(id: 1) { samples(order_by: [{id: asc}]) { id holder { samples(order_by: [{id: desc}]) { id } } } } }`,
     ];
-    const knex = server.gateway.get(name)!.pool.knex;
+    const knex = knexOf();
     for (const query of queries) {
       const whole = await counted(() => ok(query));
       expect(whole.statements).toHaveLength(1);
@@ -147,7 +119,7 @@ describe('nested reads in one statement on mariadb', async () => {
   });
 
   it.skipIf(!available)('answers per level when a JSON aggregate would exceed max_allowed_packet (the server makes it NULL)', async () => {
-    const knex = server.gateway.get(name)!.pool.knex;
+    const knex = knexOf();
     // Two rows of 9 MB each: a JSON array of both is more than MariaDB's default 16 MB packet.
     await knex.raw(`insert into big values (1, 1, repeat('x', ${BIG})), (2, 1, repeat('y', ${BIG}))`);
     try {
@@ -175,7 +147,7 @@ describe('nested reads in one statement on mariadb', async () => {
   });
 
   it.skipIf(!available)('reads per level a related row that comes back NULL although the reference is set', async () => {
-    const knex = server.gateway.get(name)!.pool.knex;
+    const knex = knexOf();
     // A dangling reference (foreign keys not checked) looks like a row the server dropped as too large.
     await knex.raw('set session foreign_key_checks = 0');
     await knex.raw('insert into sample (id, holder_id) values (98, 99)');

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { describe, expect, it } from 'vitest';
+import { requireOrSkip } from '../helpers/databases';
+import { useRegisteredDatabase } from '../helpers/registered';
 
 /**
  * PostgreSQL reads nested relations in one statement, as JSON built by the server. Every
@@ -46,38 +46,7 @@ const SAMPLE_FIELDS = `id holder_id c_smallint c_int c_bigint c_real c_double c_
 
 describe('nested reads in one statement on postgres', async () => {
   const available = await requireOrSkip('postgres');
-  let db: ThrowawayDb;
-  let server: TestServer;
-  const name = 'nested_pg';
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const result = await server.graphql(`/db/${name}/graphql`, query, variables);
-    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    return result.data;
-  };
-  const counted = async <T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> => {
-    const knex = server.gateway.get(name)!.pool.knex;
-    const statements: string[] = [];
-    const listener = (query: { sql: string }) => statements.push(query.sql);
-    knex.on('query', listener);
-    try {
-      return { result: await work(), statements };
-    } finally {
-      knex.off('query', listener);
-    }
-  };
-
-  beforeAll(async () => {
-    if (!available) return;
-    db = await createThrowawayDatabase('postgres', { sql: SQL });
-    server = await startTestServer();
-    const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: db.dialect, connection: db.connection } });
-    expect(registered.status, registered.text).toBe(201);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const { ok, counted } = useRegisteredDatabase('postgres', { available, name: 'nested_pg', sql: SQL });
 
   it.skipIf(!available)('returns every type through relations exactly as a top-level read does', async () => {
     const direct = (await ok(`{ sample(order_by: [{id: asc}]) { ${SAMPLE_FIELDS} } }`)).sample;

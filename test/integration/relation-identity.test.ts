@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createThrowawayDatabase, requireOrSkip, type Engine, type ThrowawayDb } from '../helpers/databases';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { describe, expect, it } from 'vitest';
+import { requireOrSkip, type Engine } from '../helpers/databases';
+import { useRegisteredDatabase } from '../helpers/registered';
 
 /**
  * Two tables can have a relation of the same name to the same table (`artist.albums` and
@@ -35,27 +35,7 @@ const LABELS = [
 for (const engine of ['sqlite', 'mariadb', 'postgres'] as Engine[]) {
   describe(`relations of the same name on ${engine}`, async () => {
     const available = await requireOrSkip(engine);
-    let db: ThrowawayDb;
-    let server: TestServer;
-    const name = `same_names_${engine}`;
-    const ok = async (query: string) => {
-      const result = await server.graphql(`/db/${name}/graphql`, query);
-      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-      return result.data;
-    };
-
-    beforeAll(async () => {
-      if (!available) return;
-      db = await createThrowawayDatabase(engine, { sql: SQL });
-      server = await startTestServer();
-      const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: db.dialect, connection: db.connection } });
-      expect(registered.status, registered.text).toBe(201);
-    });
-
-    afterAll(async () => {
-      await server?.stop();
-      await db?.drop();
-    });
+    const { ok } = useRegisteredDatabase(engine, { available, name: `same_names_${engine}`, sql: SQL });
 
     it.skipIf(!available)('keeps artist.albums and label.albums apart in one request and across requests', async () => {
       expect(await ok(`{ ${BY_ARTIST} ${BY_LABEL} }`)).toEqual({ artist: ARTISTS, label: LABELS });

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createThrowawayDatabase, type Engine, type ThrowawayDb } from './databases';
+import { startTestServer, type TestServer } from './server';
+
+export interface RegisteredDatabase {
+  /** The lazydb server (set once the suite's beforeAll ran). */
+  readonly server: TestServer;
+  readonly db: ThrowawayDb;
+  /** Runs a GraphQL document on the database's endpoint and returns `data`, failing the test on errors. */
+  ok(query: string, variables?: Record<string, unknown>): Promise<any>;
+  /** Runs `work` and returns what it gave with the SQL statements the database's pool sent meanwhile. */
+  counted<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
+}
+
+/**
+ * For a describe block: a throwaway database loaded with `sql`, a lazydb server of its own
+ * with it registered as `name` (before all tests), and both gone after them. Nothing is set up
+ * when `available` is false (the suite's tests are skipped).
+ */
+export function useRegisteredDatabase(
+  engine: Engine,
+  options: { available: boolean; name: string; sql: string; env?: Record<string, string> },
+): RegisteredDatabase {
+  let server: TestServer | undefined;
+  let db: ThrowawayDb | undefined;
+  const { name } = options;
+
+  beforeAll(async () => {
+    if (!options.available) return;
+    db = await createThrowawayDatabase(engine, { sql: options.sql });
+    server = await startTestServer({ env: options.env });
+    const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: db.dialect, connection: db.connection } });
+    expect(registered.status, registered.text).toBe(201);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  return {
+    get server() {
+      return server!;
+    },
+    get db() {
+      return db!;
+    },
+    async ok(query, variables) {
+      const result = await server!.graphql(`/db/${name}/graphql`, query, variables);
+      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+      return result.data;
+    },
+    async counted(work) {
+      const knex = server!.gateway.get(name)!.pool.knex;
+      const statements: string[] = [];
+      const listener = (query: { sql: string }) => statements.push(query.sql);
+      knex.on('query', listener);
+      try {
+        return { result: await work(), statements };
+      } finally {
+        knex.off('query', listener);
+      }
+    },
+  };
+}
