@@ -526,6 +526,8 @@ export class KnexDataSource implements DataSource {
   }
 
   private async insertOne(trx: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
+    const returning = this.appendedReturning && returnable(columns) ? this.insertReturning(trx, table, object, columns) : null;
+    if (returning) return this.returnedRow(await returning, columns);
     const values = this.encodeObject(table, object);
     const target = trx(asName(tableReference(trx, table.table)));
     if (this.dialect.quirks.supportsReturning && returnable(columns)) {
@@ -533,8 +535,6 @@ export class KnexDataSource implements DataSource {
       const [row] = this.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
-    const returning = this.appendedReturning && returnable(columns) ? this.insertReturning(trx, table, object, columns) : null;
-    if (returning) return this.returnedRow(await returning, columns);
     const result = (await target.insert(values)) as unknown[];
     const key = this.insertedKey(table, object, result[0]);
     if (key) {
