@@ -40,14 +40,20 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
   // namespace.
   const owners = new Map<string, string>();
   const clashes = new Map<string, GraphQLNamedType>();
+  const types: GraphQLNamedType[] = [];
   const byRank = [...entries].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.name.localeCompare(b.name));
   for (const entry of byRank) {
     const own = entry.schema ? ownTypes(entry.schema) : [];
     const taken = own.find((type) => owners.has(type.name));
-    if (taken) clashes.set(entry.name, taken);
-    else for (const type of own) owners.set(type.name, entry.name);
+    if (taken) {
+      clashes.set(entry.name, taken);
+      continue;
+    }
+    for (const type of own) {
+      owners.set(type.name, entry.name);
+      types.push(type);
+    }
   }
-  const types: GraphQLNamedType[] = [];
   let unavailableType: GraphQLObjectType | undefined;
   for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
     const schema = entry.schema;
@@ -69,7 +75,6 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
       };
       continue;
     }
-    for (const type of ownTypes(schema)) types.push(type);
     // Nullable on purpose: an error in one database nulls its namespace, not the whole response.
     queryFields[entry.name] = {
       type: schema.getQueryType()!,

@@ -81,7 +81,7 @@ export class KnexDataSource implements DataSource {
       !quirks.supportsReturning && quirks.rowsOfRaw && quirks.insertReturning?.(serverVersion) ? quirks.rowsOfRaw.bind(quirks) : undefined;
   }
 
-  async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
+  async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
     return this.run(async () => {
       const values: unknown[] = [];
       if (args.limit != null) values.push(args.limit);
@@ -98,11 +98,11 @@ export class KnexDataSource implements DataSource {
         return { query, extra: this.selectNested(query, tableQualifier(table.table), nested, nextAlias) };
       });
       const read = this.attachNested(this.decodeRows(rows, columns), planned);
-      return read ?? this.list(table, args, columns, _context);
+      return read ?? this.list(table, args, columns, context);
     });
   }
 
-  async byKey(table: NamedTable, key: Row, columns: NamedColumn[], _context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
+  async byKey(table: NamedTable, key: Row, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
     return this.run(async () => {
       const values = table.primaryKey.map((c) => this.encode(c, key[c.field]));
       const signature = `k:${table.typeName}:${fieldList(columns)}:${nestedSignature(nested)}`;
@@ -114,7 +114,7 @@ export class KnexDataSource implements DataSource {
         return { query, extra: this.selectNested(query, qualifier, nested, aliasCounter()) };
       });
       const read = this.attachNested(this.decodeRows(rows, columns), planned);
-      return read ? (read[0] ?? null) : this.byKey(table, key, columns, _context);
+      return read ? (read[0] ?? null) : this.byKey(table, key, columns, context);
     });
   }
 

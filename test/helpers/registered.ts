@@ -63,3 +63,26 @@ export function useRegisteredDatabase(
     },
   };
 }
+
+/**
+ * The nested-read suites' common check, on a database with `holder` (1 'one', 2 'two',
+ * 3 'empty') and `sample` rows 1–2 of holder 1, 3 of holder 2, 4 of none: every field in
+ * `fields` comes back through relations, in one statement, exactly as a top-level read gives
+ * it. Returns the top-level rows for the suite's own checks.
+ */
+export async function expectNestedAsTopLevel({ ok, counted }: RegisteredDatabase, fields: string): Promise<Record<string, unknown>[]> {
+  const direct = (await ok(`{ sample(order_by: [{id: asc}]) { ${fields} } }`)).sample;
+  const { result, statements } = await counted(() => ok(`{ holder(order_by: [{id: asc}]) { id samples(order_by: [{id: asc}]) { ${fields} holder { id label } } } }`));
+  expect(statements).toHaveLength(1);
+  const nested = result.holder.flatMap((h: { samples: Record<string, unknown>[] }) => h.samples);
+  expect(nested.map(({ holder: _h, ...row }: Record<string, unknown>) => row)).toEqual(direct.filter((s: { holder_id: number | null }) => s.holder_id !== null));
+  expect(result.holder[0].samples[0].holder).toEqual({ id: 1, label: 'one' });
+  expect(result.holder[2]).toEqual({ id: 3, samples: [] });
+
+  const byKey = await ok(`{ holder_by_pk(id: 1) { samples(limit: 1) { ${fields} } } }`);
+  expect(byKey.holder_by_pk.samples).toEqual([direct[0]]);
+  const upward = await counted(() => ok(`{ sample(order_by: [{id: asc}]) { id holder { label } } }`));
+  expect(upward.statements).toHaveLength(1);
+  expect(upward.result.sample.map((s: { holder: { label: string } | null }) => s.holder?.label ?? null)).toEqual(['one', 'one', 'two', null]);
+  return direct;
+}
