@@ -90,7 +90,7 @@ export interface DatabaseModel {
   resources: ResourceInfo[];
 }
 
-export type DatabaseStatus = 'ready' | 'connecting' | 'error';
+export type DatabaseStatus = 'ready' | 'connecting' | 'degraded' | 'error';
 
 export interface DatabaseInfo {
   name: string;

@@ -87,6 +87,71 @@ export interface Config {
    * @default true
    */
   graphqlFastPath: boolean;
+  /**
+   * Connection targets a database spec may name (`LAZYDB_ALLOW_TARGETS`), comma-separated:
+   * host names (`db.internal`, `*.corp.example`), addresses, CIDR ranges (`10.0.0.0/8`,
+   * `fd00::/8`), each optionally with `:port` (`[::1]:5432`, `10.0.0.0/8:5432`). Empty: any
+   * target that {@link denyTargets} does not refuse. Checked against the name and every address
+   * it resolves to.
+   * @default []
+   */
+  allowTargets: string[];
+  /**
+   * Connection targets always refused (`LAZYDB_DENY_TARGETS`), same syntax. Setting it replaces
+   * the default: link-local and cloud metadata addresses, and the unspecified address.
+   * @default ['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', 'fd00:ec2::254/128', '100.100.100.200/32']
+   */
+  denyTargets: string[];
+  /**
+   * Folders whose SQLite files may be registered (`LAZYDB_SQLITE_DIRS`, comma-separated,
+   * resolved to absolute paths). The registry, the secret key and the schema cache are refused
+   * wherever they are.
+   * @default [`<dataDir>/databases`]
+   */
+  sqliteDirs: string[];
+  /**
+   * Host header values served (`LAZYDB_ALLOWED_HOSTS`, comma-separated names without port;
+   * `*` allows any, `.example.com` a domain and its subdomains). Unset: loopback names only
+   * (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) when listening on a loopback address,
+   * any host otherwise. Guards against DNS rebinding.
+   * @default undefined
+   */
+  allowedHosts?: string[];
+  /**
+   * Most field selections one GraphQL document may expand to, fragments spread out
+   * (`LAZYDB_MAX_SELECTIONS`): bounds fragment fan-out before anything is compiled.
+   * @default 10000
+   */
+  maxSelections: number;
+  /**
+   * Most lexical tokens one GraphQL document may have (`LAZYDB_MAX_TOKENS`; graphql-js `parse`
+   * stops at it).
+   * @default 20000
+   */
+  maxTokens: number;
+  /**
+   * Deepest nesting of an input value, e.g. `_and`/`_or` inside each other or JSON variables
+   * (`LAZYDB_MAX_INPUT_DEPTH`).
+   * @default 32
+   */
+  maxInputDepth: number;
+  /**
+   * Most values one `_in`/`_nin` list may hold (`LAZYDB_MAX_IN_VALUES`).
+   * @default 10000
+   */
+  maxInValues: number;
+  /**
+   * Bytes the cache of parsed, validated and compiled GraphQL documents may hold, over all
+   * schemas (`LAZYDB_DOCUMENT_CACHE_BYTES`); entries are keyed by a hash of the text.
+   * @default 33554432
+   */
+  documentCacheBytes: number;
+  /**
+   * How often each database's server is pinged to keep its status true, in ms
+   * (`LAZYDB_HEALTH_INTERVAL_MS`; 0 turns the checks off).
+   * @default 10000
+   */
+  healthIntervalMs: number;
 }
 
 export interface ConfigIssue {
@@ -136,6 +201,18 @@ function integer(fallback: number, min: number, max: number, unit = '') {
 
 function directory(fallback: string) {
   return optionalText.transform((value) => path.resolve(value ?? fallback));
+}
+
+/** A comma-separated list; unset or blank is `undefined` (the caller's default), items trimmed, empty items dropped. */
+function list() {
+  return optionalText.transform((value) =>
+    value === undefined
+      ? undefined
+      : value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+  );
 }
 
 const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
@@ -203,7 +280,20 @@ const envSchema = z.object({
   LAZYDB_POOL_MAX: integer(10, 1, 1000),
   LAZYDB_RETRY_MAX_MS: integer(30_000, 100, 3_600_000, ' ms'),
   LAZYDB_GRAPHQL_FAST_PATH: onOff(true),
+  LAZYDB_ALLOW_TARGETS: list(),
+  LAZYDB_DENY_TARGETS: list(),
+  LAZYDB_SQLITE_DIRS: list(),
+  LAZYDB_ALLOWED_HOSTS: list(),
+  LAZYDB_MAX_SELECTIONS: integer(10_000, 1, 10_000_000),
+  LAZYDB_MAX_TOKENS: integer(20_000, 100, 10_000_000),
+  LAZYDB_MAX_INPUT_DEPTH: integer(32, 2, 1000),
+  LAZYDB_MAX_IN_VALUES: integer(10_000, 1, 1_000_000),
+  LAZYDB_DOCUMENT_CACHE_BYTES: integer(32 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024, ' bytes'),
+  LAZYDB_HEALTH_INTERVAL_MS: integer(10_000, 0, 3_600_000, ' ms'),
 });
+
+/** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
+export const DEFAULT_DENY_TARGETS: readonly string[] = ['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', 'fd00:ec2::254/128', '100.100.100.200/32'];
 
 /**
  * Reads the configuration from `env`. Throws a {@link ConfigError} naming every bad
@@ -233,7 +323,17 @@ export function loadConfig(env: Env = process.env): Config {
     poolMax: e.LAZYDB_POOL_MAX,
     retryMaxMs: e.LAZYDB_RETRY_MAX_MS,
     graphqlFastPath: e.LAZYDB_GRAPHQL_FAST_PATH,
+    allowTargets: e.LAZYDB_ALLOW_TARGETS ?? [],
+    denyTargets: e.LAZYDB_DENY_TARGETS ?? [...DEFAULT_DENY_TARGETS],
+    sqliteDirs: (e.LAZYDB_SQLITE_DIRS ?? [path.join(e.LAZYDB_DATA_DIR, 'databases')]).map((dir) => path.resolve(dir)),
+    maxSelections: e.LAZYDB_MAX_SELECTIONS,
+    maxTokens: e.LAZYDB_MAX_TOKENS,
+    maxInputDepth: e.LAZYDB_MAX_INPUT_DEPTH,
+    maxInValues: e.LAZYDB_MAX_IN_VALUES,
+    documentCacheBytes: e.LAZYDB_DOCUMENT_CACHE_BYTES,
+    healthIntervalMs: e.LAZYDB_HEALTH_INTERVAL_MS,
   };
+  if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
   if (e.LAZYDB_REGISTRY_URL !== undefined) config.registryUrl = e.LAZYDB_REGISTRY_URL;
   return config;

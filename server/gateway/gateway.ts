@@ -7,6 +7,7 @@ import type { DatabaseSpec, DbModel } from '../model/types';
 import { DuplicateNameError, type RegistryStore } from '../registry/store';
 import { maskSpec, redactSecrets } from '../registry/validate';
 import { composeGateway, findGatewayClash, type GatewayClash, type NamespaceEntry } from './compose';
+import { HealthMonitor, type HealthVerdict } from './health';
 import { PoolHandle } from './pool';
 import type { SchemaCache } from './schema-cache';
 import { buildDatabase, servesAlike, type Built, type Snapshot } from './snapshot';
@@ -63,7 +64,7 @@ export interface TestResult {
   introspectMs: number;
 }
 
-type GatewayConfig = Pick<Config, 'maxLimit' | 'connectTimeoutMs' | 'poolMax' | 'retryMaxMs'>;
+type GatewayConfig = Pick<Config, 'maxLimit' | 'connectTimeoutMs' | 'poolMax' | 'retryMaxMs'> & Partial<Pick<Config, 'healthIntervalMs'>>;
 
 /**
  * The live set of databases. Every change (register, update, refresh, remove, reconnect)
@@ -83,13 +84,27 @@ export class Gateway {
   private readonly queues = new Map<string, Promise<unknown>>();
   private unsubscribe: (() => void) | null = null;
   private closed = false;
+  private readonly health: HealthMonitor;
 
   constructor(
     private readonly config: GatewayConfig,
     private readonly registry: RegistryStore,
     private readonly cache: SchemaCache,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // A probe waits as long as a connection attempt may, at most 5 s: past that the status says so.
+    const probeTimeoutMs = Math.min(config.connectTimeoutMs, 5000);
+    this.health = new HealthMonitor(
+      { probeable: () => this.probeable(), apply: (name, pool, verdict) => this.applyHealth(name, pool, verdict) },
+      config.healthIntervalMs ?? 10_000,
+      probeTimeoutMs,
+    );
+  }
+
+  /** Probes every serving database now (the monitor also does so on its interval). */
+  checkHealth(): Promise<void> {
+    return this.health.checkAll();
+  }
 
   /** The gateway schema of this instant (a request keeps the one it started with). */
   gatewaySchema(): GraphQLSchema {
@@ -146,6 +161,7 @@ export class Gateway {
     this.unsubscribe = this.registry.onChange((change) => {
       if (change.origin === 'remote') void this.syncFromRegistry(change.name);
     });
+    this.health.start();
   }
 
   /** Tries a spec without storing anything: connect, introspect, count, disconnect. */
@@ -264,6 +280,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.health.stop();
     this.unsubscribe?.();
     for (const name of [...this.retryTimers.keys()]) this.cancelRetry(name);
     await Promise.all(this.list().map((s) => s.pool.retire()));
@@ -315,6 +332,28 @@ export class Gateway {
     if (!clash) return;
     const before = previous?.built ? findGatewayClash(snapshot.name, previous.built.schema, others) : null;
     if (before?.database !== clash.database) throw new GatewayClashError(snapshot.name, clash);
+  }
+
+  /**
+   * The databases whose status the health monitor keeps: those serving a schema and not in a
+   * reconnect loop (that loop owns the status of a database it is retrying).
+   */
+  private probeable() {
+    return this.list()
+      .filter((s) => s.built !== null && s.status !== 'connecting' && !this.retryTimers.has(s.name))
+      .map((s) => ({ name: s.name, pool: s.pool, dialect: s.dialect, spec: s.spec }));
+  }
+
+  /** A probe's verdict, applied only to the snapshot it probed (a swap since then wins). */
+  private applyHealth(name: string, pool: PoolHandle, verdict: HealthVerdict): void {
+    const current = this.snapshots.get(name);
+    if (!current || current.pool !== pool || this.closed) return;
+    if (current.status === 'connecting' || this.retryTimers.has(name)) return;
+    const lastError = verdict.status === 'ready' ? null : verdict.reason;
+    if (current.status === verdict.status && current.lastError === lastError) return;
+    if (verdict.status === 'ready') this.log.info('database healthy again', { database: name, was: current.status });
+    else this.log.warn(`database ${verdict.status === 'error' ? 'unreachable' : 'degraded'}`, { database: name, reason: verdict.reason });
+    this.install({ ...current, status: verdict.status, lastError }, false);
   }
 
   /** The swap: one map entry and the composed schema, replaced together. */

@@ -3,6 +3,22 @@ import type { DialectModule } from '../introspect/dialect';
 import type { Logger } from '../log';
 import type { DatabaseSpec } from '../model/types';
 
+/** Connections in use, idle, and acquires waiting for one; `max` is the pool's bound. */
+export interface PoolLoad {
+  used: number;
+  free: number;
+  pending: number;
+  max: number;
+}
+
+/** The part of tarn's Pool (knex's pool) that tells how busy it is. */
+interface TarnPoolView {
+  readonly max: number;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
 /**
  * A knex pool shared by every snapshot of one connection spec. Requests hold it while they
  * run; when a new spec replaces it (or the database is removed) it is retired and destroyed
@@ -38,6 +54,13 @@ export class PoolHandle {
   retire(): Promise<void> {
     this.retired = true;
     return this.inflight === 0 ? this.destroy() : Promise.resolve();
+  }
+
+  /** How busy the pool is right now (knex's tarn pool); zeros once destroyed. */
+  load(): PoolLoad {
+    const pool = (this.knex.client as { pool?: TarnPoolView }).pool;
+    if (!pool || this.destroyed) return { used: 0, free: 0, pending: 0, max: 0 };
+    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires(), max: pool.max };
   }
 
   get isDestroyed(): boolean {

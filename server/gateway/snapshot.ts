@@ -6,7 +6,12 @@ import { buildSchema } from '../schema/build';
 import { nameModel, type NamedModel } from '../schema/naming';
 import type { PoolHandle } from './pool';
 
-export type DatabaseStatus = 'connecting' | 'ready' | 'error';
+/**
+ * - connecting: introspecting (first start, reconnect); - ready: serving, the server answers;
+ * - degraded: serving, but every connection has been busy past the probe's bound;
+ * - error: the server does not answer (or introspection failed; lazydb retries).
+ */
+export type DatabaseStatus = 'connecting' | 'ready' | 'degraded' | 'error';
 
 /** What a database serves with: built together, swapped together, never changed in place. */
 export interface Built {

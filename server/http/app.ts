@@ -26,6 +26,22 @@ export interface App {
   handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
 }
 
+/**
+ * `/readyz`: every database with its status and, when it is not ready, why. The service
+ * itself is ready while it serves (200, `status: "degraded"` when any database is not ready):
+ * one unreachable user database must not take every other one out of a load balancer.
+ * `?database=<name>` asks about one database: 503 unless it is ready, for a per-database probe.
+ */
+function sendReadiness(response: ServerResponse, gateway: Gateway, only: string | null): void {
+  const databases = gateway.list().map((s) => ({ name: s.name, status: s.status, ...(s.status === 'ready' ? {} : { reason: s.lastError ?? s.status }) }));
+  if (only !== null) {
+    const one = databases.find((d) => d.name === only);
+    if (!one) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${only}" is registered`);
+    return sendJson(response, one.status === 'ready' ? 200 : 503, one);
+  }
+  sendJson(response, 200, { status: databases.every((d) => d.status === 'ready') ? 'ready' : 'degraded', databases });
+}
+
 export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App {
   const yogaLogger = {
     debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
@@ -82,10 +98,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     const url = new URL(request.url ?? '/', 'http://lazydb');
     const path = url.pathname;
     if (path === '/healthz') return sendJson(response, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      const databases = gateway.list().map((s) => ({ name: s.name, status: s.status }));
-      return sendJson(response, 200, { status: 'ready', databases });
-    }
+    if (path === '/readyz') return sendReadiness(response, gateway, url.searchParams.get('database'));
     if (path === '/graphql') {
       // A gateway request may touch any database: hold every pool it could use until it is done.
       const snapshots = gateway.list();

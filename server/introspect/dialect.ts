@@ -21,6 +21,8 @@ export interface DialectModule {
   readonly quirks: QueryQuirks;
   /** Classifies a driver error so the HTTP layer can pick a status and a safe message. */
   describeError(error: unknown): DbErrorInfo;
+  /** The cheapest statement the server answers, for health checks (`select 1`; Oracle needs `from dual`). */
+  readonly pingQuery: string;
 }
 
 export interface ConnectOptions {

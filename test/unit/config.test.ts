@@ -28,7 +28,17 @@ describe('loadConfig', () => {
       poolMax: 10,
       retryMaxMs: 30000,
       graphqlFastPath: true,
+      allowTargets: [],
+      denyTargets: ['169.254.0.0/16', 'fe80::/10', '0.0.0.0/8', '::/128', 'fd00:ec2::254/128', '100.100.100.200/32'],
+      sqliteDirs: [path.resolve('./data/databases')],
+      maxSelections: 10000,
+      maxTokens: 20000,
+      maxInputDepth: 32,
+      maxInValues: 10000,
+      documentCacheBytes: 33554432,
+      healthIntervalMs: 10000,
     });
+    expect(config.allowedHosts).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
     expect(config.registryUrl).toBeUndefined();
   });
@@ -49,6 +59,16 @@ describe('loadConfig', () => {
       LAZYDB_POOL_MAX: '3',
       LAZYDB_RETRY_MAX_MS: '5000',
       LAZYDB_GRAPHQL_FAST_PATH: 'off',
+      LAZYDB_ALLOW_TARGETS: 'db.internal, 10.0.0.0/8:5432',
+      LAZYDB_DENY_TARGETS: '10.0.0.9',
+      LAZYDB_SQLITE_DIRS: '/srv/sqlite,rel',
+      LAZYDB_ALLOWED_HOSTS: 'lazydb.example.com,.corp.example',
+      LAZYDB_MAX_SELECTIONS: '500',
+      LAZYDB_MAX_TOKENS: '1000',
+      LAZYDB_MAX_INPUT_DEPTH: '8',
+      LAZYDB_MAX_IN_VALUES: '50',
+      LAZYDB_DOCUMENT_CACHE_BYTES: '1024',
+      LAZYDB_HEALTH_INTERVAL_MS: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -65,6 +85,16 @@ describe('loadConfig', () => {
       poolMax: 3,
       retryMaxMs: 5000,
       graphqlFastPath: false,
+      allowTargets: ['db.internal', '10.0.0.0/8:5432'],
+      denyTargets: ['10.0.0.9'],
+      sqliteDirs: ['/srv/sqlite', path.resolve('rel')],
+      allowedHosts: ['lazydb.example.com', '.corp.example'],
+      maxSelections: 500,
+      maxTokens: 1000,
+      maxInputDepth: 8,
+      maxInValues: 50,
+      documentCacheBytes: 1024,
+      healthIntervalMs: 0,
     });
   });
 

@@ -15,6 +15,7 @@ export const DEFAULT_PORTS: Record<Dialect, number | null> = { postgres: 5432, m
 const STATUS: Record<DatabaseStatus, { label: string; color: 'success' | 'warning' | 'error' }> = {
   ready: { label: 'ready', color: 'success' },
   connecting: { label: 'connecting…', color: 'warning' },
+  degraded: { label: 'degraded', color: 'warning' },
   error: { label: 'error', color: 'error' },
 };
 

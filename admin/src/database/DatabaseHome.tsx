@@ -10,7 +10,7 @@ import { useParams } from 'react-router-dom';
 import { databasesApi } from '../api';
 import { PageHeader } from '../common/PageHeader';
 import { DIALECT_LABELS, StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
-import { capabilities, type DatabaseModel, type ResourceInfo } from '../model';
+import { capabilities, type DatabaseModel, type DatabaseStatus, type ResourceInfo } from '../model';
 import { useRegistry } from '../registry';
 import { CopyBlock } from '../table/Endpoints';
 import { reportFor } from '../table/useTable';
@@ -87,6 +87,12 @@ function TablesCard({ database, model, kind }: { database: string; model: Databa
   );
 }
 
+const STATUS_TITLES: Partial<Record<DatabaseStatus, string>> = {
+  error: 'The database is unreachable; lazydb retries by itself',
+  degraded: 'Every connection to the database is busy; requests are waiting',
+  connecting: 'Connecting…',
+};
+
 /** One database: its status, tables and views (with what introspection reported), and its endpoints. */
 export function DatabaseHome() {
   const { name = '' } = useParams();
@@ -153,7 +159,7 @@ export function DatabaseHome() {
       />
       {db.status !== 'ready' && db.lastError && (
         <Alert severity={db.status === 'error' ? 'error' : 'warning'} sx={{ mt: 2 }}>
-          <AlertTitle>{db.status === 'error' ? 'The database is unreachable; lazydb retries by itself' : 'Connecting…'}</AlertTitle>
+          <AlertTitle>{STATUS_TITLES[db.status] ?? 'Connecting…'}</AlertTitle>
           {db.lastError}
         </Alert>
       )}

@@ -9,7 +9,7 @@ import { useLocation } from 'react-router-dom';
 import type { DatabaseStatus } from '../model';
 import { useRegistry } from '../registry';
 
-const DOT: Record<DatabaseStatus, string> = { ready: '#2e7d32', connecting: '#ed6c02', error: '#d32f2f' };
+const DOT: Record<DatabaseStatus, string> = { ready: '#2e7d32', connecting: '#ed6c02', degraded: '#ed6c02', error: '#d32f2f' };
 
 function StatusDot({ status }: { status: DatabaseStatus }) {
   return <Box component="span" sx={{ width: 10, height: 10, borderRadius: '50%', bgcolor: DOT[status] ?? '#999', display: 'inline-block', ml: 0.5 }} title={status} />;

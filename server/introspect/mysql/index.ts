@@ -24,6 +24,7 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
     },
     quirks: mysqlQuirks,
     describeError: (error: unknown) => describeMysqlError(error, { keyHasTablePrefix: dialect === 'mysql' }),
+    pingQuery: 'select 1',
   };
 }
 

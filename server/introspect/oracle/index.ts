@@ -22,6 +22,7 @@ export const oracleDialect: DialectModule = {
   },
   quirks: oracleQuirks,
   describeError: describeOracleError,
+  pingQuery: 'select 1 from dual',
 };
 
 export { normaliseOracle } from './normalise';

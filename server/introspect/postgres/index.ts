@@ -19,4 +19,5 @@ export const postgresDialect: DialectModule = {
   },
   quirks: postgresQuirks,
   describeError,
+  pingQuery: 'select 1',
 };

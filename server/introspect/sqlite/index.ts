@@ -17,6 +17,7 @@ export const sqliteDialect: DialectModule = {
   },
   quirks: sqliteQuirks,
   describeError: describeSqliteError,
+  pingQuery: 'select 1',
 };
 
 export { normaliseSqlite } from './normalise';
