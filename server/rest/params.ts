@@ -1,6 +1,11 @@
 import type { NamedTable } from '../schema/naming';
 import type { OrderDirection } from '../schema/source';
 import { HttpError } from '../http/io';
+import { nestingExceeds } from '../query/filter';
+import { DEFAULT_DOCUMENT_LIMITS, inputTooDeepMessage, tooManyValuesMessage, type DocumentLimits } from '../plugins/use-document-limits';
+
+/** The bounds on `where`: the same as GraphQL's (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES). */
+export type WhereLimits = Pick<DocumentLimits, 'maxInputDepth' | 'maxInValues'>;
 
 /**
  * The REST list parameters, checked and turned into GraphQL arguments:
@@ -18,7 +23,7 @@ export interface ListParams {
 
 const DIRECTIONS = new Set<string>(['asc', 'desc', 'asc_nulls_first', 'asc_nulls_last', 'desc_nulls_first', 'desc_nulls_last']);
 
-export function parseListParams(table: NamedTable, search: URLSearchParams, maxLimit: number): ListParams {
+export function parseListParams(table: NamedTable, search: URLSearchParams, maxLimit: number, limits: WhereLimits = DEFAULT_DOCUMENT_LIMITS): ListParams {
   const equalities: Record<string, unknown>[] = [];
   let where: Record<string, unknown> | null = null;
   let orderBy: Record<string, OrderDirection>[] = [];
@@ -30,7 +35,7 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, maxL
   for (const [key, value] of search) {
     switch (key) {
       case 'where':
-        where = parseWhere(value);
+        where = parseWhere(value, limits);
         break;
       case 'order_by':
         orderBy = orderBy.concat(parseOrderBy(table, value));
@@ -70,7 +75,7 @@ function wholeNumber(name: string, value: string): number {
   return Number(value);
 }
 
-function parseWhere(value: string): Record<string, unknown> {
+function parseWhere(value: string, limits: WhereLimits): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -78,7 +83,26 @@ function parseWhere(value: string): Record<string, unknown> {
     throw badParam('where must be a JSON boolean expression, e.g. where={"name":{"_eq":"AC/DC"}}');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badParam('where must be a JSON object, e.g. {"name":{"_eq":"AC/DC"}}');
+  // Before GraphQL coerces it as a variable: coercion recurses, and so does the filter compiler.
+  if (nestingExceeds(parsed, limits.maxInputDepth)) throw new HttpError(400, 'INPUT_TOO_DEEP', inputTooDeepMessage('where', limits.maxInputDepth));
+  const long = longestInList(parsed);
+  if (long && long.count > limits.maxInValues) throw new HttpError(400, 'TOO_MANY_VALUES', tooManyValuesMessage(`where: ${long.list}`, long.count, limits.maxInValues));
   return parsed as Record<string, unknown>;
+}
+
+/** The longest `_in`/`_nin` list of a boolean expression (already bounded in depth), named `<field>._in`. */
+function longestInList(where: object): { list: string; count: number } | null {
+  let longest: { list: string; count: number } | null = null;
+  const stack: [object, string][] = [[where, 'where']];
+  while (stack.length > 0) {
+    const [item, owner] = stack.pop()!;
+    for (const [key, value] of Object.entries(item)) {
+      if ((key === '_in' || key === '_nin') && Array.isArray(value)) {
+        if (!longest || value.length > longest.count) longest = { list: `${owner}.${key}`, count: value.length };
+      } else if (value !== null && typeof value === 'object') stack.push([value, Array.isArray(item) ? owner : key]);
+    }
+  }
+  return longest;
 }
 
 /** `title.desc,artist_id` or the GraphQL form as JSON (`[{"title":"desc"}]`). */

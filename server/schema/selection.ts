@@ -20,7 +20,8 @@ export function requestedFields(info: GraphQLResolveInfo, below?: string): Set<s
   let nodes: readonly FieldNode[] = info.fieldNodes;
   if (below) {
     const inner: FieldNode[] = [];
-    for (const node of nodes) collect(node.selectionSet, info, (field) => field.name.value === below && inner.push(field));
+    const seen = newSelection();
+    for (const node of nodes) collect(node.selectionSet, info, seen, (field) => field.name.value === below && inner.push(field));
     nodes = inner;
   }
   return fieldNames(nodes, info);
@@ -29,24 +30,47 @@ export function requestedFields(info: GraphQLResolveInfo, below?: string): Set<s
 /** The names of the fields selected directly below the given field nodes. */
 function fieldNames(nodes: readonly FieldNode[], info: GraphQLResolveInfo): Set<string> {
   const names = new Set<string>();
-  for (const node of nodes) collect(node.selectionSet, info, (field) => names.add(field.name.value));
+  const seen = newSelection();
+  for (const node of nodes) collect(node.selectionSet, info, seen, (field) => names.add(field.name.value));
   return names;
+}
+
+/**
+ * What one merged selection (the selection sets below all nodes of one field) has collected so
+ * far. As in graphql-js's field collection, a named fragment contributes its fields once however
+ * often it is spread there, and a field node reached twice is visited once: without this, a
+ * fragment spreading the next one twice, 30 deep, is walked 2^30 times.
+ */
+interface MergedSelection {
+  fragments: Set<string>;
+  fields: Set<FieldNode>;
+}
+
+function newSelection(): MergedSelection {
+  return { fragments: new Set(), fields: new Set() };
 }
 
 function collect(
   set: SelectionSetNode | undefined,
   info: GraphQLResolveInfo,
+  seen: MergedSelection,
   visit: (field: FieldNode) => unknown,
   onDirective?: () => void,
 ): void {
   if (!set) return;
   for (const selection of set.selections) {
     if (onDirective && selection.directives && selection.directives.length > 0) onDirective();
-    if (selection.kind === Kind.FIELD) visit(selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet, info, visit, onDirective);
+    if (selection.kind === Kind.FIELD) {
+      if (seen.fields.has(selection)) continue;
+      seen.fields.add(selection);
+      visit(selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet, info, seen, visit, onDirective);
     else {
-      const fragment = info.fragments[selection.name.value];
-      if (fragment) collect(fragment.selectionSet, info, visit, onDirective);
+      const name = selection.name.value;
+      if (seen.fragments.has(name)) continue;
+      seen.fragments.add(name);
+      const fragment = info.fragments[name];
+      if (fragment) collect(fragment.selectionSet, info, seen, visit, onDirective);
     }
   }
 }
@@ -108,10 +132,12 @@ function readsBelow(
   if (!type || table.relations.length === 0) return [];
   const byKey = new Map<string, FieldNode[]>();
   let conditional = false;
+  const seen = newSelection();
   for (const node of nodes) {
     collect(
       node.selectionSet,
       info,
+      seen,
       (field) => {
         const key = field.alias?.value ?? field.name.value;
         const same = byKey.get(key);

@@ -26,6 +26,20 @@ describe('GraphQL fast path answers as graphql-yoga does', () => {
     await db?.drop();
   });
 
+  // Documents and variables beyond a document limit (server/plugins/use-document-limits.ts): yoga answers them on both servers.
+  const fanOut = ['{ artist(limit: 1) { ...F1 } }', ...Array.from({ length: 30 }, (_, i) => `fragment F${i + 1} on artist { name${i < 29 ? ` ...F${i + 2} ...F${i + 2}` : ''} }`)].join('\n');
+  let deepWhere: Record<string, unknown> = { name: { _eq: 'AC/DC' } };
+  for (let i = 0; i < 1000; i++) deepWhere = { _and: [deepWhere] };
+  const ids = Array.from({ length: 10_001 }, (_, i) => i);
+  const refusals: [string, Record<string, unknown>][] = [
+    ['a fragment fan-out (TOO_MANY_SELECTIONS)', { query: fanOut }],
+    ['too many tokens (TOO_MANY_TOKENS)', { query: `{ artist(limit: 1) { ${'name '.repeat(20_001)}} }` }],
+    ['an argument nested 2,000 deep (INPUT_TOO_DEEP)', { query: `{ artist(where: ${'{_and: ['.repeat(1000)}{name: {_eq: "AC/DC"}}${']}'.repeat(1000)}) { name } }` }],
+    ['variables nested 2,000 deep (INPUT_TOO_DEEP)', { query: 'query ($w: artist_bool_exp) { artist(where: $w) { name } }', variables: { w: deepWhere } }],
+    ['a long literal _in list (TOO_MANY_VALUES)', { query: `{ artist(where: {artist_id: {_in: [${ids.join(',')}]}}) { name } }` }],
+    ['a long _in list in variables (TOO_MANY_VALUES)', { query: 'query ($w: artist_bool_exp) { artist(where: $w) { name } }', variables: { w: { artist_id: { _in: ids } } } }],
+  ];
+
   const cases: [string, Record<string, unknown>][] = [
     ['a query with variables and a fragment', { query: 'query Q($id: Int!) { artist_by_pk(artist_id: $id) { ...F } } fragment F on artist { name albums { title } }', variables: { id: 1 } }],
     ['one of several operations', { query: 'query A { artist(limit: 1) { name } } query B { album(limit: 1) { title } }', operationName: 'B' }],
@@ -36,11 +50,23 @@ describe('GraphQL fast path answers as graphql-yoga does', () => {
     ['a bad variable (yoga answers it)', { query: 'query ($id: Int!) { artist_by_pk(artist_id: $id) { name } }', variables: { id: 'x' } }],
     ['no operation named so (yoga answers it)', { query: 'query A { artist { name } }', operationName: 'Z' }],
     ['a gateway query', { query: '{ fx { employee(order_by: [{employee_id: asc}]) { name manager { name } } } }' }],
+    ...refusals,
   ];
 
   it.each(cases)('%s', async (_label, body) => {
     const path = String(body.query).includes('fx {') ? '/graphql' : '/db/fx/graphql';
     const [a, b] = await Promise.all([fast.request(path, { method: 'POST', json: body }), yoga.request(path, { method: 'POST', json: body })]);
     expect([a.status, a.body]).toEqual([b.status, b.body]);
+  });
+
+  it.each(refusals)('%s: the code, and 400 for application/graphql-response+json', async (label, body) => {
+    const code = /\((\w+)\)$/.exec(label)![1];
+    for (const server of [fast, yoga]) {
+      for (const [accept, status] of [['application/json', 200], ['application/graphql-response+json', 400]] as const) {
+        const answer = await server.request('/db/fx/graphql', { method: 'POST', json: body, headers: { accept } });
+        expect([answer.status, answer.body.errors?.[0]?.extensions], answer.text.slice(0, 300)).toEqual([status, { code }]);
+        expect(answer.body.data).toBeUndefined();
+      }
+    }
   });
 });
