@@ -9,16 +9,24 @@ import type { Snapshot } from '../gateway/snapshot';
 import type { Logger } from '../log';
 import { serveAdmin } from './admin-static';
 import { GraphQLFastPath } from './graphql-fast-path';
+import { DocumentCache, yogaParserCache } from '../plugins/document-cache';
+import { documentLimitsOf, tokensOf, useDocumentLimits, type DocumentLimits } from '../plugins/use-document-limits';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
-import { HttpError, readBody, sendError, sendJson, sendJsonText, sendResponse } from './io';
+import { HttpError, invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse } from './io';
+import { isUtf8 } from 'node:buffer';
+import { createCors } from './cors';
+import { createCsrfGuard } from './csrf-guard';
+import { createHostGuard } from './host-guard';
+import { checkRequestTarget } from './request-target';
 
 /** What each GraphQL request carries into yoga: the schema it took when it started. */
 interface RequestState {
   lazydbSchema: GraphQLSchema;
 }
 
-type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath'>;
+type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'host' | 'allowedHosts' | 'corsOrigins'> &
+  Pick<Config, keyof DocumentLimits | 'documentCacheBytes'>;
 
 export interface App {
   server: Server;
@@ -42,6 +50,27 @@ function sendReadiness(response: ServerResponse, gateway: Gateway, only: string 
   sendJson(response, 200, { status: databases.every((d) => d.status === 'ready') ? 'ready' : 'degraded', databases });
 }
 
+/**
+ * A GraphQL POST body is served only as JSON (415 otherwise): yoga would also run
+ * `application/x-www-form-urlencoded`, `multipart/form-data` and `application/graphql`
+ * bodies, which a hostile page can send cross-site without a preflight, mutations included.
+ * The bytes are checked to be UTF-8 here, once, for the fast path and yoga alike.
+ */
+function graphqlBodyRefusal(request: IncomingMessage, body: Buffer): HttpError | null {
+  const type = request.headers['content-type'];
+  try {
+    requireJsonMediaType(type);
+  } catch (error) {
+    return error as HttpError;
+  }
+  // Of the JSON types, yoga reads these two; `application/graphql-response+json` names an answer (Accept), not a request.
+  const essence = type!.split(';', 1)[0]!.trim().toLowerCase();
+  if (essence !== 'application/json' && essence !== 'application/graphql+json') {
+    return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the GraphQL request as JSON with Content-Type: application/json (got Content-Type "${essence}")`);
+  }
+  return isUtf8(body) ? null : invalidUtf8();
+}
+
 export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App {
   const yogaLogger = {
     debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
@@ -49,6 +78,9 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     warn: (...args: unknown[]) => log.warn(args.map(String).join(' ')),
     error: (...args: unknown[]) => log.error(args.map(String).join(' ')),
   };
+  // One byte budget for every parsed document, whichever path and endpoint parsed it.
+  const documents = new DocumentCache(config.documentCacheBytes);
+  const limits = documentLimitsOf(config);
   const gatewayYoga = createYoga<RequestState>({
     graphqlEndpoint: '/graphql',
     schema: (context) => context.lazydbSchema,
@@ -57,6 +89,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
+    plugins: [useDocumentLimits(limits)],
+    parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const databaseYoga = createYoga<RequestState>({
     graphqlEndpoint: '/db/:name/graphql',
@@ -68,16 +102,23 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
+    plugins: [useDocumentLimits(limits)],
+    parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const api = databasesApi(gateway, config);
-  const fast = new GraphQLFastPath(log);
+  const fast = new GraphQLFastPath(log, { limits, cache: documents });
   const fastPath = config.graphqlFastPath;
 
   async function graphql(yoga: YogaServerInstance<RequestState, object>, request: IncomingMessage, response: ServerResponse, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
     const method = request.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.maxBody);
+    const refusal = method === 'POST' ? graphqlBodyRefusal(request, body!) : null;
+    if (refusal) return sendGraphQLError(response, refusal);
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
+      // yoga's CORS plugin would answer any Origin with itself and allow credentials: it never
+      // sees one, CORS is decided for every endpoint alike in handle() (see cors.ts).
+      if (name === 'origin') continue;
       if (typeof value === 'string') headers.set(name, value);
       else if (Array.isArray(value)) headers.set(name, value.join(', '));
     }
@@ -119,13 +160,13 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
         throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });
       }
       if (rest === '/graphql' || rest === '/graphql/') return graphql(databaseYoga, request, response, snapshot.built.schema, snapshot);
-      const api = restApiFor(snapshot.built, name, config.maxLimit);
+      const api = restApiFor(snapshot.built, name, config.maxLimit, config);
       if (rest === '/rest' || rest.startsWith('/rest/')) {
         const method = request.method ?? 'GET';
         const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : await readBody(request, config.maxBody);
         snapshot.pool.acquire();
         try {
-          const reply = await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body });
+          const reply = await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body, contentType: request.headers['content-type'] });
           return sendJsonText(response, reply.status, reply.body, reply.headers);
         } finally {
           snapshot.pool.release();
@@ -145,8 +186,21 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${path}`);
   }
 
+  const hostGuard = createHostGuard(config);
+  const cors = createCors(config.corsOrigins);
+  const csrfGuard = createCsrfGuard(config.corsOrigins);
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
+      // Before anything else, in this order: who the request was meant for (DNS rebinding),
+      // whether its URL can be read at all, CORS (preflights are answered here, for every
+      // endpoint alike), and whether a state change comes from a page that may make it.
+      const target = request.url ?? '/';
+      hostGuard(request, target.split('?', 1)[0]!);
+      checkRequestTarget(target);
+      if (cors.answerOptions(request, response)) return;
+      cors.applyHeaders(request, response);
+      csrfGuard(request);
       await route(request, response);
     } catch (error) {
       if (response.headersSent) {

@@ -34,16 +34,67 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes (LAZYDB_MAX_BODY)`);
 }
 
-export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readBody(request, limit);
-  if (body.length === 0) return {};
-  const type = request.headers['content-type'] ?? '';
-  if (!/json/i.test(type)) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON (Content-Type: application/json)');
+/**
+ * `application/json` or `application/<something>+json`, parameters such as `; charset=utf-8`
+ * allowed. Exactly that and nothing looser: a type a browser may send cross-site without a
+ * preflight (`text/plain`, a form, none at all) must never pass for JSON, even when it
+ * contains the word (`text/plain;a=json`).
+ */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const essence = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/.test(essence);
+}
+
+/** 415 unless the request says its body is JSON. */
+export function requireJsonMediaType(contentType: string | undefined): void {
+  if (isJsonMediaType(contentType)) return;
+  const got = contentType === undefined || contentType.trim() === '' ? 'no Content-Type' : `Content-Type "${clip(contentType)}"`;
+  throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as JSON with Content-Type: application/json (got ${got})`);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text, refusing bytes that are not UTF-8 (instead of storing U+FFFD in their place). */
+export function decodeUtf8(body: Uint8Array): string {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return strictUtf8.decode(body);
+  } catch {
+    throw invalidUtf8();
+  }
+}
+
+export function invalidUtf8(): HttpError {
+  return new HttpError(400, 'INVALID_UTF8', 'the body is not valid UTF-8: send JSON text encoded as UTF-8');
+}
+
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A request body that must be JSON: refused when empty (400 BAD_BODY), of another media type
+ * (415), not UTF-8 (400 INVALID_UTF8) or not JSON (400 INVALID_JSON). `what` names the body in
+ * the messages ("the database spec").
+ */
+export function parseJsonBody(body: Buffer | undefined, contentType: string | undefined, what = 'the request body'): unknown {
+  if (body === undefined || body.length === 0) throw new HttpError(400, 'BAD_BODY', `send ${what} as JSON with Content-Type: application/json; the body is empty`);
+  requireJsonMediaType(contentType);
+  const text = decodeUtf8(body);
+  if (text.trim() === '') throw new HttpError(400, 'BAD_BODY', `send ${what} as JSON with Content-Type: application/json; the body is blank`);
+  return parseJsonText(text);
+}
+
+export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
+  return parseJsonBody(await readBody(request, limit), request.headers['content-type']);
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -64,6 +115,16 @@ export function sendError(response: ServerResponse, error: HttpError): void {
   sendJson(response, error.status, { error: { code: error.code, message: error.message, ...error.details } }, error.headers);
 }
 
+/**
+ * The same refusal in GraphQL's shape, `{ "errors": [{ "message", "extensions": { "code" } }] }`,
+ * for what a GraphQL endpoint answers about the request it was sent: GraphQL clients read
+ * `errors`, and yoga answers its own refusals of a request (invalid JSON, a mutation over GET)
+ * that way too.
+ */
+export function sendGraphQLError(response: ServerResponse, error: HttpError): void {
+  sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, error.headers);
+}
+
 /** Writes a WHATWG Response (from yoga or SOFA) to a Node response. */
 export async function sendResponse(response: ServerResponse, result: Response): Promise<void> {
   const payload = Buffer.from(await result.arrayBuffer());
@@ -72,6 +133,9 @@ export async function sendResponse(response: ServerResponse, result: Response): 
     headers[name] = value;
   });
   headers['content-length'] = String(payload.length);
+  // A Vary set before (CORS: `Origin`) is kept beside the one of the answer.
+  const vary = response.getHeader('vary');
+  if (vary !== undefined && headers.vary !== undefined) headers.vary = `${String(vary)}, ${headers.vary}`;
   response.writeHead(result.status, headers);
   response.end(payload);
 }

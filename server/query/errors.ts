@@ -12,20 +12,58 @@ const CODE_FOR_KIND: Record<DbErrorKind, LazydbErrorCode> = {
   unreachable: 'DATABASE_UNAVAILABLE',
   unknown_database: 'DATABASE_UNAVAILABLE',
   timeout: 'DATABASE_UNAVAILABLE',
+  not_populated: 'VIEW_NOT_POPULATED',
   other: 'DATABASE_ERROR',
+};
+
+/**
+ * What to say for an error that did not come from the database or its driver (see
+ * isDriverError), by kind: the text of such an error is a library's own ("Knex: Timeout
+ * acquiring a connection. The pool is probably full. Are you missing a .transacting(trx)
+ * call?") and says nothing a client can act on. `other` is not here: those are unexpected.
+ */
+const LIBRARY_ERROR_MESSAGE: Partial<Record<DbErrorKind, string>> = {
+  timeout: 'no database connection became free in time; try again shortly',
+  unreachable: 'the connection to its server was lost; try again shortly',
 };
 
 /**
  * A driver error -> a GraphQL error with a stable code, an HTTP status and the driver's
  * reason (never the SQL text, a stack or a password: describeError strips those).
+ *
+ * Only errors raised by the driver for the server's answer or the network carry a code of
+ * theirs; knex's own errors (a pool timeout, "Transaction query already complete"), a driver's
+ * checks of its arguments and JavaScript errors do not, and their texts never reach a client:
+ * a known kind gets a fixed message, anything else is given back as it is, an unexpected
+ * error that the transports mask ("Unexpected error." / INTERNAL) and log.
  */
-export function toGraphQLError(error: unknown, dialect: DialectModule, database: string): GraphQLError {
+export function toGraphQLError(error: unknown, dialect: DialectModule, database: string): Error {
   if (error instanceof GraphQLError) return error;
   const info = dialect.describeError(error);
   const code = CODE_FOR_KIND[info.kind];
+  let reason = info.message;
+  if (!isDriverError(error)) {
+    const fixed = LIBRARY_ERROR_MESSAGE[info.kind];
+    if (fixed === undefined) return error instanceof Error ? error : new Error(String(error));
+    reason = fixed;
+  }
   const prefix = code === 'DATABASE_UNAVAILABLE' ? `database "${database}" is unavailable: ` : '';
-  return lazydbError(code, `${prefix}${info.message}`, {
+  return lazydbError(code, `${prefix}${reason}`, {
     reason: info.kind,
     ...(info.constraint ? { constraint: info.constraint } : {}),
   });
+}
+
+/**
+ * Whether the error comes from a driver reporting the server or the network: pg (SQLSTATE or a
+ * socket's `code`), mysql2 (`code` and `errno`), better-sqlite3 (`SQLITE_*`), oracledb
+ * (`ORA-`/`NJS-` codes, `errorNum`). Several addresses of one host fail together as an
+ * AggregateError whose parts carry the codes.
+ */
+export function isDriverError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const fields = error as { code?: unknown; errno?: unknown; errorNum?: unknown; sqlState?: unknown; errors?: unknown };
+  if (typeof fields.code === 'string' && fields.code !== '') return true;
+  if (typeof fields.errno === 'number' || typeof fields.errorNum === 'number' || typeof fields.sqlState === 'string') return true;
+  return Array.isArray(fields.errors) && fields.errors.length > 0 && fields.errors.every(isDriverError);
 }

@@ -1,10 +1,11 @@
 import { parse, type GraphQLSchema } from 'graphql';
 import { prepareDocument, type PreparedDocument } from '../schema/prepared';
-import { HttpError } from '../http/io';
+import { decodeUtf8, HttpError, parseJsonText, requireJsonMediaType } from '../http/io';
 import type { NamedColumn, NamedModel, NamedTable } from '../schema/naming';
 import type { Row } from '../schema/source';
 import { correctOpenAPI } from './openapi';
-import { parseListParams, typedValue } from './params';
+import { DEFAULT_DOCUMENT_LIMITS } from '../plugins/use-document-limits';
+import { parseListParams, typedValue, type WhereLimits } from './params';
 import { buildSofaRest, describeErrors, restOperations, type RouteKind, type SofaRest } from './sofa';
 
 /** A REST answer, ready to write. */
@@ -23,6 +24,8 @@ export interface RestRequest {
   path: string;
   search: URLSearchParams;
   body: Buffer | undefined;
+  /** The request's Content-Type: a body is read only when it says JSON. */
+  contentType?: string | undefined;
 }
 
 /**
@@ -47,6 +50,8 @@ export class RestApi {
     /** The full schema (aggregates and relations for counts and `include`). */
     private readonly schema: GraphQLSchema,
     private readonly maxLimit: number,
+    /** Bounds of `where=` (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES), the same as GraphQL's. */
+    private readonly whereLimits: WhereLimits = DEFAULT_DOCUMENT_LIMITS,
   ) {
     for (const table of named.tables) {
       this.resources.set(table.typeName, table);
@@ -89,10 +94,10 @@ export class RestApi {
 
     const route = this.sofa.routes.get(`${table.typeName} ${kind}`)!;
     let body: unknown;
-    if (kind === 'insert') body = { object: jsonObject(request.body, 'the row to insert') };
+    if (kind === 'insert') body = { object: jsonObject(request, 'the row to insert') };
     if (kind === 'update') {
       const typedKey = Object.fromEntries(table.primaryKey.map((c) => [c.field, typedValue(c.column.kind, params[c.field]!)]));
-      body = { pk_columns: typedKey, _set: jsonObject(request.body, 'the fields to change') };
+      body = { pk_columns: typedKey, _set: jsonObject(request, 'the fields to change') };
     }
     const response = await route.handler(sofaRequest(request.method, route.path, params, undefined, body), {});
     const reply = await toReply(response);
@@ -132,7 +137,7 @@ export class RestApi {
   }
 
   private async list(table: NamedTable, request: RestRequest): Promise<RestReply> {
-    const params = parseListParams(table, request.search, this.maxLimit);
+    const params = parseListParams(table, request.search, this.maxLimit, this.whereLimits);
     const includes = params.include.filter((name, i) => params.include.indexOf(name) === i);
     const document = this.document(`l ${table.typeName} ${includes.join(',')}`, () => {
       const selections = includes.map((name) => {
@@ -232,7 +237,7 @@ function splitPath(path: string): string[] {
   try {
     return path.split('/').filter(Boolean).map(decodeURIComponent);
   } catch {
-    throw new HttpError(400, 'BAD_PATH', 'the path is not valid URL encoding');
+    throw new HttpError(400, 'BAD_URL_ENCODING', "the URL's path is not valid percent-encoding of UTF-8 text");
   }
 }
 
@@ -240,15 +245,18 @@ function keyParams(table: NamedTable, keys: string[]): Record<string, string> {
   return Object.fromEntries(table.primaryKey.map((c, i) => [c.field, keys[i] ?? '']));
 }
 
-function jsonObject(body: Buffer | undefined, what: string): Record<string, unknown> {
-  const text = body?.toString('utf8') ?? '';
+/**
+ * The body of a write as a JSON object: empty or not an object 400 BAD_BODY, another media type
+ * than JSON 415 (a cross-site form or `text/plain` POST must not write), bytes that are not
+ * UTF-8 400 INVALID_UTF8, not JSON 400 INVALID_JSON.
+ */
+function jsonObject(request: RestRequest, what: string): Record<string, unknown> {
+  const { body } = request;
+  if (body === undefined || body.length === 0) throw new HttpError(400, 'BAD_BODY', `send ${what} as a JSON object`);
+  requireJsonMediaType(request.contentType);
+  const text = decodeUtf8(body);
   if (text.trim() === '') throw new HttpError(400, 'BAD_BODY', `send ${what} as a JSON object`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonText(text);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'BAD_BODY', `send ${what} as a JSON object`);
   return parsed as Record<string, unknown>;
 }
@@ -268,10 +276,10 @@ function sofaRequest(method: string, path: string, params: Record<string, string
 /** One RestApi per built schema, made on first use so registration does not pay for it. */
 const apis = new WeakMap<object, RestApi>();
 
-export function restApiFor(built: { named: NamedModel; schema: GraphQLSchema }, database: string, maxLimit: number): RestApi {
+export function restApiFor(built: { named: NamedModel; schema: GraphQLSchema }, database: string, maxLimit: number, whereLimits?: WhereLimits): RestApi {
   let api = apis.get(built);
   if (!api) {
-    api = new RestApi(database, built.named, built.schema, maxLimit);
+    api = new RestApi(database, built.named, built.schema, maxLimit, whereLimits);
     apis.set(built, api);
   }
   return api;
