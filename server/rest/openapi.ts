@@ -1,5 +1,6 @@
-import type { ScalarKind } from '../model/types';
+import type { ColumnModel, ScalarKind } from '../model/types';
 import type { NamedColumn, NamedModel, NamedTable } from '../schema/naming';
+import { DATE_TIME_INPUT, TIME_INPUT } from '../schema/scalars';
 
 type Json = Record<string, any>;
 
@@ -9,8 +10,10 @@ export function customScalars(): Record<string, Json> {
     BigInt: () => ({ type: 'string', pattern: '^-?\\d+$', description: '64-bit integer as a string' }),
     Decimal: () => ({ type: 'string', format: 'decimal', pattern: '^[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?$', description: 'exact decimal as a string' }),
     Date: () => ({ type: 'string', format: 'date' }),
-    Time: () => ({ type: 'string', format: 'time', example: '13:45:00' }),
-    DateTime: () => ({ type: 'string', format: 'date-time' }),
+    // Time and DateTime as the scalars accept them; every column of these kinds gets its own,
+    // exact schema in correctOpenAPI (with or without an offset, as the column is).
+    Time: () => ({ type: 'string', pattern: TIME_INPUT.source, example: '13:45:00' }),
+    DateTime: () => ({ type: 'string', pattern: DATE_TIME_INPUT.source }),
     JSON: () => ({ description: 'any JSON value' }),
     UUID: () => ({ type: 'string', format: 'uuid' }),
     Bytes: () => ({ type: 'string', format: 'byte', description: 'base64' }),
@@ -20,21 +23,97 @@ export function customScalars(): Record<string, Json> {
   return scalars;
 }
 
-const ERROR_RESPONSES: Record<string, string> = {
-  '400': 'A parameter or the body is wrong; the message says which and how',
-  '404': 'No such database, table or row',
-  '409': 'A unique or foreign-key constraint refused the change (the constraint is named)',
-  '413': 'The body is larger than LAZYDB_MAX_BODY',
-  '503': 'The database is unavailable; retry after the Retry-After delay',
+// What the server answers for date and time columns (server/query/codec.ts). RFC 3339's
+// `date-time` requires an offset, so only columns with a time zone are declared as one.
+const LOCAL_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?$';
+// MySQL's TIME is also a duration (-838:59:59 to 838:59:59), so hours may exceed 23.
+const LOCAL_TIME = '^-?\\d{2,3}:[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?$';
+const TIME_WITH_OFFSET = '^\\d{2}:[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?([Zz]|[+-]\\d\\d(:?\\d\\d)?)$';
+
+/**
+ * The schema of a date or time column's value as the server answers it, or null for other kinds.
+ * The GraphQL schema has one DateTime and one Time scalar for both flavours; the document
+ * tells them apart per column, because a validator or a generated client must know whether
+ * the text carries an offset.
+ */
+function answeredTemporalSchema(column: ColumnModel): Json | null {
+  switch (column.kind) {
+    case 'date':
+      return { type: 'string', format: 'date', description: 'date, YYYY-MM-DD' };
+    case 'datetime':
+      return column.withTimeZone
+        ? { type: 'string', format: 'date-time', description: 'date-time with an offset (RFC 3339), e.g. 2024-01-15T09:30:00+00:00' }
+        : { type: 'string', pattern: LOCAL_DATE_TIME, example: '2024-01-15T09:30:00', description: 'local date-time, no offset: YYYY-MM-DDTHH:MM:SS[.fraction] as stored (the column has no time zone)' };
+    case 'time':
+      return column.withTimeZone
+        ? { type: 'string', pattern: TIME_WITH_OFFSET, example: '13:45:00+02:00', description: 'time of day with an offset, HH:MM:SS[.fraction]±HH:MM' }
+        : { type: 'string', pattern: LOCAL_TIME, example: '13:45:00', description: 'time without an offset, HH:MM:SS[.fraction] (MySQL and MariaDB TIME may be a duration up to ±838:59:59)' };
+    default:
+      return null;
+  }
+}
+
+/** What a date or time column accepts (the GraphQL scalar's own rule), or null for other kinds. */
+function acceptedTemporalSchema(column: ColumnModel): Json | null {
+  switch (column.kind) {
+    case 'date':
+      return { type: 'string', format: 'date', description: 'date, YYYY-MM-DD' };
+    case 'datetime':
+      return {
+        type: 'string',
+        pattern: DATE_TIME_INPUT.source,
+        example: column.withTimeZone ? '2024-01-15T09:30:00+02:00' : '2024-01-15T09:30:00',
+        description: column.withTimeZone
+          ? 'ISO-8601 date-time; without an offset it is read as UTC'
+          : 'ISO-8601 date-time; the column has no time zone: a value with an offset is stored as its UTC wall-clock time',
+      };
+    case 'time':
+      return { type: 'string', pattern: TIME_INPUT.source, example: '13:45:00', description: 'time of day, HH:MM[:SS[.fraction]] with an optional offset' };
+    default:
+      return null;
+  }
+}
+
+interface ErrorAnswer {
+  description: string;
+  headers?: Json;
+}
+
+const ERROR_ANSWERS: Record<string, ErrorAnswer> = {
+  '400': { description: 'A parameter or the body is wrong; the message says which and how' },
+  '404': { description: 'No such database, table or row' },
+  '409': { description: 'A unique or foreign-key constraint refused the change (the constraint is named)' },
+  '413': { description: 'The body is larger than LAZYDB_MAX_BODY' },
+  '415': { description: 'The body is not sent as JSON (Content-Type: application/json)' },
+  '500': { description: 'An unexpected database or server error (DATABASE_ERROR, INTERNAL); the server log has the details' },
+  '503': {
+    description: 'The database is unavailable; retry after the Retry-After delay',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', required: true, schema: { type: 'integer' } } },
+  },
 };
 
-function errors(codes: string[]): Json {
+/** The error answers of one operation, each `{ error: { code, message } }`; `override` rewords a status for this operation. */
+function errors(codes: string[], override: Record<string, string> = {}): Json {
   return Object.fromEntries(
-    codes.map((code) => [code, { description: ERROR_RESPONSES[code], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+    codes.map((code) => {
+      const answer = ERROR_ANSWERS[code]!;
+      return [
+        code,
+        {
+          description: override[code] ?? answer.description,
+          ...(answer.headers ? { headers: answer.headers } : {}),
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      ];
+    }),
   );
 }
 
+const VIEW_NOT_POPULATED = 'A materialized view that has not been populated yet (VIEW_NOT_POPULATED): `REFRESH MATERIALIZED VIEW` fills it';
+
 function parameterSchema(kind: ScalarKind, column: NamedColumn): Json {
+  const temporal = acceptedTemporalSchema(column.column);
+  if (temporal) return temporal;
   switch (kind) {
     case 'int':
       return { type: 'integer', format: 'int32' };
@@ -44,10 +123,6 @@ function parameterSchema(kind: ScalarKind, column: NamedColumn): Json {
       return { type: 'boolean' };
     case 'enum':
       return { type: 'string', enum: column.column.enumValues ?? [] };
-    case 'date':
-      return { type: 'string', format: 'date' };
-    case 'datetime':
-      return { type: 'string', format: 'date-time' };
     case 'uuid':
       return { type: 'string', format: 'uuid' };
     default:
@@ -81,15 +156,95 @@ function listParameters(table: NamedTable, maxLimit: number | undefined): Json[]
   ];
 }
 
-/** Marks nullable columns (OpenAPI 3.0 `nullable`; a `$ref` needs `allOf` to carry it). */
-function markNullable(schema: Json | undefined, table: NamedTable): void {
+/**
+ * `$ref` or null. OpenAPI 3.0 `nullable` only widens a `type` in the same schema (3.0.3), so
+ * beside a `$ref`, or through `allOf`, it admits nothing: null gets an alternative of its own.
+ */
+function nullableRef(ref: string, description?: string): Json {
+  return { anyOf: [{ $ref: ref }, { type: 'object', nullable: true, enum: [null] }], ...(description ? { description } : {}) };
+}
+
+/**
+ * Corrects one of the table's object schemas column by column: date and time columns get the
+ * schema of their own flavour (`temporal`), nullable columns are marked (OpenAPI 3.0
+ * `nullable`; a schema without a `type`, such as JSON's, already admits null).
+ */
+function correctColumns(schema: Json | undefined, table: NamedTable, temporal: (column: ColumnModel) => Json | null): void {
   if (!schema?.properties) return;
   for (const column of table.columns) {
-    const property = schema.properties[column.field];
-    if (!property || !column.column.nullable) continue;
-    if (property.$ref) schema.properties[column.field] = { allOf: [{ $ref: property.$ref }], nullable: true, ...(property.description ? { description: property.description } : {}) };
-    else property.nullable = true;
+    let property = schema.properties[column.field];
+    if (!property) continue;
+    const exact = temporal(column.column);
+    if (exact) property = schema.properties[column.field] = exact;
+    if (!column.column.nullable) continue;
+    if (property.$ref) schema.properties[column.field] = nullableRef(property.$ref, property.description);
+    else if (property.type !== undefined) {
+      property.nullable = true;
+      // `nullable` widens the type only: an `enum` admits null when it lists it (OpenAPI 3.0.3).
+      if (Array.isArray(property.enum) && !property.enum.includes(null)) property.enum = [...property.enum, null];
+    }
   }
+}
+
+/** A row as a list answers it: every column, plus the related rows `include=` asked for. */
+function listedRow(table: NamedTable, rowRef: Json): Json {
+  if (table.relations.length === 0) return rowRef;
+  const related = Object.fromEntries(
+    table.relations.map((relation) => {
+      const target = `#/components/schemas/${relation.target.typeName}`;
+      const description = `Only with include=${relation.field}`;
+      return [relation.field, relation.kind === 'array' ? { type: 'array', items: { $ref: target }, description } : nullableRef(target, description)];
+    }),
+  );
+  return { allOf: [rowRef, { type: 'object', properties: related }] };
+}
+
+const TOTAL_HEADERS = {
+  'X-Total-Count': { description: 'Rows matching the filter, all pages together', required: true, schema: { type: 'integer', minimum: 0 } },
+  'Content-Range': { description: '`<table> <first>-<last>/<total>`, `<table> */<total>` for an empty page', required: true, schema: { type: 'string' } },
+};
+
+/** `GET /`: the resources of this database. */
+function indexPath(database: string): Json {
+  return {
+    get: {
+      operationId: 'index',
+      summary: `The tables and views of ${database}`,
+      responses: {
+        '200': {
+          description: 'Every resource with its path and key',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['database', 'openapi', 'docs', 'tables'],
+                properties: {
+                  database: { type: 'string' },
+                  openapi: { type: 'string' },
+                  docs: { type: 'string' },
+                  tables: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['name', 'table', 'kind', 'path', 'key'],
+                      properties: {
+                        name: { type: 'string', description: 'The resource name (the GraphQL type)' },
+                        table: { type: 'string', description: 'schema.table in the database' },
+                        kind: { type: 'string', enum: ['table', 'view'] },
+                        path: { type: 'string' },
+                        key: { type: 'array', items: { type: 'string' }, description: 'Primary key fields, in path order (empty: no row URLs)' },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        ...errors(['404', '503']),
+      },
+    },
+  };
 }
 
 /**
@@ -99,7 +254,13 @@ function markNullable(schema: Json | undefined, table: NamedTable): void {
  */
 export function correctOpenAPI(document: Json, named: NamedModel, database: string, maxLimit?: number): Json {
   const doc = structuredClone(document) as Json;
-  doc.info = { ...doc.info };
+  doc.info = {
+    ...doc.info,
+    description:
+      `${doc.info?.description ?? ''}\n\nEvery error answer is \`{ "error": { "code", "message" } }\`. ` +
+      'A method a path does not list answers 405 with an `Allow` header naming the ones it has; a path not listed answers 404. ' +
+      'A resource is also reachable under its SQL name (URL-encoded) when no other resource has that name.',
+  };
   const schemas: Json = (doc.components ??= {}).schemas ?? {};
   doc.components.schemas = schemas;
   delete schemas.Query;
@@ -111,56 +272,82 @@ export function correctOpenAPI(document: Json, named: NamedModel, database: stri
       error: {
         type: 'object',
         required: ['code', 'message'],
-        properties: { code: { type: 'string' }, message: { type: 'string' }, constraint: { type: 'string' } },
+        properties: {
+          code: { type: 'string', description: 'Stable code, e.g. BAD_PARAMETER, NOT_FOUND, CONSTRAINT_VIOLATION, VIEW_NOT_POPULATED' },
+          message: { type: 'string', description: 'What went wrong and what to fix' },
+          constraint: { type: 'string', description: 'The violated constraint, when the database names it' },
+        },
       },
     },
   };
+  const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+  doc.components.responses = {
+    ...doc.components.responses,
+    MethodNotAllowed: {
+      description: 'The path has no such method (a view is read-only; a table without a primary key has no row URLs)',
+      headers: { Allow: { description: 'The methods this path has', required: true, schema: { type: 'string' } } },
+      content: errorContent,
+    },
+    NotFound: { description: 'No such path, table, view or row', content: errorContent },
+  };
   doc.servers = [{ url: `/db/${database}/rest`, description: `REST API of database ${database}` }];
+  doc.paths = { '/': indexPath(database), ...doc.paths };
 
   for (const table of named.tables) {
-    for (const suffix of ['', '_insert_input', '_set_input']) markNullable(schemas[`${table.typeName}${suffix}`], table);
+    correctColumns(schemas[table.typeName], table, answeredTemporalSchema);
+    for (const suffix of ['_insert_input', '_set_input']) correctColumns(schemas[`${table.typeName}${suffix}`], table, acceptedTemporalSchema);
+    // Every column is in every answered row (null where it is null).
+    const row = schemas[table.typeName];
+    if (row?.properties) row.required = table.columns.map((c) => c.field).filter((field) => field in row.properties);
+
     const base = doc.paths?.[`/${table.typeName}`];
-    const keyed = doc.paths?.[`/${table.typeName}${table.primaryKey.map((c) => `/{${c.field}}`).join('')}`];
+    // A table without a primary key has no row paths: its keyed path would be the base path itself.
+    const keyed = table.primaryKey.length > 0 ? doc.paths?.[`/${table.typeName}${table.primaryKey.map((c) => `/{${c.field}}`).join('')}`] : undefined;
     const rowRef = { $ref: `#/components/schemas/${table.typeName}` };
+    const isView = !table.writable;
+    // Operation ids are the GraphQL root field and its operation type, as SOFA names queries
+    // (`artist_by_pk_query`): unique, stable, and what the docs page anchors on.
 
     if (base?.get) {
-      base.get.summary = `List ${table.label}`;
+      base.get.operationId = `${table.root.list}_query`;
+      base.get.summary = `List ${table.label}${isView ? ' (read-only view)' : ''}`;
       base.get.parameters = listParameters(table, maxLimit);
       base.get.responses = {
         '200': {
           description: 'The rows of this page',
-          headers: {
-            'X-Total-Count': { description: 'Rows matching the filter, all pages together', schema: { type: 'integer' } },
-            'Content-Range': { description: '`<table> <first>-<last>/<total>`', schema: { type: 'string' } },
-          },
-          content: { 'application/json': { schema: { type: 'array', items: rowRef } } },
+          headers: TOTAL_HEADERS,
+          content: { 'application/json': { schema: { type: 'array', items: listedRow(table, rowRef) } } },
         },
-        ...errors(['400', '404', '503']),
+        ...errors(isView ? ['400', '404', '409', '500', '503'] : ['400', '404', '500', '503'], { '409': VIEW_NOT_POPULATED }),
       };
     }
     if (base?.post) {
+      base.post.operationId = `${table.root.insertOne}_mutation`;
       base.post.summary = `Insert into ${table.label}`;
       delete base.post.parameters;
       base.post.requestBody = { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${table.typeName}_insert_input` } } } };
-      base.post.responses = { '201': { description: 'The row as stored', content: { 'application/json': { schema: rowRef } } }, ...errors(['400', '404', '409', '413', '503']) };
+      base.post.responses = { '201': { description: 'The row as stored', content: { 'application/json': { schema: rowRef } } }, ...errors(['400', '404', '409', '413', '415', '500', '503']) };
     }
     if (keyed) {
       const keyParameters = keyed.get?.parameters ?? table.primaryKey.map((c) => ({ in: 'path', name: c.field, required: true, schema: parameterSchema(c.column.kind, c) }));
       const one = (description: string) => ({ '200': { description, content: { 'application/json': { schema: rowRef } } } });
       if (keyed.get) {
+        keyed.get.operationId = `${table.root.byPk}_query`;
         keyed.get.summary = `One ${table.label} row`;
-        keyed.get.responses = { ...one('The row'), ...errors(['400', '404', '503']) };
+        keyed.get.responses = { ...one('The row'), ...errors(['400', '404', '500', '503']) };
       }
       if (keyed.patch) {
+        keyed.patch.operationId = `${table.root.updateByPk}_mutation`;
         keyed.patch.summary = `Change one ${table.label} row`;
         keyed.patch.parameters = keyParameters;
         keyed.patch.requestBody = { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${table.typeName}_set_input` } } } };
-        keyed.patch.responses = { ...one('The row as stored after the change'), ...errors(['400', '404', '409', '413', '503']) };
+        keyed.patch.responses = { ...one('The row as stored after the change'), ...errors(['400', '404', '409', '413', '415', '500', '503']) };
       }
       if (keyed.delete) {
+        keyed.delete.operationId = `${table.root.deleteByPk}_mutation`;
         keyed.delete.summary = `Delete one ${table.label} row`;
         keyed.delete.parameters = keyParameters;
-        keyed.delete.responses = { ...one('The row as it was'), ...errors(['400', '404', '409', '503']) };
+        keyed.delete.responses = { ...one('The row as it was'), ...errors(['400', '404', '409', '500', '503']) };
       }
     }
   }

@@ -79,6 +79,10 @@ function validCalendarDate(text: string): boolean {
 const TIME = '([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,9})?)?';
 const OFFSET = '([Zz]|[+-]\\d\\d(:?\\d\\d)?)';
 
+/** What the Time and DateTime scalars accept as input (the OpenAPI document publishes the same patterns). */
+export const TIME_INPUT = new RegExp(`^${TIME}${OFFSET}?$`);
+export const DATE_TIME_INPUT = new RegExp(`^\\d{4}-\\d{2}-\\d{2}[Tt ]${TIME}${OFFSET}?$`);
+
 export const DateScalar = stringScalar({
   name: 'Date',
   description: 'A calendar date, YYYY-MM-DD.',
@@ -90,7 +94,7 @@ export const DateScalar = stringScalar({
 export const TimeScalar = stringScalar({
   name: 'Time',
   description: 'A time of day, HH:MM[:SS[.fraction]] with an optional offset.',
-  pattern: new RegExp(`^${TIME}${OFFSET}?$`),
+  pattern: TIME_INPUT,
   what: 'a time as HH:MM:SS[.ffffff]',
 });
 
@@ -98,7 +102,7 @@ export const DateTimeScalar = stringScalar({
   name: 'DateTime',
   description:
     'A date and time, ISO-8601 (YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]). Columns without a time zone are returned without an offset.',
-  pattern: new RegExp(`^\\d{4}-\\d{2}-\\d{2}[Tt ]${TIME}${OFFSET}?$`),
+  pattern: DATE_TIME_INPUT,
   what: 'an ISO-8601 date-time such as 2024-05-01T12:30:00Z',
   check: validCalendarDate,
 });

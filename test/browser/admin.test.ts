@@ -9,7 +9,7 @@
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chinookAvailable, loadChinook } from '../helpers/chinook';
+import { chinookAvailable, loadChinook, noteChinookMissing } from '../helpers/chinook';
 import { createThrowawayDatabase, requireOrSkip, throwawayName, type ThrowawayDb } from '../helpers/databases';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { browserAvailable, ensureAdminBuilt, launchBrowser, resetScreenshots, screenshot, watchPage } from './browser';
@@ -26,6 +26,9 @@ describe.skipIf(!runnable)('web admin in a browser', () => {
   const musicName = 'music';
   const fixtureName = 'fixture';
   const usesChinook = chinookAvailable('postgres');
+  noteChinookMissing('postgres', 'the admin test uses the project fixture with 40 more artists, and derives what it expects from them');
+  /** A name fragment several artists share, for the column filter: Chinook's own, or the padding's. */
+  const sharedNamePart = usesChinook ? 'Black' : 'Artist 01';
 
   const url = (path: string) => `${server.url}/admin${path}`;
   /** Form inputs carry their source as name (`connection.host`, `title`, …). */
@@ -145,7 +148,7 @@ describe.skipIf(!runnable)('web admin in a browser', () => {
 
     // Next page.
     await page.getByRole('button', { name: /go to next page|next page/i }).click();
-    await page.getByText(`26-50 of ${total}`).waitFor();
+    await page.getByText(`26-${Math.min(50, total)} of ${total}`).waitFor();
     await screenshot(page, '07-list-page-2-sorted');
 
     // Quick search narrows the rows and keeps a deep link.
@@ -160,10 +163,11 @@ describe.skipIf(!runnable)('web admin in a browser', () => {
     await expect.poll(() => decodeURIComponent(page.url())).not.toContain('"q"');
     await page.getByRole('button', { name: /add filter/i }).click();
     await page.getByRole('menu').getByText('name contains', { exact: true }).click();
-    await input('name@_contains').fill('Black');
-    const blacks = Number((await rest(`/artist?limit=1&where=${encodeURIComponent('{"name":{"_ilike":"%black%"}}')}`)).headers.get('x-total-count'));
-    expect(blacks).toBeGreaterThan(0);
-    await expect.poll(async () => page.locator('tbody tr').count()).toBe(Math.min(blacks, 25));
+    await input('name@_contains').fill(sharedNamePart);
+    const where = encodeURIComponent(JSON.stringify({ name: { _ilike: `%${sharedNamePart}%` } }));
+    const sharing = Number((await rest(`/artist?limit=1&where=${where}`)).headers.get('x-total-count'));
+    expect(sharing).toBeGreaterThan(0);
+    await expect.poll(async () => page.locator('tbody tr').count()).toBe(Math.min(sharing, 25));
     await screenshot(page, '09-list-column-filter');
   });
 

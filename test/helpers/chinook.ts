@@ -36,6 +36,18 @@ export function chinookAvailable(engine?: ChinookEngine): boolean {
   return needed.every((file) => fs.existsSync(path.join(CHINOOK_DIR, file)));
 }
 
+const missingNoted = new Set<string>();
+
+/**
+ * Says once per engine (and what for) that Chinook is absent, so a skip or a fallback on a
+ * fresh clone is visible in the output rather than silent.
+ */
+export function noteChinookMissing(engine: ChinookEngine, consequence: string): void {
+  if (chinookAvailable(engine) || missingNoted.has(`${engine} ${consequence}`)) return;
+  missingNoted.add(`${engine} ${consequence}`);
+  console.info(`[chinook] ${path.join(CHINOOK_DIR, FILES[engine])} is absent (a fresh clone has no ../shared; LAZYDB_CHINOOK_DIR names another folder): ${consequence}`);
+}
+
 interface TableNames {
   table: string;
   /** Primary key column (single-column keys only). */

@@ -1,7 +1,8 @@
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHINOOK_COUNTS, CHINOOK_NAMES, chinookAvailable, loadChinook, type ChinookEngine } from '../helpers/chinook';
+import { CHINOOK_COUNTS, CHINOOK_NAMES, chinookAvailable, loadChinook, noteChinookMissing, type ChinookEngine } from '../helpers/chinook';
 import { requireOrSkip, type ThrowawayDb } from '../helpers/databases';
+import { RestContract } from '../helpers/openapi-contract';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /**
@@ -12,7 +13,10 @@ const ENGINES: ChinookEngine[] = ['postgres', 'mariadb', 'sqlite'];
 
 describe('Chinook through GraphQL', async () => {
   const available: ChinookEngine[] = [];
-  for (const engine of ENGINES) if (chinookAvailable(engine) && (await requireOrSkip(engine))) available.push(engine);
+  for (const engine of ENGINES) {
+    noteChinookMissing(engine, 'the Chinook suite skips it (the project\'s own fixtures cover the same cases in the engine suites)');
+    if (chinookAvailable(engine) && (await requireOrSkip(engine))) available.push(engine);
+  }
   const databases = new Map<ChinookEngine, ThrowawayDb>();
   let server: TestServer;
 
@@ -95,6 +99,25 @@ describe('Chinook through GraphQL', async () => {
     } finally {
       await sql.destroy();
     }
+  });
+
+  it.skipIf(available.length === 0).each(available)('answers every Chinook table over REST on %s as its OpenAPI document says', async (engine) => {
+    const name = `chinook_${engine}`;
+    const contract = await RestContract.load((await server.request(`/db/${name}/openapi.json`)).body);
+    const resources = (await server.request(`/api/databases/${name}/model`)).body.resources as { name: string; primaryKey: string[]; relations: { name: string }[] }[];
+    const rest = async (path: string) => {
+      const response = await server.request(`/db/${name}/rest${path}`);
+      expect(contract.check({ method: 'GET', path }, response)).toEqual([]);
+      return response;
+    };
+    for (const resource of resources) {
+      const include = resource.relations.map((r) => r.name).join(',');
+      const page = await rest(`/${resource.name}?limit=5${include ? `&include=${include}` : ''}`);
+      expect([resource.name, page.status]).toEqual([resource.name, 200]);
+      const first = page.body[0] as Record<string, unknown> | undefined;
+      if (first && resource.primaryKey.length > 0) await rest(`/${resource.name}/${resource.primaryKey.map((k) => encodeURIComponent(String(first[k]))).join('/')}`);
+    }
+    console.log(`[openapi] chinook on ${engine}: ${contract.checked} REST exchanges checked against /db/${name}/openapi.json by openapi-backend`);
   });
 
   it.skipIf(available.length < 2)('queries every engine together in one gateway request', async () => {

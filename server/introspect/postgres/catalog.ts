@@ -29,6 +29,11 @@ export interface PgRelationRow {
   /** `schema.table` of the partitioned parent when this relation is a partition, else null. */
   partition_of: string | null;
   comment: string | null;
+  /**
+   * pg_class.relispopulated: false for a materialized view created WITH NO DATA and not
+   * refreshed since (reading it fails). Absent in catalogs recorded before it was read.
+   */
+  populated?: boolean;
 }
 
 export interface PgColumnRow {
@@ -99,7 +104,8 @@ export function relationsSql(schemaCount: number, versionNum: number): string {
   return `
 select n.nspname::text as schema, c.relname::text as name, c.relkind::text as relkind,
   ${partitionOf} as partition_of,
-  obj_description(c.oid, 'pg_class') as comment
+  obj_description(c.oid, 'pg_class') as comment,
+  c.relispopulated as populated
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 where n.nspname in (${placeholders(schemaCount)})

@@ -22,6 +22,15 @@ export function normalise(catalog: PgCatalog, schemas: string[], introspectedAt:
       });
       continue;
     }
+    if (relation.relkind === 'm' && relation.populated === false) {
+      report.push({
+        level: 'degraded',
+        object: `${relation.schema}.${relation.name}`,
+        reason:
+          'materialized view with no data (created WITH NO DATA and not refreshed since): reads answer VIEW_NOT_POPULATED ' +
+          'until its owner runs REFRESH MATERIALIZED VIEW; lazydb never runs it',
+      });
+    }
     exposed.push(relation);
   }
 
