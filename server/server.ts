@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import { ensureDemoDatabase } from './demo/seed';
+import { demoFilePath, ensureDemoDatabase, legacyDemoFilePath } from './demo/seed';
 import { Gateway } from './gateway/gateway';
 import { SchemaCache } from './gateway/schema-cache';
+import { TargetPolicy } from './gateway/targets';
 import { createApp, type App } from './http/app';
 import { createLogger, type Logger } from './log';
 import { RegistryStore } from './registry/store';
@@ -26,8 +27,11 @@ const DEMO_MARKER = '.demo-registered';
  * background. Used by main.ts and by the integration tests (with port 0).
  */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  // Read first: a bad LAZYDB_ALLOW_TARGETS / LAZYDB_DENY_TARGETS entry stops the start, naming it.
+  const targets = new TargetPolicy(config);
   const registry = await RegistryStore.open(config, { warn: (message) => log.warn(message) });
-  const gateway = new Gateway(config, registry, new SchemaCache(config.schemaCacheDir), log);
+  await moveLegacyDemo(config, registry, log);
+  const gateway = new Gateway(config, registry, new SchemaCache(config.schemaCacheDir), log, targets);
   await gateway.start();
   if (config.demo) await registerDemoOnce(config, gateway, registry, log);
 
@@ -57,6 +61,32 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         await registry.close();
       })()),
   };
+}
+
+/**
+ * Before SQLite files were confined to LAZYDB_SQLITE_DIRS the demo lived in `<dataDir>/demo.sqlite`,
+ * which the policy now refuses. An install that still has it there gets it moved, once, into
+ * `<dataDir>/databases/` and its registry entry pointed at the new place.
+ */
+async function moveLegacyDemo(config: Config, registry: RegistryStore, log: Logger): Promise<void> {
+  const legacy = legacyDemoFilePath(config.dataDir);
+  let spec;
+  try {
+    spec = await registry.get('demo');
+  } catch {
+    return; // an unreadable entry is reported (and skipped) by the gateway's start
+  }
+  const filename = spec?.dialect === 'sqlite' ? spec.connection.filename : undefined;
+  if (!spec || filename === undefined || resolve(filename) !== legacy) return;
+  const target = demoFilePath(config.dataDir);
+  if (existsSync(legacy) && !existsSync(target)) {
+    await mkdir(dirname(target), { recursive: true });
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      if (existsSync(legacy + suffix)) await rename(legacy + suffix, target + suffix);
+    }
+  }
+  await registry.update('demo', { ...spec, connection: { filename: target } });
+  log.info('demo database moved into the SQLite folder', { from: legacy, to: target });
 }
 
 /** The demo database is registered on the first start only: removing it sticks. */

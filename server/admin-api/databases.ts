@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
 import { ConnectionFailedError, DuplicateNameError, GatewayClashError, UnknownDatabaseError, type Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
-import { maskSpec, validatePatch, validateRegister } from '../registry/validate';
+import { TargetNotAllowedError } from '../gateway/targets';
+import type { DatabaseSpec } from '../model/types';
+import { InvalidEntryError } from '../registry/store';
+import { maskSpec, validatePatch, validateRegister, type FieldError, type ValidationResult } from '../registry/validate';
 import { HttpError, readJson, sendJson } from '../http/io';
 import { describeResources } from './resources';
 
@@ -40,46 +43,101 @@ export function describeDatabase(snapshot: Snapshot, detail = false): Record<str
 type Handler = (request: IncomingMessage, response: ServerResponse, name?: string) => Promise<void>;
 
 /**
+ * Connection attempts (test, register, change) running at once. A test is a request to an
+ * address of the caller's choosing: the cap keeps lazydb from being used to sweep a network
+ * quickly, whatever the policy allows.
+ */
+export const MAX_CONNECTION_ATTEMPTS = 4;
+
+type Attempt = 'test' | 'register' | 'change';
+
+/**
  * /api/databases[/:name[/action]]: list, register, test, read, change, refresh, reconnect,
  * remove, and the model/SDL of one database. Each failure is an HttpError with a status and
  * a message that says what to fix; validation names every bad field.
  */
 export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) {
   const body = (request: IncomingMessage) => readJson(request, config.maxBody);
+  const log = gateway.log;
+  let attempts = 0;
 
-  const validated = <T>(result: { ok: true; value: T } | { ok: false; errors: { field: string; message: string }[] }): T => {
-    if (!result.ok) {
-      const summary = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      throw new HttpError(400, 'VALIDATION_FAILED', `invalid database spec — ${summary}`, { fields: result.errors });
-    }
+  const validated = <T>(result: ValidationResult<T>): T => {
+    if (!result.ok) throw invalid(result.errors);
     return result.value;
   };
 
+  /**
+   * Every test, registration and change is logged with the spec masked and how it ended (never
+   * a password: maskSpec, and failure texts that are fixed or redacted).
+   */
+  const logAttempt = (attempt: Attempt, database: string, fields: Record<string, unknown>) =>
+    log.info(`connection ${attempt}`, { database, ...fields });
+
+  /** A spec that failed validation is logged by the fields at fault, never by its values. */
+  const validatedFor = <T>(attempt: Attempt, database: string, result: ValidationResult<T>, shown?: DatabaseSpec): T => {
+    if (!result.ok) {
+      logAttempt(attempt, database, {
+        ...(shown ? { spec: maskSpec(shown) } : {}),
+        outcome: 'invalid',
+        fields: result.errors.map((e) => e.field),
+      });
+    }
+    return validated(result);
+  };
+
+  const connecting = async <T>(attempt: Attempt, spec: DatabaseSpec, work: () => Promise<T>): Promise<T> => {
+    if (attempts >= MAX_CONNECTION_ATTEMPTS) {
+      logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: 'busy' });
+      throw new HttpError(
+        429,
+        'TOO_MANY_CONNECTION_ATTEMPTS',
+        `${MAX_CONNECTION_ATTEMPTS} connection tests or changes are running already; try again in a moment`,
+        {},
+        { 'retry-after': '1' },
+      );
+    }
+    attempts++;
+    try {
+      const result = await work();
+      logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: 'ok' });
+      return result;
+    } catch (error) {
+      logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: outcomeOf(error) });
+      throw error;
+    } finally {
+      attempts--;
+    }
+  };
+
   const routes: Record<string, Handler> = {
-    'GET /': async (_req, res) => sendJson(res, 200, { databases: gateway.list().map((s) => describeDatabase(s)) }),
+    'GET /': async (_req, res) =>
+      sendJson(res, 200, { databases: gateway.list().map((s) => describeDatabase(s)), skipped: gateway.skippedEntries() }),
     'POST /': async (req, res) => {
       const spec = validated(validateRegister(await body(req)));
-      const snapshot = await gateway.register(spec);
+      const snapshot = await connecting('register', spec, () => gateway.register(spec));
       sendJson(res, 201, describeDatabase(snapshot, true), { location: `/api/databases/${spec.name}` });
     },
     'POST /test': async (req, res) => {
       // With the name of a registered database, the body is a change to test against its stored
       // connection (an empty password keeps the stored one), as an edit form needs.
+      // The stored password is only reused while the target stays the same (validatePatch).
       const input = (await body(req)) as Record<string, unknown>;
       const existing = typeof input?.name === 'string' ? gateway.get(input.name) : undefined;
       const spec = existing
-        ? validated(validatePatch(existing.spec, input))
-        : validated(validateRegister({ name: 'connection_test', ...input }));
-      const result = await gateway.test(spec);
+        ? validatedFor('test', existing.name, validatePatch(existing.spec, input), existing.spec)
+        : validatedFor('test', 'connection_test', validateRegister({ name: 'connection_test', ...input }));
+      const result = await connecting('test', spec, () => gateway.test(spec));
       sendJson(res, 200, { ok: true, ...result });
     },
     'GET /:name': async (_req, res, name) => sendJson(res, 200, describeDatabase(found(gateway, name!), true)),
     'PATCH /:name': async (req, res, name) => {
       const current = found(gateway, name!);
-      const spec = validated(validatePatch(current.spec, await body(req)));
-      sendJson(res, 200, describeDatabase(await gateway.update(name!, spec), true));
+      const spec = validatedFor('change', current.name, validatePatch(current.spec, await body(req)), current.spec);
+      sendJson(res, 200, describeDatabase(await connecting('change', spec, () => gateway.update(name!, spec)), true));
     },
     'DELETE /:name': async (_req, res, name) => {
+      // An entry skipped at start (invalid, or refused by the target policy) can only be removed.
+      if (!gateway.get(name!) && (await gateway.forgetSkipped(name!))) return sendJson(res, 200, { removed: name });
       found(gateway, name!);
       await gateway.remove(name!);
       sendJson(res, 200, { removed: name });
@@ -136,6 +194,19 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
   };
 }
 
+function invalid(errors: FieldError[]): HttpError {
+  const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return new HttpError(400, 'VALIDATION_FAILED', `invalid database spec — ${summary}`, { fields: errors });
+}
+
+/** How a connection attempt ended, for the log: a code or a fixed, redacted reason. */
+function outcomeOf(error: unknown): string {
+  if (error instanceof TargetNotAllowedError) return `refused: ${error.code} (${error.setting})`;
+  if (error instanceof ConnectionFailedError) return `failed: ${error.reason}`;
+  if (error instanceof HttpError) return `failed: ${error.code}`;
+  return `failed: ${(error as Error)?.name ?? 'error'}`;
+}
+
 function found(gateway: Gateway, name: string): Snapshot {
   const snapshot = gateway.get(name);
   if (!snapshot) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
@@ -151,6 +222,12 @@ function toHttpError(error: unknown): unknown {
   if (error instanceof DuplicateNameError) return new HttpError(409, 'DUPLICATE_NAME', `${error.message}; pick another name or PATCH the existing one`);
   if (error instanceof GatewayClashError) return new HttpError(409, 'GATEWAY_NAME_CLASH', error.message);
   if (error instanceof UnknownDatabaseError) return new HttpError(404, 'DATABASE_NOT_FOUND', error.message);
+  if (error instanceof InvalidEntryError) {
+    return new HttpError(409, 'INVALID_STORED_ENTRY', `${error.message}; remove that row from the registry or pick another name`);
+  }
+  if (error instanceof TargetNotAllowedError) {
+    return new HttpError(403, 'TARGET_NOT_ALLOWED', error.message, { setting: error.setting });
+  }
   if (error instanceof ConnectionFailedError) {
     return new HttpError(422, 'CONNECTION_FAILED', error.message, { reason: error.reason });
   }

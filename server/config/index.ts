@@ -131,12 +131,13 @@ export interface Config {
   maxTokens: number;
   /**
    * Deepest nesting of an input value, e.g. `_and`/`_or` inside each other or JSON variables
-   * (`LAZYDB_MAX_INPUT_DEPTH`).
+   * (`LAZYDB_MAX_INPUT_DEPTH`; at most 256: graphql-js parses and coerces values recursively).
    * @default 32
    */
   maxInputDepth: number;
   /**
-   * Most values one `_in`/`_nin` list may hold (`LAZYDB_MAX_IN_VALUES`).
+   * Most values one `_in`/`_nin` list may hold (`LAZYDB_MAX_IN_VALUES`; at most 30000, the
+   * values the filters of one statement may bind on every engine).
    * @default 10000
    */
   maxInValues: number;
@@ -152,6 +153,14 @@ export interface Config {
    * @default 10000
    */
   healthIntervalMs: number;
+  /**
+   * Origins whose pages may call lazydb from the browser (`LAZYDB_CORS_ORIGINS`, comma-separated,
+   * e.g. `https://app.example.com,http://localhost:5173`): they get CORS headers and successful
+   * preflights on every endpoint, without credentials (no cookies). Empty: no cross-origin access
+   * at all, and state-changing requests from other origins are refused.
+   * @default []
+   */
+  corsOrigins: string[];
 }
 
 export interface ConfigIssue {
@@ -286,10 +295,22 @@ const envSchema = z.object({
   LAZYDB_ALLOWED_HOSTS: list(),
   LAZYDB_MAX_SELECTIONS: integer(10_000, 1, 10_000_000),
   LAZYDB_MAX_TOKENS: integer(20_000, 100, 10_000_000),
-  LAZYDB_MAX_INPUT_DEPTH: integer(32, 2, 1000),
-  LAZYDB_MAX_IN_VALUES: integer(10_000, 1, 1_000_000),
+  LAZYDB_MAX_INPUT_DEPTH: integer(32, 2, 256),
+  LAZYDB_MAX_IN_VALUES: integer(10_000, 1, 30_000),
   LAZYDB_DOCUMENT_CACHE_BYTES: integer(32 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024, ' bytes'),
   LAZYDB_HEALTH_INTERVAL_MS: integer(10_000, 0, 3_600_000, ' ms'),
+  LAZYDB_CORS_ORIGINS: list().transform((origins, ctx) => {
+    const normalised: string[] = [];
+    for (const origin of origins ?? []) {
+      const parsed = webOrigin(origin);
+      if (parsed === null) {
+        ctx.addIssue({ code: 'custom', message: `must list origins such as https://app.example.com (scheme, host and optional port, no path; got "${clip(origin)}")` });
+        return z.NEVER;
+      }
+      normalised.push(parsed);
+    }
+    return normalised;
+  }),
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -332,6 +353,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxInValues: e.LAZYDB_MAX_IN_VALUES,
     documentCacheBytes: e.LAZYDB_DOCUMENT_CACHE_BYTES,
     healthIntervalMs: e.LAZYDB_HEALTH_INTERVAL_MS,
+    corsOrigins: e.LAZYDB_CORS_ORIGINS,
   };
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
@@ -344,9 +366,25 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   if (config.secretKey !== undefined) out.secretKey = '********';
   if (config.registryUrl !== undefined) {
-    out.registryUrl = config.registryUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1********@');
+    out.registryUrl = config.registryUrl
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1********@')
+      // pg also reads a password from the query string (`?password=…`).
+      .replace(/([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1********');
   }
   return out;
+}
+
+/** `https://host[:port]` as browsers send it in Origin (lower case, no default port), or null when `text` is not just an origin. */
+function webOrigin(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password || url.search || url.hash || !/^[a-z][a-z0-9+.-]*:\/\/[^/]+\/?$/i.test(text)) return null;
+  return url.origin;
 }
 
 function clip(text: string): string {

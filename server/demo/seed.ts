@@ -3,17 +3,30 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 /**
- * The bundled demo: a small bookshop in `<dataDir>/demo.sqlite`, built locally (no download)
+ * The bundled demo: a small bookshop in `<dataDir>/databases/demo.sqlite` (the default SQLite
+ * folder, LAZYDB_SQLITE_DIRS), built locally (no download)
  * the first time lazydb starts. It is chosen to show the product on first sight: relations
  * both ways, a composite key, a view, a reserved word as a table name (`order`), dates,
  * timestamps, exact prices, booleans, JSON and a CHECK-constrained status.
  */
 
 export const DEMO_FILE_NAME = 'demo.sqlite';
+/** The folder below the data folder that LAZYDB_SQLITE_DIRS allows by default. */
+export const DEMO_FOLDER = 'databases';
 
-/** Creates `<dataDir>/demo.sqlite` unless it exists; returns its absolute path. */
+/** Where the demo database lives: `<dataDir>/databases/demo.sqlite`. */
+export function demoFilePath(dataDir: string): string {
+  return path.resolve(dataDir, DEMO_FOLDER, DEMO_FILE_NAME);
+}
+
+/** Where versions before the SQLite folders kept it: `<dataDir>/demo.sqlite`. */
+export function legacyDemoFilePath(dataDir: string): string {
+  return path.resolve(dataDir, DEMO_FILE_NAME);
+}
+
+/** Creates `<dataDir>/databases/demo.sqlite` unless it exists; returns its absolute path. */
 export async function ensureDemoDatabase(dataDir: string, options: { reset?: boolean } = {}): Promise<string> {
-  const target = path.resolve(dataDir, DEMO_FILE_NAME);
+  const target = demoFilePath(dataDir);
   if (options.reset) fs.rmSync(target, { force: true });
   if (fs.existsSync(target)) return target;
   fs.mkdirSync(path.dirname(target), { recursive: true });

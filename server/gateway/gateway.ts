@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { dialectModule } from '../introspect';
+import { describeConnectFailure } from '../introspect/common/connect-failure';
 import type { DialectModule } from '../introspect/dialect';
 import type { Logger } from '../log';
 import type { DatabaseSpec, DbModel } from '../model/types';
@@ -9,6 +10,7 @@ import { maskSpec, redactSecrets } from '../registry/validate';
 import { composeGateway, findGatewayClash, type GatewayClash, type NamespaceEntry } from './compose';
 import { HealthMonitor, type HealthVerdict } from './health';
 import { PoolHandle } from './pool';
+import { TargetNotAllowedError, type TargetPolicy } from './targets';
 import type { SchemaCache } from './schema-cache';
 import { buildDatabase, servesAlike, type Built, type Snapshot } from './snapshot';
 
@@ -85,12 +87,16 @@ export class Gateway {
   private unsubscribe: (() => void) | null = null;
   private closed = false;
   private readonly health: HealthMonitor;
+  /** Registry entries not served since start, and why (see skippedEntries). */
+  private readonly skipped = new Map<string, string>();
 
   constructor(
     private readonly config: GatewayConfig,
     private readonly registry: RegistryStore,
     private readonly cache: SchemaCache,
-    private readonly log: Logger,
+    readonly log: Logger,
+    /** Checked before every connection any pool of this gateway opens. */
+    private readonly targets: TargetPolicy,
   ) {
     // A probe waits as long as a connection attempt may, at most 5 s: past that the status says so.
     const probeTimeoutMs = Math.min(config.connectTimeoutMs, 5000);
@@ -127,9 +133,22 @@ export class Gateway {
   async start(): Promise<void> {
     // A database whose stored secret cannot be opened (the key changed) is reported, not fatal:
     // every other database keeps serving.
-    const { specs, unreadable } = await this.registry.listReadable();
+    // The same goes for an entry that would be refused on register (validated by the store) or
+    // whose target the policy refuses now: skipped with the reason, never serving.
+    const { specs: stored, unreadable } = await this.registry.listReadable();
     for (const { name, error } of unreadable) {
-      this.log.error('registered database skipped: its stored secret cannot be read', { database: name, error: error.message });
+      this.log.error('registered database skipped: its stored entry cannot be read or is not valid', { database: name, error: error.message });
+      this.skipped.set(name, `its stored entry cannot be read or is not valid: ${error.message}`);
+    }
+    const specs: DatabaseSpec[] = [];
+    for (const spec of stored) {
+      try {
+        await this.targets.check(dialectModule(spec.dialect), spec, { resolve: false });
+        specs.push(spec);
+      } catch (error) {
+        this.log.error('registered database skipped: its connection target is not allowed', { database: spec.name, error: (error as Error).message });
+        this.skipped.set(spec.name, `its connection target is not allowed: ${(error as Error).message}`);
+      }
     }
     for (const spec of specs) {
       const dialect = dialectModule(spec.dialect);
@@ -225,6 +244,25 @@ export class Gateway {
     });
   }
 
+  /**
+   * Registry entries skipped at start (unreadable, invalid, or refused by the target policy), by
+   * name, with the reason: listed so an operator can see them and remove them.
+   */
+  skippedEntries(): Array<{ name: string; reason: string }> {
+    return [...this.skipped].map(([name, reason]) => ({ name, reason })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Deletes a skipped entry from the registry (it never served, so there is nothing to unmount). */
+  async forgetSkipped(name: string): Promise<boolean> {
+    return this.serialise(name, async () => {
+      if (!this.skipped.has(name)) return false;
+      await this.registry.remove(name);
+      this.skipped.delete(name);
+      this.log.info('skipped registry entry removed', { database: name });
+      return true;
+    });
+  }
+
   async remove(name: string): Promise<void> {
     return this.serialise(name, async () => {
       const previous = this.require(name);
@@ -297,16 +335,26 @@ export class Gateway {
   }
 
   private newPool(dialect: DialectModule, spec: DatabaseSpec): PoolHandle {
-    return new PoolHandle(dialect, spec, { connectTimeoutMs: this.config.connectTimeoutMs, poolMax: this.config.poolMax }, this.log);
+    const beforeConnect = () => this.targets.check(dialect, spec);
+    return new PoolHandle(dialect, spec, { connectTimeoutMs: this.config.connectTimeoutMs, poolMax: this.config.poolMax, beforeConnect }, this.log);
   }
 
   private async introspect(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<{ model: DbModel; introspectMs: number }> {
     const started = performance.now();
     try {
+      await connectOnce(pool);
+    } catch (error) {
+      // Before a session exists, only a fixed text per kind of failure: no banner, no version, no path.
+      if (error instanceof TargetNotAllowedError) throw error;
+      const reason = describeConnectFailure(dialect, error, spec);
+      throw new ConnectionFailedError(`could not connect to "${spec.name}": ${reason}`, reason);
+    }
+    try {
       const schemas = spec.schemas && spec.schemas.length > 0 ? spec.schemas : dialect.defaultSchemas(spec);
       const model = await dialect.introspect(pool.knex, schemas);
       return { model, introspectMs: Math.round(performance.now() - started) };
     } catch (error) {
+      if (error instanceof TargetNotAllowedError) throw error;
       const info = dialect.describeError(error);
       const reason = redactSecrets(info.message, spec);
       throw new ConnectionFailedError(`could not connect to or introspect "${spec.name}": ${reason}`, reason);
@@ -427,4 +475,11 @@ export class Gateway {
       this.log.warn('could not follow a registry change from another replica', { database: name, error: String(error) });
     }
   }
+}
+
+/** Opens one connection of the pool and gives it back: a failure to connect is then told apart from one to introspect. */
+async function connectOnce(pool: PoolHandle): Promise<void> {
+  const client = pool.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<unknown> };
+  const connection = await client.acquireConnection();
+  await client.releaseConnection(connection);
 }

@@ -1,7 +1,9 @@
 import type { DialectModule } from '../introspect/dialect';
 import type { DatabaseSpec } from '../model/types';
+import { describeConnectFailure } from '../introspect/common/connect-failure';
 import { redactSecrets } from '../registry/validate';
 import type { PoolHandle } from './pool';
+import { TargetNotAllowedError } from './targets';
 
 /** What a health probe found: the server answers, the pool is jammed, or the server does not answer. */
 export type HealthVerdict = { status: 'ready' } | { status: 'degraded' | 'error'; reason: string };
@@ -19,7 +21,7 @@ export function probe(pool: PoolHandle, dialect: DialectModule, spec: DatabaseSp
       // knex gave up waiting for a connection of its own pool: the pool is jammed, the server may be fine.
       (error as Error | null)?.name === 'KnexTimeoutError'
         ? exhausted(pool, timeoutMs, 0) ?? { status: 'error', reason: 'no connection could be made in time' }
-        : { status: 'error', reason: redactSecrets(dialect.describeError(error).message, spec) },
+        : { status: 'error', reason: failureReason(dialect, spec, error) },
   );
   return { verdict: verdictWithin(answered, pool, timeoutMs), settled: answered };
 }
@@ -28,6 +30,15 @@ export function probe(pool: PoolHandle, dialect: DialectModule, spec: DatabaseSp
  * The degraded verdict when every connection is in use and at least `minWaiting` acquires
  * still wait (the probe's own, while it waits; none once knex has given up on it).
  */
+/**
+ * Why a ping failed, in the fixed words of a failed connection: `/readyz` is public, and what the
+ * other end said (a banner, a pg_hba line with addresses, a path) must not reach it.
+ */
+function failureReason(dialect: DialectModule, spec: DatabaseSpec, error: unknown): string {
+  if (error instanceof TargetNotAllowedError) return error.message;
+  return redactSecrets(describeConnectFailure(dialect, error, spec), spec);
+}
+
 function exhausted(pool: PoolHandle, timeoutMs: number, minWaiting = 1): HealthVerdict | null {
   const load = pool.load();
   if (load.max === 0 || load.used < load.max || load.pending < minWaiting) return null;

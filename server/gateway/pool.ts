@@ -30,7 +30,16 @@ export class PoolHandle {
   private retired = false;
   private destroyed: Promise<void> | null = null;
 
-  constructor(dialect: DialectModule, spec: DatabaseSpec, options: { connectTimeoutMs: number; poolMax: number }, log: Logger) {
+  /**
+   * `beforeConnect` runs before each physical connection the pool opens (the target policy):
+   * knex opens every one through its client's acquireRawConnection, whoever asked for it.
+   */
+  constructor(
+    dialect: DialectModule,
+    spec: DatabaseSpec,
+    options: { connectTimeoutMs: number; poolMax: number; beforeConnect?: () => Promise<void> },
+    log: Logger,
+  ) {
     // knex would print pool errors with stacks to the console; they go through our logger,
     // once, as the driver's message (connection failures reach the API as ConnectionFailedError).
     const knexLog = (level: 'debug' | 'warn' | 'error') => (message: unknown) =>
@@ -39,6 +48,15 @@ export class PoolHandle {
       ...dialect.knexConfig(spec, options),
       log: { debug: knexLog('debug'), warn: knexLog('debug'), error: knexLog('debug'), deprecate: knexLog('debug') },
     });
+    const beforeConnect = options.beforeConnect;
+    if (beforeConnect) {
+      const client = this.knex.client as { acquireRawConnection(): Promise<unknown> };
+      const open = client.acquireRawConnection.bind(client);
+      client.acquireRawConnection = async () => {
+        await beforeConnect();
+        return open();
+      };
+    }
   }
 
   acquire(): void {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { DbModel } from '../model/types';
+import { NAME_PATTERN } from '../registry/validate';
 
 /**
  * schema-cache/<name>.json (the introspected model) and <name>.graphql (its SDL): what lets
@@ -11,7 +12,11 @@ export class SchemaCache {
   /** SDL files being written after the fact, per database. */
   private readonly pending = new Map<string, Promise<void>>();
 
-  constructor(private readonly dir: string) {}
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
 
   async read(name: string): Promise<DbModel | null> {
     try {
@@ -50,8 +55,18 @@ export class SchemaCache {
     await rm(this.path(name, 'graphql'), { force: true });
   }
 
+  /**
+   * Only a valid database name makes a file name, and the file must land directly in the cache
+   * folder: a name from a tampered registry (`../x`) can neither write nor delete anything else.
+   */
   private path(name: string, extension: string): string {
-    return join(this.dir, `${name}.${extension}`);
+    if (!NAME_PATTERN.test(name)) throw new Error(`refusing a schema-cache file for the invalid database name ${JSON.stringify(name.slice(0, 80))}`);
+    const file = resolve(this.dir, `${name}.${extension}`);
+    const inside = relative(this.dir, file);
+    if (inside.includes(sep) || inside.startsWith('..') || file !== join(this.dir, inside)) {
+      throw new Error('refusing a schema-cache file outside the cache folder');
+    }
+    return file;
   }
 
   /** A crash mid-write must never leave a half file that the next start would trust. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ColumnModel, DatabaseSpec, DbModel, Dialect } from '../model/types';
+import type { ColumnModel, ConnectionSpec, DatabaseSpec, DbModel, Dialect } from '../model/types';
 
 /**
  * Everything lazydb knows about one SQL dialect lives behind this interface, implemented
@@ -23,7 +23,53 @@ export interface DialectModule {
   describeError(error: unknown): DbErrorInfo;
   /** The cheapest statement the server answers, for health checks (`select 1`; Oracle needs `from dual`). */
   readonly pingQuery: string;
+  /**
+   * Where and as whom the spec connects: every part that decides it except the password, read
+   * the way the driver will read it. The target policy checks it; a stored password is reused only
+   * while it stays the same. Call it on a validated spec only.
+   */
+  connectionTarget(spec: DatabaseSpec): ConnectionTarget;
+  /** This dialect's rules on a connection beyond the common shape: URL parameters, name syntax. */
+  connectionProblems(connection: ConnectionSpec): ConnectionProblem[];
+  /** Why a first connection failed, as one of a few kinds (the words are common: common/connect-failure.ts). */
+  connectFailure(error: unknown): ConnectFailureKind;
 }
+
+/** A server reached over TCP, or a file opened in-process (SQLite; `:memory:` for none). */
+export type ConnectionTarget =
+  | {
+      kind: 'server';
+      host: string;
+      port: number;
+      user: string | null;
+      database: string | null;
+      tls: boolean;
+      /** URL parameters other than the password, sorted by name. */
+      parameters: Array<[string, string]>;
+    }
+  | { kind: 'file'; path: string };
+
+/** A problem with one field of `connection` (`field` is relative to it, e.g. `url`). */
+export interface ConnectionProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * What went wrong on the way to a first connection. Each kind has one fixed text, so an answer
+ * never carries a banner, a version string, a path or a hint that a file exists.
+ */
+export type ConnectFailureKind =
+  | 'refused'
+  | 'timeout'
+  | 'host_not_found'
+  | 'unreachable'
+  | 'auth_failed'
+  | 'unknown_database'
+  | 'unavailable'
+  | 'tls'
+  | 'protocol'
+  | 'not_a_database';
 
 export interface ConnectOptions {
   connectTimeoutMs: number;
@@ -117,6 +163,8 @@ export type DbErrorKind =
   | 'unreachable'
   | 'unknown_database'
   | 'timeout'
+  /** A materialized view read before its first REFRESH (PostgreSQL `WITH NO DATA`). */
+  | 'not_populated'
   | 'other';
 
 export interface DbErrorInfo {

@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { DIALECTS } from '../model/types';
 import type { ConnectionSpec, DatabaseSpec, Dialect } from '../model/types';
 import { SecretBox } from './secrets';
-import { maskUrl, NAME_PATTERN } from './validate';
+import { maskUrl, NAME_PATTERN, validateRegister } from './validate';
 
 /**
  * The stored connections. One row per registered database in `lazydb_databases`, kept in
@@ -61,6 +61,14 @@ export class DuplicateNameError extends Error {
     super(`a database named "${name}" is already registered`);
     this.name = 'DuplicateNameError';
     this.databaseName = name;
+  }
+}
+
+/** A stored row that is not a valid registration (tampered, or written by something else). */
+export class InvalidEntryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEntryError';
   }
 }
 
@@ -372,8 +380,25 @@ export class RegistryStore {
     };
   }
 
+  /**
+   * A row as a spec, validated exactly as a registration is: the table may have been written by
+   * anyone with access to it (or be a copy), so a name like `../x`, an unknown dialect, bad JSON or
+   * a connection that would be refused on register is an error, never a spec.
+   */
   #toEntry(row: Row): RegistryEntry {
-    const connection = JSON.parse(row.connection) as ConnectionSpec;
+    const label = JSON.stringify(String(row.name).slice(0, 80));
+    const parse = (column: string, text: string): unknown => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new InvalidEntryError(`registry entry ${label}: column ${column} is not valid JSON`);
+      }
+    };
+    const stored = parse('connection', row.connection);
+    if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
+      throw new InvalidEntryError(`registry entry ${label}: column connection is not a JSON object`);
+    }
+    const connection = stored as ConnectionSpec;
     if (row.secrets) {
       let opened: SealedSecrets;
       try {
@@ -388,11 +413,17 @@ export class RegistryStore {
       if (opened.password !== undefined) connection.password = opened.password;
     }
     if (!(DIALECTS as readonly string[]).includes(row.dialect)) {
-      throw new Error(`registry entry "${row.name}" has unknown dialect "${row.dialect}"`);
+      throw new InvalidEntryError(`registry entry ${label} has an unknown dialect`);
     }
-    const spec: DatabaseSpec = { name: row.name, dialect: row.dialect as Dialect, connection };
-    if (row.schemas) spec.schemas = JSON.parse(row.schemas) as string[];
-    return { spec, createdAt: row.created_at, updatedAt: row.updated_at };
+    const candidate: Record<string, unknown> = { name: row.name, dialect: row.dialect as Dialect, connection };
+    if (row.schemas) candidate.schemas = parse('schemas', row.schemas);
+    const checked = validateRegister(candidate);
+    if (!checked.ok) {
+      // Field names and fixed texts only: never a value, which may be a secret.
+      const problems = checked.errors.map((e) => `${e.field} ${e.message}`).join('; ');
+      throw new InvalidEntryError(`registry entry ${label} would be refused on register: ${problems}`);
+    }
+    return { spec: checked.value, createdAt: row.created_at, updatedAt: row.updated_at };
   }
 }
 

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { dialectModule } from '../introspect';
 import { DIALECTS } from '../model/types';
 import type { ConnectionSpec, DatabaseSpec, Dialect } from '../model/types';
 
@@ -136,7 +138,19 @@ export function validateRegister(body: unknown): ValidationResult<DatabaseSpec> 
   const dialect = dialectSchema.safeParse(raw.dialect);
   const connection = connectionSchema.safeParse(raw.connection);
   if (dialect.success && connection.success) {
-    errors.push(...connectionFormErrors(dialect.data, connection.data));
+    const formErrors = connectionFormErrors(dialect.data, connection.data);
+    errors.push(...formErrors, ...connectionSafetyErrors(connection.data));
+    if (formErrors.length === 0 && errors.length === 0) {
+      // The dialect's own rules need a connection of the right form (a URL that parses).
+      for (const problem of dialectModule(dialect.data).connectionProblems(connection.data)) {
+        errors.push({ field: `connection.${problem.field}`, message: problem.message });
+      }
+    }
+  }
+  if (Array.isArray(raw.schemas)) {
+    raw.schemas.forEach((schema, index) => {
+      if (typeof schema === 'string' && CONTROL_CHARACTER.test(schema)) errors.push({ field: `schemas.${index}`, message: CONTROL_MESSAGE });
+    });
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   return { ok: true, value: toSpec(parsed.data) };
@@ -150,7 +164,58 @@ export function validatePatch(existing: DatabaseSpec, body: unknown): Validation
     errors.push({ field: 'name', message: 'cannot be changed; register a new database and remove this one' });
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
-  return validateRegister(mergePatch(existing, parsed.data));
+  const merged = validateRegister(mergePatch(existing, parsed.data));
+  if (!merged.ok) return merged;
+  if (reusesStoredPassword(existing, merged.value, parsed.data) && !sameTarget(existing, merged.value)) {
+    return { ok: false, errors: [{ field: 'connection.password', message: STORED_PASSWORD_MESSAGE }] };
+  }
+  return merged;
+}
+
+export const STORED_PASSWORD_MESSAGE =
+  'is required again: the stored password is only sent to the server it was stored for, so give the password ' +
+  'again to change the dialect, host, port, user, database, ssl or URL parameters';
+
+/** The password a spec sends: the field, or the one inside its URL. */
+export function effectivePassword(spec: DatabaseSpec): string | undefined {
+  const connection = spec.connection;
+  if (connection.password !== undefined && connection.password !== '') return connection.password;
+  return connection.url !== undefined ? urlPassword(connection.url) : undefined;
+}
+
+/** The patch types a password of its own (not empty, not the mask), as a field or inside a new URL. */
+function givesPasswordAnew(patch: PatchBody): boolean {
+  const p = patch.connection;
+  if (!p) return false;
+  if (typeof p.password === 'string' && p.password !== '' && p.password !== MASK) return true;
+  if (p.url !== undefined) {
+    const inUrl = urlPassword(p.url);
+    return inUrl !== undefined && inUrl !== MASK;
+  }
+  return false;
+}
+
+/** The merged spec would send the stored password, which the patch did not give again. */
+function reusesStoredPassword(existing: DatabaseSpec, merged: DatabaseSpec, patch: PatchBody): boolean {
+  const stored = effectivePassword(existing);
+  return stored !== undefined && effectivePassword(merged) === stored && !givesPasswordAnew(patch);
+}
+
+/**
+ * Where and as whom a spec connects, as one comparable string: the dialect and the target as
+ * the dialect module reads it (host, port, user, database, TLS, URL parameters, or the file),
+ * never the password. The same server written as a URL or as fields gives the same identity.
+ */
+export function targetIdentity(spec: DatabaseSpec): string {
+  return JSON.stringify({ dialect: spec.dialect, target: dialectModule(spec.dialect).connectionTarget(spec) });
+}
+
+function sameTarget(a: DatabaseSpec, b: DatabaseSpec): boolean {
+  try {
+    return targetIdentity(a) === targetIdentity(b);
+  } catch {
+    return false; // a spec the dialect cannot read is no proof of anything
+  }
 }
 
 /**
@@ -265,6 +330,57 @@ export function connectionFormErrors(dialect: Dialect, connection: ConnectionSpe
   return errors;
 }
 
+/**
+ * C0 and C1 control characters, DEL and the Unicode line and paragraph separators: none belongs
+ * in a host, a user name, a password, a path or a schema name, and in a field that a driver writes
+ * into a protocol line (CRLF in `user`) they are how a request to one service smuggles another.
+ */
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_MESSAGE = 'must not contain control characters (line breaks, tabs, NUL, ...)';
+
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
+const HOST_MESSAGE = 'must be a host name or an IP address (unix sockets and paths are not supported)';
+
+/** A host name or an IP address (IPv6 without brackets), nothing else: no socket path, no `@`, no `%`. */
+export function isHostName(host: string): boolean {
+  if (host.includes('%')) return false; // an IPv6 zone (fe80::1%eth0) or a percent-encoded socket path
+  if (isIP(host) !== 0) return true;
+  return HOST_NAME.test(host) && !host.includes('..');
+}
+
+/** Control characters anywhere (decoded too, for a URL) and hosts that are not host names. */
+export function connectionSafetyErrors(connection: ConnectionSpec): FieldError[] {
+  const errors: FieldError[] = [];
+  const err = (field: string, message: string) => errors.push({ field: `connection.${field}`, message });
+  for (const field of ['url', 'host', 'user', 'password', 'database', 'filename'] as const) {
+    const value = connection[field];
+    if (typeof value === 'string' && CONTROL_CHARACTER.test(value)) err(field, CONTROL_MESSAGE);
+  }
+  if (typeof connection.url === 'string' && !CONTROL_CHARACTER.test(connection.url)) {
+    let decoded = connection.url;
+    try {
+      decoded = decodeURIComponent(connection.url.replace(/\+/g, ' '));
+    } catch {
+      // a malformed escape decodes to nothing hidden
+    }
+    if (CONTROL_CHARACTER.test(decoded)) err('url', `${CONTROL_MESSAGE}, percent-encoded or not`);
+  }
+  if (typeof connection.host === 'string' && !CONTROL_CHARACTER.test(connection.host) && !isHostName(connection.host)) {
+    err('host', HOST_MESSAGE);
+  }
+  if (typeof connection.url === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(connection.url) && !/^(file|sqlite3?):/i.test(connection.url)) {
+    let host: string | null = null;
+    try {
+      host = new URL(connection.url).hostname;
+    } catch {
+      // reported by the form checks
+    }
+    const bare = host?.replace(/^\[(.*)\]$/, '$1');
+    if (bare && !isHostName(bare)) err('url', `its host ${HOST_MESSAGE}`);
+  }
+  return errors;
+}
+
 // ---------------------------------------------------------------------------------------
 // Masking and redaction
 
@@ -278,11 +394,35 @@ export function maskSpec(spec: DatabaseSpec): DatabaseSpec {
   return masked;
 }
 
-/** `postgres://u:secret@h/db` -> `postgres://u:********@h/db`; everything else is left as written. */
+/**
+ * Query parameters whose value is a secret or may lead to one (`password`, `sslpassword`, `pass`,
+ * `pwd`, `secret`, `token`, `api_key`, `sslkey`, ...): masked wherever a URL is shown.
+ */
+export const SECRET_PARAMETER = /pass|pwd|secret|token|credential|key|auth/i;
+
+/**
+ * `postgres://u:secret@h/db?password=x` -> `postgres://u:********@h/db?password=********`: the
+ * userinfo password and every secret-like query parameter; everything else is left as written.
+ */
 export function maskUrl(url: string): string {
-  const at = locateUrlPassword(url);
-  if (!at || at.end === at.start) return url;
-  return `${url.slice(0, at.start)}${MASK}${url.slice(at.end)}`;
+  const at = locateUserinfoPassword(url);
+  const out = at && at.end > at.start ? `${url.slice(0, at.start)}${MASK}${url.slice(at.end)}` : url;
+  return maskQuery(out);
+}
+
+function maskQuery(url: string): string {
+  const query = locateQuery(url);
+  if (!query) return url;
+  const parts = url
+    .slice(query.start, query.end)
+    .split('&')
+    .map((part) => {
+      const equals = part.indexOf('=');
+      if (equals < 0) return part;
+      const value = part.slice(equals + 1);
+      return value !== '' && SECRET_PARAMETER.test(decodeParameter(part.slice(0, equals))) ? `${part.slice(0, equals + 1)}${MASK}` : part;
+    });
+  return `${url.slice(0, query.start)}${parts.join('&')}${url.slice(query.end)}`;
 }
 
 /**
@@ -303,19 +443,37 @@ export function redactSecrets(text: string, spec: DatabaseSpec | ConnectionSpec)
     }
   };
   addVariants(connection.password);
-  if (connection.url !== undefined) addVariants(urlPasswordRaw(connection.url));
+  if (connection.url !== undefined) {
+    addVariants(urlPasswordRaw(connection.url));
+    addVariants(urlPassword(connection.url));
+    const query = locateQuery(connection.url);
+    if (query) {
+      for (const part of connection.url.slice(query.start, query.end).split('&')) {
+        const equals = part.indexOf('=');
+        if (equals > 0 && SECRET_PARAMETER.test(decodeParameter(part.slice(0, equals)))) {
+          addVariants(part.slice(equals + 1));
+          addVariants(decodeParameter(part.slice(equals + 1)));
+        }
+      }
+    }
+  }
   let out = text;
   // Longest first, so a password that contains another variant is removed whole.
   for (const secret of [...secrets].filter((s) => s !== '' && s !== MASK).sort((a, b) => b.length - a.length)) {
     out = out.split(secret).join(MASK);
   }
-  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, (_match, head: string) => `${head}${MASK}@`);
+  return out
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, (_match, head: string) => `${head}${MASK}@`)
+    .replace(/([?&][^\s=&?#]*(?:pass|pwd|secret|token|credential|key|auth)[^\s=&?#]*=)[^\s&#'"]+/gi, (_match, head: string) => `${head}${MASK}`);
 }
 
 // ---------------------------------------------------------------------------------------
 // URL helpers (string surgery rather than `new URL`, so the rest of the URL stays as written)
 
-/** The password part of a URL as written (still percent-encoded), '' if empty, null if none. */
+/**
+ * The password part of a URL as written (still percent-encoded): the userinfo's, or else the
+ * `password` query parameter's (PostgreSQL takes both); '' if empty, null if none.
+ */
 export function urlPasswordRaw(url: string): string | null {
   const at = locateUrlPassword(url);
   return at ? url.slice(at.start, at.end) : null;
@@ -323,8 +481,10 @@ export function urlPasswordRaw(url: string): string | null {
 
 /** The decoded password of a URL, or undefined when it has none. */
 export function urlPassword(url: string): string | undefined {
-  const raw = urlPasswordRaw(url);
-  if (raw === null || raw === '') return undefined;
+  const at = locateUrlPassword(url);
+  if (!at || at.end === at.start) return undefined;
+  const raw = url.slice(at.start, at.end);
+  if (at.inQuery) return decodeParameter(raw);
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -335,6 +495,15 @@ export function urlPassword(url: string): string | undefined {
 /** Returns `url` with its password set to `password` (encoded), or removed when undefined. */
 export function withUrlPassword(url: string, password: string | undefined): string {
   const at = locateUrlPassword(url);
+  if (at?.inQuery) {
+    if (password !== undefined) return `${url.slice(0, at.start)}${encodeURIComponent(password)}${url.slice(at.end)}`;
+    // Drop `password=...` and the separator before it (keeping a `?` when other parameters follow).
+    const nameStart = at.start - 'password='.length;
+    const separator = url[nameStart - 1];
+    const next = url[at.end];
+    if (separator === '?') return `${url.slice(0, nameStart)}${next === '&' ? url.slice(at.end + 1) : url.slice(at.end)}`.replace(/\?$/, '');
+    return `${url.slice(0, nameStart - 1)}${url.slice(at.end)}`;
+  }
   if (at) {
     if (password === undefined) return `${url.slice(0, at.start - 1)}${url.slice(at.end)}`;
     return `${url.slice(0, at.start)}${encodeURIComponent(password)}${url.slice(at.end)}`;
@@ -361,7 +530,39 @@ function locateAuthority(url: string): { start: number; end: number } | null {
   return { start, end };
 }
 
-function locateUrlPassword(url: string): { start: number; end: number } | null {
+/** Where the password of a URL stands: a non-empty userinfo password first, else a `password` query parameter. */
+function locateUrlPassword(url: string): { start: number; end: number; inQuery: boolean } | null {
+  const userinfo = locateUserinfoPassword(url);
+  if (userinfo && userinfo.end > userinfo.start) return { ...userinfo, inQuery: false };
+  const query = locateQuery(url);
+  if (query) {
+    let offset = query.start;
+    for (const part of url.slice(query.start, query.end).split('&')) {
+      if (part.startsWith('password=')) return { start: offset + 'password='.length, end: offset + part.length, inQuery: true };
+      offset += part.length + 1;
+    }
+  }
+  return userinfo ? { ...userinfo, inQuery: false } : null;
+}
+
+/** The query of a URL: after `?`, before `#`. */
+function locateQuery(url: string): { start: number; end: number } | null {
+  const question = url.indexOf('?');
+  if (question < 0) return null;
+  const hash = url.indexOf('#', question);
+  return { start: question + 1, end: hash < 0 ? url.length : hash };
+}
+
+/** A query parameter name or value as URLSearchParams decodes it (`+` is a space). */
+function decodeParameter(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+function locateUserinfoPassword(url: string): { start: number; end: number } | null {
   const authority = locateAuthority(url);
   if (!authority) return null;
   const atSign = url.lastIndexOf('@', authority.end - 1);

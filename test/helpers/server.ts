@@ -27,6 +27,9 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     LAZYDB_CONNECT_TIMEOUT_MS: '3000',
     LAZYDB_RETRY_MAX_MS: '1000',
     LAZYDB_LOG_LEVEL: 'debug',
+    // Throwaway SQLite files are made in the system's temporary folder (test/helpers/databases.ts);
+    // the data folder's own `databases/` is the default one (the demo lives there).
+    LAZYDB_SQLITE_DIRS: `${tmpdir()},${join(dataDir, 'databases')}`,
     ...options.env,
   });
   const logs: string[] = [];

@@ -11,11 +11,20 @@ class ToggleProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+  /** While set, connections get these bytes (a banner of another service) instead of the database. */
+  banner: string | null = null;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
   async up(): Promise<void> {
     const server = net.createServer((client) => {
+      if (this.banner !== null) {
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => undefined);
+        client.end(this.banner);
+        return;
+      }
       const upstream = net.connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -106,6 +115,21 @@ describe.skipIf(!hasPostgres)('health follows the server: /readyz and status', (
     const rows = await server.graphql('/db/proxied/graphql', '{ item { id name } }');
     expect(rows).toEqual({ data: { item: [{ id: 1, name: 'one' }] } });
     expect((await server.request('/api/databases/proxied')).body.lastError).toBeNull();
+  });
+
+  it('gives its own fixed words for a failure, never what the other end said', async () => {
+    proxy.banner = 'SSH-2.0-OpenSSH_9.6 BANNER-LEAK /var/secret/path\r\n';
+    await proxy.down();
+    await proxy.up();
+    try {
+      const { entry } = await waitForStatus(server, 'proxied', (e) => e.status === 'error');
+      expect(entry.reason).toMatch(/not a PostgreSQL server|closed the connection/);
+      const everything = JSON.stringify((await server.request('/readyz')).body) + JSON.stringify((await server.request('/api/databases')).body);
+      expect(everything).not.toMatch(/BANNER-LEAK|OpenSSH|\/var\/secret/);
+    } finally {
+      proxy.banner = null;
+    }
+    await waitForStatus(server, 'proxied', (e) => e.status === 'ready');
   });
 
   it('says degraded while every connection is held past the bound, and ready once it is free', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createThrowawayDatabase, requireOrSkip, sqliteThrowaway, withMariadbUser, type ThrowawayDb } from '../helpers/databases';
@@ -40,7 +40,10 @@ describe('management API', async () => {
       [{ name: 'ok_name', dialect: 'postgres', connection: { url: 'mysql://x@y/z' } }, 400, /connection\.url/],
       [{ name: 'ok_name', dialect: 'sqlite', connection: { filename: lite.connection.filename }, extra: 1 }, 400, /extra/],
       [{ name: 'lite', dialect: 'sqlite', connection: { filename: lite.connection.filename } }, 409, /already registered/],
-      [{ name: 'missing_file', dialect: 'sqlite', connection: { filename: join(server.dataDir, 'nope.sqlite') } }, 422, /./],
+      // Changed on purpose (issue 10): a file in the data folder is refused (403) before anything looks at it;
+      // a missing file inside an allowed folder still gets the connection failure.
+      [{ name: 'missing_file', dialect: 'sqlite', connection: { filename: join(server.dataDir, 'nope.sqlite') } }, 403, /LAZYDB_SQLITE_DIRS/],
+      [{ name: 'missing_file', dialect: 'sqlite', connection: { filename: join(dirname(lite.connection.filename!), 'nope.sqlite') } }, 422, /./],
     ];
     for (const [body, status, message] of cases) {
       const response = await server.request('/api/databases', {

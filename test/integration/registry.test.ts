@@ -211,10 +211,11 @@ describe('RegistryStore on SQLite', () => {
 });
 
 describe('demo database (registered on first start)', () => {
-  it('is built once in <dataDir>/demo.sqlite and registers like any SQLite database', async () => {
+  // Changed on purpose (issue 10): the demo lives in the default SQLite folder, <dataDir>/databases.
+  it('is built once in <dataDir>/databases/demo.sqlite and registers like any SQLite database', async () => {
     const dataDir = path.join(tempDir(), 'data');
     const file = await ensureDemoDatabase(dataDir);
-    expect(file).toBe(path.join(dataDir, 'demo.sqlite'));
+    expect(file).toBe(path.join(dataDir, 'databases', 'demo.sqlite'));
 
     const db = new Database(file);
     try {
@@ -248,7 +249,8 @@ describe('demo database (registered on first start)', () => {
     } finally {
       again.close();
     }
-    expect(fs.readdirSync(dataDir)).toEqual(['demo.sqlite']);
+    expect(fs.readdirSync(dataDir)).toEqual(['databases']);
+    expect(fs.readdirSync(path.join(dataDir, 'databases'))).toEqual(['demo.sqlite']);
 
     const store = await RegistryStore.open({ dataDir }, { warn: noWarn });
     try {

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       maxInValues: 10000,
       documentCacheBytes: 33554432,
       healthIntervalMs: 10000,
+      corsOrigins: [],
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       LAZYDB_MAX_IN_VALUES: '50',
       LAZYDB_DOCUMENT_CACHE_BYTES: '1024',
       LAZYDB_HEALTH_INTERVAL_MS: '0',
+      LAZYDB_CORS_ORIGINS: 'https://App.Example.com, http://localhost:5173/,https://x.example:443',
     });
     expect(config).toEqual({
       port: 8080,
@@ -95,6 +97,7 @@ describe('loadConfig', () => {
       maxInValues: 50,
       documentCacheBytes: 1024,
       healthIntervalMs: 0,
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173', 'https://x.example'],
     });
   });
 
@@ -131,8 +134,15 @@ describe('loadConfig', () => {
     ['LAZYDB_MAX_BODY', '1mb', /LAZYDB_MAX_BODY must be a whole number .* bytes/],
     ['LAZYDB_POOL_MAX', '0', /LAZYDB_POOL_MAX must be between 1 and 1000/],
     ['LAZYDB_RETRY_MAX_MS', 'forever', /LAZYDB_RETRY_MAX_MS must be a whole number/],
+    // Bounded where the code that uses them would otherwise overflow the stack or an engine's bind limit.
+    ['LAZYDB_MAX_INPUT_DEPTH', '257', /LAZYDB_MAX_INPUT_DEPTH must be between 2 and 256/],
+    ['LAZYDB_MAX_IN_VALUES', '30001', /LAZYDB_MAX_IN_VALUES must be between 1 and 30000/],
     ['LAZYDB_REGISTRY_URL', 'mysql://root@localhost/x', /LAZYDB_REGISTRY_URL must be a PostgreSQL URL/],
     ['LAZYDB_REGISTRY_URL', 'not a url', /LAZYDB_REGISTRY_URL must be a PostgreSQL URL/],
+    ['LAZYDB_CORS_ORIGINS', '*', /LAZYDB_CORS_ORIGINS must list origins such as https:\/\/app.example.com .*got "\*"/],
+    ['LAZYDB_CORS_ORIGINS', 'https://app.example.com/admin', /LAZYDB_CORS_ORIGINS must list origins/],
+    ['LAZYDB_CORS_ORIGINS', 'app.example.com', /LAZYDB_CORS_ORIGINS must list origins/],
+    ['LAZYDB_CORS_ORIGINS', 'ftp://app.example.com', /LAZYDB_CORS_ORIGINS must list origins/],
   ])('rejects %s=%s and names the variable', (variable, value, message) => {
     const error = errorOf({ [variable]: value });
     expect(error.message).toMatch(message);
@@ -161,5 +171,7 @@ describe('loadConfig', () => {
     expect(shown).not.toContain('p%40ss');
     expect(redactedConfig(config)).toMatchObject({ secretKey: '********', registryUrl: 'postgres://app:********@db:5432/reg', port: 4000 });
     expect(redactedConfig(loadConfig({}))).not.toHaveProperty('secretKey');
+    const inQuery = redactedConfig(loadConfig({ LAZYDB_REGISTRY_URL: 'postgres://db:5432/reg?sslmode=require&password=hunter2&sslpassword=x' }));
+    expect(inQuery.registryUrl).toBe('postgres://db:5432/reg?sslmode=require&password=********&sslpassword=********');
   });
 });

@@ -458,11 +458,22 @@ describe('postgres connection config', () => {
     expect((config.connection as { types?: unknown }).types).toBe(pgTypes);
   });
 
-  it('passes a URL through as connectionString', () => {
-    const config = knexConfig({ name: 'x', dialect: 'postgres', connection: { url: 'postgres://u:p@h/db' } }, { connectTimeoutMs: 50, poolMax: 3 });
+  // Changed on purpose (issue 10): pg no longer parses the URL itself, so the target policy checks
+  // exactly where it goes and pg reads no certificate file and no PG* variable for it.
+  it('parses a URL into the fields pg takes, never handing pg the URL', () => {
+    const config = knexConfig({ name: 'x', dialect: 'postgres', connection: { url: 'postgres://u:p%40ss@h:6543/my%20db?sslmode=disable&application_name=app' } }, { connectTimeoutMs: 50, poolMax: 3 });
     expect(config.pool).toEqual({ min: 0, max: 3 });
-    expect(config.connection).toMatchObject({ connectionString: 'postgres://u:p@h/db', application_name: 'lazydb' });
-    expect(config.connection).not.toHaveProperty('host');
+    expect(config.connection).toMatchObject({ host: 'h', port: 6543, user: 'u', password: 'p@ss', database: 'my db', ssl: false, application_name: 'app' });
+    expect(config.connection).not.toHaveProperty('connectionString');
+    const query = knexConfig({ name: 'x', dialect: 'postgres', connection: { url: 'postgres://h/db?user=q&password=s%26t&sslmode=require' } }, { connectTimeoutMs: 50 });
+    expect(query.connection).toMatchObject({ host: 'h', user: 'q', password: 's&t', database: 'db', ssl: true });
+  });
+
+  it('never lets pg fall back to PGPASSWORD or ~/.pgpass', () => {
+    const config = knexConfig({ name: 'x', dialect: 'postgres', connection: { url: 'postgres://u@h/db' } }, { connectTimeoutMs: 50 });
+    const password = (config.connection as { password?: unknown }).password;
+    expect(typeof password).toBe('function');
+    expect((password as () => string)()).toBe('');
   });
 
   it('keeps date/time, interval and array values as text; other parsers stay pg defaults', () => {

@@ -212,10 +212,12 @@ describe('validatePatch', () => {
     return result.value;
   }
 
+  // Changed on purpose (issue 10): the stored password is kept only while the target stays the
+  // same; the same patch with a port change is refused (see 'asks for the password again' below).
   it('keeps the old password when it is omitted, empty or the mask', () => {
     for (const password of [undefined, '', MASK]) {
-      const result = patched(discreteSpec, { connection: { port: 5433, ...(password === undefined ? {} : { password }) } });
-      expect(result.connection).toEqual({ host: 'h', port: 5433, user: 'app', password: 'old-secret', database: 'shop' });
+      const result = patched(discreteSpec, { connection: { port: 5432, ...(password === undefined ? {} : { password }) } });
+      expect(result.connection).toEqual({ host: 'h', port: 5432, user: 'app', password: 'old-secret', database: 'shop' });
     }
   });
 
@@ -228,7 +230,9 @@ describe('validatePatch', () => {
     const masked = maskSpec(urlSpec).connection.url ?? '';
     expect(masked).toBe('postgres://app:********@h:5432/shop');
     expect(patched(urlSpec, { connection: { url: masked } }).connection.url).toBe('postgres://app:old%40secret@h:5432/shop');
-    expect(patched(urlSpec, { connection: { url: 'postgres://app@h2/shop' } }).connection.url).toBe('postgres://app:old%40secret@h2/shop');
+    // Changed on purpose (issue 10): another host without the password again is refused.
+    expect(patched(urlSpec, { connection: { url: 'postgres://app@h/shop' } }).connection.url).toBe('postgres://app:old%40secret@h/shop');
+    expect(validatePatch(urlSpec, { connection: { url: 'postgres://app@h2/shop' } }).ok).toBe(false);
     expect(patched(urlSpec, { connection: { url: 'postgres://app:new@h/shop' } }).connection.url).toBe('postgres://app:new@h/shop');
     expect(patched(urlSpec, { connection: { url: 'postgres://app@h/shop', password: null } }).connection.url).toBe('postgres://app@h/shop');
   });

@@ -140,7 +140,7 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
             <PasswordInput
               source="connection.password"
               label="Password"
-              helperText={editing ? 'Leave empty to keep the stored password' : 'Stored sealed (AES-256-GCM), never shown back'}
+              helperText={editing ? 'Leave empty to keep the stored password (only while host, port, user, database and SSL stay the same: the stored password is never sent to another server)' : 'Stored sealed (AES-256-GCM), never shown back'}
               fullWidth
               autoComplete="new-password"
             />

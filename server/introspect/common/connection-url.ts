@@ -1,4 +1,5 @@
 import type { ConnectionSpec } from '../../model/types';
+import type { ConnectionProblem, ConnectionTarget } from '../dialect';
 
 /** Where a server-based dialect connects, once `url` and the discrete fields are combined. */
 export type ConnectionFields = Pick<ConnectionSpec, 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl'>;
@@ -65,4 +66,64 @@ function decode(part: string): string {
   } catch {
     return part;
   }
+}
+
+/**
+ * The URL query parameters a dialect passes on to its driver, each with the values it takes
+ * (`null`: any value). Everything else is refused: parameters that name another host, a socket
+ * folder or a file to read (`host`, `sslcert`, `passfile`, ...) would turn a connection test into
+ * a probe of lazydb's own machine.
+ */
+export type UrlParameterRules = Readonly<Record<string, RegExp | null>>;
+
+/** The query parameters of a URL (after `?`, before `#`), decoded as URLSearchParams does. */
+export function urlParameters(url: string): Array<[string, string]> {
+  const start = url.indexOf('?');
+  if (start < 0) return [];
+  const hash = url.indexOf('#', start);
+  return [...new URLSearchParams(url.slice(start + 1, hash < 0 ? undefined : hash)).entries()];
+}
+
+/** One problem per parameter the dialect does not take, or whose value it does not take. */
+export function urlParameterProblems(url: string | undefined, rules: UrlParameterRules, dialectLabel: string): ConnectionProblem[] {
+  if (url === undefined) return [];
+  const problems: ConnectionProblem[] = [];
+  const allowed = Object.keys(rules);
+  for (const [name, value] of urlParameters(url)) {
+    if (!Object.hasOwn(rules, name)) {
+      problems.push({
+        field: 'url',
+        message:
+          `query parameter "${clip(name)}" is not allowed for ${dialectLabel}` +
+          (allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ' (this dialect takes none)'),
+      });
+      continue;
+    }
+    const rule = rules[name];
+    if (rule && !rule.test(value)) {
+      problems.push({ field: 'url', message: `query parameter "${name}" must match ${rule.source}` });
+    }
+  }
+  return problems;
+}
+
+/** A server target from connection fields, with the dialect's defaults filled in. */
+export function serverTarget(
+  fields: ConnectionFields,
+  defaults: { host: string; port: number; database?: string | null },
+  parameters: Array<[string, string]>,
+): ConnectionTarget {
+  return {
+    kind: 'server',
+    host: (fields.host ?? defaults.host).toLowerCase().replace(/\.$/, ''),
+    port: fields.port ?? defaults.port,
+    user: fields.user ?? null,
+    database: fields.database ?? defaults.database ?? null,
+    tls: fields.ssl === true,
+    parameters: parameters.filter(([name]) => name !== 'password').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

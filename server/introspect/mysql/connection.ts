@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import type { ConnectOptions } from '../dialect';
+import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
 import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
-import { connectionFields as commonConnectionFields } from '../common/connection-url';
-import type { ConnectionFields, UrlFormat } from '../common/connection-url';
+import { connectionFields as commonConnectionFields, serverTarget, urlParameterProblems, urlParameters } from '../common/connection-url';
+import type { ConnectionFields, UrlFormat, UrlParameterRules } from '../common/connection-url';
 
 const MYSQL_URL: UrlFormat = {
   label: 'MySQL/MariaDB',
@@ -17,6 +17,21 @@ const MYSQL_URL: UrlFormat = {
  */
 export function connectionFields(connection: ConnectionSpec): ConnectionFields {
   return commonConnectionFields(connection, MYSQL_URL);
+}
+
+/**
+ * The URL query parameters lazydb reads (TLS on or off). mysql2 is given the parsed fields, never
+ * the URL, so any other parameter would be silently ignored: it is refused instead.
+ */
+export const MYSQL_URL_PARAMETERS: UrlParameterRules = { ssl: null, sslmode: null };
+
+export function connectionTarget(spec: DatabaseSpec): ConnectionTarget {
+  const parameters = spec.connection.url ? urlParameters(spec.connection.url) : [];
+  return serverTarget(connectionFields(spec.connection), { host: 'localhost', port: 3306 }, parameters);
+}
+
+export function connectionProblems(connection: ConnectionSpec): ConnectionProblem[] {
+  return urlParameterProblems(connection.url, MYSQL_URL_PARAMETERS, 'mysql/mariadb');
 }
 
 /** The database named by the connection; MySQL calls its schemas databases. */

@@ -1,4 +1,5 @@
-import type { DbErrorInfo, DbErrorKind } from '../dialect';
+import type { ConnectFailureKind, DbErrorInfo, DbErrorKind } from '../dialect';
+import { messageOf, networkFailure } from '../common/connect-failure';
 
 /**
  * mysql2 errors carry the server's errno and `sqlMessage`; knex prefixes `message` with the
@@ -134,4 +135,29 @@ function constraintOf(
     return /constraint '(.*)' is violated/is.exec(sqlMessage)?.[1];
   }
   return undefined;
+}
+
+/** Server errors a first connection meets, by errno. */
+const CONNECT_KIND_BY_ERRNO: ReadonlyMap<number, ConnectFailureKind> = new Map<number, ConnectFailureKind>([
+  [1045, 'auth_failed'], // access denied
+  [1698, 'auth_failed'], // access denied, no password
+  [1044, 'auth_failed'], // no access to the database
+  [1251, 'auth_failed'], // auth protocol not supported by the client
+  [1130, 'auth_failed'], // host not allowed to connect
+  [1049, 'unknown_database'],
+  [1040, 'unavailable'], // too many connections
+  [1203, 'unavailable'], // user has too many connections
+  [1129, 'unavailable'], // host blocked after connection errors
+]);
+
+/** Why a first connection failed (see connect-failure.ts for the words shown). */
+export function connectFailure(error: unknown): ConnectFailureKind {
+  const network = networkFailure(error);
+  if (network) return network;
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as { errno?: unknown; code?: unknown };
+  const known = typeof fields.errno === 'number' ? CONNECT_KIND_BY_ERRNO.get(fields.errno) : undefined;
+  if (known) return known;
+  if (fields.code === 'HANDSHAKE_NO_SSL_SUPPORT' || /\bSSL\b|\bTLS\b|secure connection|certificate/i.test(messageOf(error))) return 'tls';
+  if (fields.code === 'PROTOCOL_SEQUENCE_TIMEOUT') return 'timeout';
+  return 'protocol';
 }

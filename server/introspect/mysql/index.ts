@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { DialectModule } from '../dialect';
 import type { DbModel } from '../../model/types';
 import { readMysqlCatalog } from './catalog';
-import { defaultSchemas, knexConfig } from './connection';
-import { describeMysqlError } from './errors';
+import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
+import { connectFailure, describeMysqlError } from './errors';
 import { normaliseMysqlCatalog } from './normalise';
 import { mysqlQuirks } from './quirks';
 
@@ -25,6 +25,9 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
     quirks: mysqlQuirks,
     describeError: (error: unknown) => describeMysqlError(error, { keyHasTablePrefix: dialect === 'mysql' }),
     pingQuery: 'select 1',
+    connectionTarget,
+    connectionProblems,
+    connectFailure,
   };
 }
 

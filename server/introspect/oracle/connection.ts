@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import type { ConnectOptions } from '../dialect';
-import type { DatabaseSpec } from '../../model/types';
-import { connectionFields } from '../common/connection-url';
-import type { ConnectionFields, UrlFormat } from '../common/connection-url';
+import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
+import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
+import { connectionFields, serverTarget, urlParameterProblems, urlParameters } from '../common/connection-url';
+import type { ConnectionFields, UrlFormat, UrlParameterRules } from '../common/connection-url';
 
 /**
  * `oracle://user:pass@host:1521/SERVICE?ssl=true` (`oracles://` or `tcps://` for TLS);
@@ -16,6 +16,37 @@ const ORACLE_URL: UrlFormat = {
   tlsProtocols: ['oracles:', 'tcps:'],
 };
 
+/** The only URL query parameter lazydb reads; the connect string is built here, never taken from the user. */
+export const ORACLE_URL_PARAMETERS: UrlParameterRules = { ssl: null };
+
+/**
+ * A service name as Easy Connect takes it. Anything else (`?`, `(`, `=`, spaces) could add
+ * parameters or a whole descriptor to the connect string built below.
+ */
+const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.$#-]*$/;
+
+export function connectionTarget(spec: DatabaseSpec): ConnectionTarget {
+  const parameters = spec.connection.url ? urlParameters(spec.connection.url) : [];
+  return serverTarget(connectionFields(spec.connection, ORACLE_URL), { host: 'localhost', port: 1521 }, parameters);
+}
+
+export function connectionProblems(connection: ConnectionSpec): ConnectionProblem[] {
+  const problems = urlParameterProblems(connection.url, ORACLE_URL_PARAMETERS, 'oracle');
+  let database: string | undefined;
+  try {
+    database = connectionFields(connection, ORACLE_URL).database;
+  } catch {
+    return problems; // a malformed URL is reported by the common checks
+  }
+  if (database !== undefined && !SERVICE_NAME.test(database)) {
+    problems.push({
+      field: connection.url !== undefined ? 'url' : 'database',
+      message: 'the service name may hold only letters, digits and _ . $ # - (e.g. FREEPDB1)',
+    });
+  }
+  return problems;
+}
+
 /** Oracle folds unquoted user names to upper case, and the schema is named after the user. */
 export function defaultSchemas(spec: DatabaseSpec): string[] {
   if (spec.schemas && spec.schemas.length > 0) return [...spec.schemas];
@@ -28,6 +59,9 @@ export function defaultSchemas(spec: DatabaseSpec): string[] {
  * hands node-oracledb only user, password and connectString.
  */
 export function connectString(fields: ConnectionFields, connectTimeoutMs: number): string {
+  // Validation refuses these already; the connect string is where they would do harm.
+  if (fields.database !== undefined && !SERVICE_NAME.test(fields.database)) throw new Error('Oracle service name has characters Easy Connect does not take');
+  if (fields.host !== undefined && /[^A-Za-z0-9._:-]/.test(fields.host)) throw new Error('Oracle host must be a host name or address');
   const host = fields.host ?? 'localhost';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const seconds = Math.max(1, Math.ceil(connectTimeoutMs / 1000));

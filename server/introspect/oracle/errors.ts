@@ -1,4 +1,5 @@
-import type { DbErrorInfo, DbErrorKind } from '../dialect';
+import type { ConnectFailureKind, DbErrorInfo, DbErrorKind } from '../dialect';
+import { messageOf, networkFailure } from '../common/connect-failure';
 
 /**
  * node-oracledb errors carry `code` (`ORA-00001`, `NJS-503`) and `errorNum`; the message
@@ -128,4 +129,20 @@ function constraintName(code: string | undefined, message: string): string | und
 
 function unquote(name: string): string {
   return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name;
+}
+
+/** Why a first connection failed (see connect-failure.ts for the words shown). */
+export function connectFailure(error: unknown): ConnectFailureKind {
+  const network = networkFailure(error);
+  if (network) return network;
+  const message = messageOf(error);
+  // Thin mode wraps socket errors in NJS-5xx texts that still name the system error.
+  if (/ECONNREFUSED|ORA-12541|NJS-511/.test(message)) return 'refused';
+  if (/ENOTFOUND|EAI_AGAIN|NJS-530/.test(message)) return 'host_not_found';
+  if (/ETIMEDOUT/.test(message)) return 'timeout';
+  const { kind } = describeOracleError(error);
+  if (kind === 'auth_failed' || kind === 'unknown_database' || kind === 'timeout') return kind;
+  if (/\bSSL\b|\bTLS\b|certificate|wallet/i.test(message)) return 'tls';
+  if (kind === 'unreachable') return 'unreachable';
+  return 'protocol';
 }

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { DialectModule } from '../dialect';
 import type { DbModel } from '../../model/types';
 import { readCatalog } from './catalog';
-import { defaultSchemas, knexConfig } from './connection';
-import { describeOracleError } from './errors';
+import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
+import { connectFailure, describeOracleError } from './errors';
 import { normaliseOracle } from './normalise';
 import { oracleQuirks } from './quirks';
 
@@ -23,6 +23,9 @@ export const oracleDialect: DialectModule = {
   quirks: oracleQuirks,
   describeError: describeOracleError,
   pingQuery: 'select 1 from dual',
+  connectionTarget,
+  connectionProblems,
+  connectFailure,
 };
 
 export { normaliseOracle } from './normalise';

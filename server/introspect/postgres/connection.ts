@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
-import type { DatabaseSpec } from '../../model/types';
-import type { ConnectOptions } from '../dialect';
-import { discreteFields } from '../common/connection-url';
+import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
+import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
+import { discreteFields, serverTarget, urlParameterProblems, urlParameters, type UrlParameterRules } from '../common/connection-url';
 
 /**
  * Type OIDs whose pg default parser would lose information or change the value's form:
@@ -39,23 +39,105 @@ export const pgTypes = {
   },
 };
 
+/**
+ * The URL query parameters passed on to pg. libpq's others are refused: `host`, `hostaddr` and
+ * `port` would send the connection elsewhere (a unix socket folder, say), `sslcert`, `sslkey`,
+ * `sslrootcert`, `sslcrl`, `passfile` and `service` make the driver read files of lazydb's
+ * machine, `options` sets server parameters.
+ */
+export const PG_URL_PARAMETERS: UrlParameterRules = {
+  sslmode: /^(disable|prefer|require|verify-ca|verify-full|no-verify)$/,
+  ssl: /^(true|false|1|0)$/,
+  application_name: null,
+  connect_timeout: /^\d{1,6}$/,
+  user: null,
+  password: null,
+};
+
+/** Where pg connects and how: the URL read here (the way pg-connection-string reads it), then the discrete fields. */
+interface PgFields {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  ssl?: boolean | { rejectUnauthorized: false };
+  application_name?: string;
+  connect_timeout?: string;
+}
+
+/**
+ * The URL is parsed here rather than handed to pg as `connectionString`: the target policy must
+ * check exactly where the driver goes, and pg's own parser would also read certificate files named
+ * in the URL and fall back to PG* environment variables for anything left out.
+ */
+export function pgConnectionFields(connection: ConnectionSpec): PgFields {
+  const fields: PgFields = {};
+  if (connection.url) {
+    let parsed: URL;
+    try {
+      parsed = new URL(connection.url);
+    } catch {
+      throw new Error('Invalid PostgreSQL connection URL (expected postgres://user:password@host:5432/database)');
+    }
+    const query = new Map(urlParameters(connection.url));
+    if (parsed.hostname) fields.host = decode(parsed.hostname).replace(/^\[(.*)\]$/, '$1');
+    if (parsed.port) fields.port = Number(parsed.port);
+    const user = query.get('user') ?? decode(parsed.username);
+    if (user) fields.user = user;
+    const password = query.get('password') ?? decode(parsed.password);
+    if (password) fields.password = password;
+    const database = decode(parsed.pathname.replace(/^\//, ''));
+    if (database) fields.database = database;
+    const ssl = query.get('ssl');
+    if (ssl !== undefined) fields.ssl = ssl === 'true' || ssl === '1';
+    const sslmode = query.get('sslmode');
+    if (sslmode !== undefined) fields.ssl = sslmode === 'disable' ? false : sslmode === 'no-verify' ? { rejectUnauthorized: false } : true;
+    const applicationName = query.get('application_name');
+    if (applicationName !== undefined) fields.application_name = applicationName;
+    const connectTimeout = query.get('connect_timeout');
+    if (connectTimeout !== undefined) fields.connect_timeout = connectTimeout;
+  }
+  Object.assign(fields, discreteFields(connection));
+  return fields;
+}
+
+export function connectionTarget(spec: DatabaseSpec): ConnectionTarget {
+  const fields = pgConnectionFields(spec.connection);
+  const parameters = spec.connection.url ? urlParameters(spec.connection.url).filter(([name]) => name !== 'user') : [];
+  return serverTarget(
+    { host: fields.host, port: fields.port, user: fields.user, database: fields.database, ssl: fields.ssl !== undefined && fields.ssl !== false },
+    // pg's own defaults; the database defaults to the user's name.
+    { host: 'localhost', port: 5432, database: fields.user ?? null },
+    parameters,
+  );
+}
+
+export function connectionProblems(connection: ConnectionSpec): ConnectionProblem[] {
+  const problems = urlParameterProblems(connection.url, PG_URL_PARAMETERS, 'postgres');
+  if (connection.url !== undefined && problems.length === 0) {
+    const query = new Map(urlParameters(connection.url));
+    const userinfoPassword = /^[^:/?#]+:\/\/[^/?#@]*:[^/?#@]*@/.test(connection.url);
+    if (query.has('password') && userinfoPassword) {
+      problems.push({ field: 'url', message: 'gives a password twice (in user:password@ and in ?password=); keep one' });
+    }
+  }
+  return problems;
+}
+
 export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
-  const source = spec.connection;
+  const fields = pgConnectionFields(spec.connection);
   const connection: Record<string, unknown> = {
     application_name: 'lazydb',
     connectionTimeoutMillis: options.connectTimeoutMs,
     // Session time zone UTC: timestamptz values then come back as `...+00`.
     options: '-c TimeZone=UTC',
     types: pgTypes,
+    ...fields,
   };
-  if (source.url) {
-    // pg parses the URL and lets it override the fields above where it sets them
-    // (application_name, options and sslmode may be given in its query string).
-    connection.connectionString = source.url;
-  } else {
-    Object.assign(connection, discreteFields(source));
-  }
-  if (source.ssl !== undefined) connection.ssl = source.ssl;
+  // Without a password of its own, pg would take PGPASSWORD or ~/.pgpass of lazydb's machine:
+  // a function that answers '' keeps those out of a connection to a server of the user's choice.
+  if (fields.password === undefined || fields.password === '') connection.password = () => '';
   return {
     client: 'pg',
     connection: connection as Knex.PgConnectionConfig,
@@ -66,4 +148,13 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
     // logs, and describeError can cut the prefix off reliably.
     compileSqlOnError: false,
   };
+}
+
+/** A malformed escape is kept as written rather than failing the whole URL. */
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

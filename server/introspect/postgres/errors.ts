@@ -1,4 +1,5 @@
-import type { DbErrorInfo, DbErrorKind } from '../dialect';
+import type { ConnectFailureKind, DbErrorInfo, DbErrorKind } from '../dialect';
+import { messageOf, networkFailure } from '../common/connect-failure';
 
 const SQLSTATE_KINDS: Record<string, DbErrorKind> = {
   '23505': 'unique_violation',
@@ -24,6 +25,8 @@ interface ErrorFields {
   severity?: unknown;
   name?: unknown;
   errors?: unknown;
+  /** The server function that raised it (not translated, unlike the message). */
+  routine?: unknown;
 }
 
 export function describeError(error: unknown): DbErrorInfo {
@@ -42,6 +45,9 @@ export function describeError(error: unknown): DbErrorInfo {
 
 function classify(code: string | undefined, fields: ErrorFields, message: string): DbErrorKind {
   if (code !== undefined) {
+    // 55000 (object not in prerequisite state) covers many states; a scan of a materialized
+    // view that was never refreshed is told apart by its routine, or else its message.
+    if (code === '55000' && (fields.routine === 'ExecOpenScanRelation' || /has not been populated/.test(message))) return 'not_populated';
     const known = SQLSTATE_KINDS[code];
     if (known) return known;
     if (code.length === 5 && code.startsWith('22')) return 'invalid_value';
@@ -82,6 +88,7 @@ function originalMessage(message: string, isServerError: boolean): string {
 
 function composeMessage(primary: string, detail: unknown, kind: DbErrorKind): string {
   const text = primary.trim() === '' ? defaultMessage(kind) : primary.trim();
+  if (kind === 'not_populated') return notPopulatedMessage(text);
   // "Key (name)=(x) already exists." says which value clashed; "Failing row contains (...)"
   // would echo a whole row, possibly with data the caller must not see.
   if (typeof detail === 'string' && detail !== '' && !/^failing row contains/i.test(detail)) {
@@ -90,6 +97,31 @@ function composeMessage(primary: string, detail: unknown, kind: DbErrorKind): st
   return text;
 }
 
+/** `materialized view "x" has not been populated` -> what that means and what fills it. */
+function notPopulatedMessage(text: string): string {
+  // The server quotes the name as it is (inner quotes not doubled): first to last quote.
+  const name = /"(.+)"/.exec(text)?.[1];
+  const view = name === undefined ? 'the materialized view' : `materialized view "${name}"`;
+  const refresh = `REFRESH MATERIALIZED VIEW ${name === undefined ? '<name>' : `"${name.replace(/"/g, '""')}"`}`;
+  return `${view} has no data yet: it is filled when its owner runs ${refresh} (lazydb never runs it)`;
+}
+
 function defaultMessage(kind: DbErrorKind): string {
   return kind === 'other' ? 'database error' : kind.replace(/_/g, ' ');
+}
+
+/** SQLSTATEs a server sends instead of a session when it cannot take one now. */
+const UNAVAILABLE_CODES = new Set(['57P03', '53300', '53000', '57P01']);
+
+/** Why a first connection failed (see connect-failure.ts for the words shown). */
+export function connectFailure(error: unknown): ConnectFailureKind {
+  const network = networkFailure(error);
+  if (network) return network;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return 'unavailable';
+  const { kind } = describeError(error);
+  if (kind === 'auth_failed' || kind === 'unknown_database' || kind === 'timeout') return kind;
+  // pg: "The server does not support SSL connections", and certificate checks without a code.
+  if (/\bSSL\b|\bTLS\b|certificate/i.test(messageOf(error))) return 'tls';
+  return 'protocol';
 }

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { DatabaseSpec, DbModel } from '../../model/types';
 import type { DialectModule } from '../dialect';
 import { readCatalog } from './catalog';
-import { knexConfig } from './connection';
-import { describeError } from './errors';
+import { connectionProblems, connectionTarget, knexConfig } from './connection';
+import { connectFailure, describeError } from './errors';
 import { normalise } from './normalise';
 import { postgresQuirks } from './quirks';
 
@@ -20,4 +20,7 @@ export const postgresDialect: DialectModule = {
   quirks: postgresQuirks,
   describeError,
   pingQuery: 'select 1',
+  connectionTarget,
+  connectionProblems,
+  connectFailure,
 };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ConnectOptions } from '../dialect';
+import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
 import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
 import { SQLITE_SCHEMA } from './catalog';
 
@@ -30,6 +30,29 @@ export function sqliteFilename(connection: ConnectionSpec): string {
   const filename = decodeURIComponent(rest);
   if (!filename) throw new Error('SQLite connection URL names no file (expected sqlite:///absolute/path.db)');
   return filename;
+}
+
+/** `:memory:` (and SQLite's '' for a private temporary database) open no file at all. */
+export function isInMemory(filename: string): boolean {
+  return filename === ':memory:' || filename === '';
+}
+
+/** The file the driver opens, resolved the way {@link knexConfig} resolves it. */
+export function connectionTarget(spec: DatabaseSpec): ConnectionTarget {
+  const filename = sqliteFilename(spec.connection);
+  return { kind: 'file', path: isInMemory(filename) ? ':memory:' : path.resolve(filename) };
+}
+
+/**
+ * A `file:` URL's query (`?mode=ro`, `?vfs=...`) would mean something to SQLite's own URI
+ * parser, which lazydb does not use: the file is opened by name, so parameters are refused
+ * rather than ignored.
+ */
+export function connectionProblems(connection: ConnectionSpec): ConnectionProblem[] {
+  if (connection.url !== undefined && connection.url.includes('?')) {
+    return [{ field: 'url', message: 'query parameters are not taken for sqlite; name the file only' }];
+  }
+  return [];
 }
 
 export function defaultSchemas(spec: DatabaseSpec): string[] {
@@ -83,7 +106,7 @@ function sqliteClient(): ClientClass {
  */
 export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
   const filename = sqliteFilename(spec.connection);
-  const inMemory = filename === ':memory:' || filename === '';
+  const inMemory = isInMemory(filename);
   // Waiting for another process's lock blocks this one; keep the wait short.
   const busyTimeoutMs = Math.max(0, Math.min(options.connectTimeoutMs, 5000));
   return {
@@ -103,6 +126,9 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
         try {
           // 64-bit integers come back as BigInt, so BIGINT values stay exact.
           conn.defaultSafeIntegers(true);
+          // Opening reads nothing yet; this reads the header, so a file that is no database
+          // fails here, while connecting, with the same answer as a missing one.
+          conn.pragma('schema_version');
           conn.pragma('foreign_keys = ON');
           conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
           done(null, conn);

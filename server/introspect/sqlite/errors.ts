@@ -1,4 +1,4 @@
-import type { DbErrorInfo, DbErrorKind } from '../dialect';
+import type { ConnectFailureKind, DbErrorInfo, DbErrorKind } from '../dialect';
 
 /**
  * better-sqlite3 throws SqliteError with an extended result code (`SQLITE_CONSTRAINT_UNIQUE`)
@@ -78,4 +78,12 @@ function stripSql(message: string): string {
     return 'SQLite rejected the statement';
   }
   return message.trim();
+}
+
+/**
+ * Why opening the file failed. Missing, unreadable, a folder, not a database, corrupt: one kind
+ * for all of them, so a test tells nothing about files (the folder check runs first anyway).
+ */
+export function connectFailure(error: unknown): ConnectFailureKind {
+  return describeSqliteError(error).kind === 'timeout' ? 'timeout' : 'not_a_database';
 }

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { DialectModule } from '../dialect';
 import type { DbModel } from '../../model/types';
 import { readCatalog } from './catalog';
-import { defaultSchemas, knexConfig } from './connection';
-import { describeSqliteError } from './errors';
+import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
+import { connectFailure, describeSqliteError } from './errors';
 import { normaliseSqlite } from './normalise';
 import { sqliteQuirks } from './quirks';
 
@@ -18,6 +18,9 @@ export const sqliteDialect: DialectModule = {
   quirks: sqliteQuirks,
   describeError: describeSqliteError,
   pingQuery: 'select 1',
+  connectionTarget,
+  connectionProblems,
+  connectFailure,
 };
 
 export { normaliseSqlite } from './normalise';
