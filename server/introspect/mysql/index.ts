@@ -6,6 +6,7 @@ import { defaultSchemas, knexConfig } from './connection';
 import { describeMysqlError } from './errors';
 import { normaliseMysqlCatalog } from './normalise';
 import { mysqlQuirks } from './quirks';
+import { mysqlStatements } from './statements';
 
 /**
  * MySQL 8 and MariaDB share one implementation. Where the servers differ in what the
@@ -25,6 +26,7 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
     quirks: mysqlQuirks,
     describeError: (error: unknown) => describeMysqlError(error, { keyHasTablePrefix: dialect === 'mysql' }),
     pingQuery: 'select 1',
+    statements: mysqlStatements,
   };
 }
 

@@ -6,6 +6,7 @@ import { defaultSchemas, knexConfig } from './connection';
 import { describeOracleError } from './errors';
 import { normaliseOracle } from './normalise';
 import { oracleQuirks } from './quirks';
+import { oracleStatements } from './statements';
 
 /**
  * Oracle through node-oracledb in Thin mode (pure JavaScript, no Oracle Client install;
@@ -23,6 +24,7 @@ export const oracleDialect: DialectModule = {
   quirks: oracleQuirks,
   describeError: describeOracleError,
   pingQuery: 'select 1 from dual',
+  statements: oracleStatements,
 };
 
 export { normaliseOracle } from './normalise';

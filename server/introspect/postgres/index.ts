@@ -6,6 +6,7 @@ import { knexConfig } from './connection';
 import { describeError } from './errors';
 import { normalise } from './normalise';
 import { postgresQuirks } from './quirks';
+import { postgresStatements } from './statements';
 
 export const postgresDialect: DialectModule = {
   dialect: 'postgres',
@@ -20,4 +21,5 @@ export const postgresDialect: DialectModule = {
   quirks: postgresQuirks,
   describeError,
   pingQuery: 'select 1',
+  statements: postgresStatements,
 };

@@ -6,6 +6,7 @@ import { defaultSchemas, knexConfig } from './connection';
 import { describeSqliteError } from './errors';
 import { normaliseSqlite } from './normalise';
 import { sqliteQuirks } from './quirks';
+import { sqliteStatements } from './statements';
 
 export const sqliteDialect: DialectModule = {
   dialect: 'sqlite',
@@ -18,6 +19,7 @@ export const sqliteDialect: DialectModule = {
   quirks: sqliteQuirks,
   describeError: describeSqliteError,
   pingQuery: 'select 1',
+  statements: sqliteStatements,
 };
 
 export { normaliseSqlite } from './normalise';

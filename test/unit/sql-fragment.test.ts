@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { mysqlStatements, spliceValues } from '../../server/introspect/mysql/statements';
+import { oracleStatements } from '../../server/introspect/oracle/statements';
+import { postgresStatements } from '../../server/introspect/postgres/statements';
+import { sqliteStatements } from '../../server/introspect/sqlite/statements';
+import { compileStatement, compileTemplate, sql, TooManyBindingsError, type Keyword } from '../../server/query/fragment';
+
+const hostile = ['?', '??', '$1', ':name', '::', '\\', '.', '"', "'", '`', ';', '--', '/*', '%', '{}', 'a.b', ' lead', '\ttab'];
+
+describe('sql fragments', () => {
+  it('refuses anything interpolated that is not a fragment', () => {
+    const bad = ['text', 1, null, undefined, { text: 'x' }, ['a']];
+    for (const value of bad) expect(() => sql`select ${value as never}`).toThrow(TypeError);
+    // Called as a plain function with an array built at run time: not a template.
+    expect(() => (sql as unknown as (s: string[]) => unknown)(['select 1'])).toThrow(/tagged template/);
+    expect(() => sql.join(['a' as never], ', ')).toThrow(TypeError);
+    expect(() => sql.join([sql`a`], '; drop' as never)).toThrow(TypeError);
+    expect(() => sql.keyword('drop table' as Keyword)).toThrow(TypeError);
+  });
+
+  it('refuses NUL and empty lists of parts in identifiers', () => {
+    expect(() => sql.identifier('a\0b')).toThrow(/NUL/);
+    expect(() => sql.identifier()).toThrow(TypeError);
+  });
+
+  it('quotes every part by the dialect, whatever it holds, and writes its own placeholders', () => {
+    const statement = (syntax: typeof postgresStatements) =>
+      compileStatement(sql`select ${sql.join(hostile.map((name) => sql.identifier('s.x', name)), ', ')} from ${sql.identifier('s.x', 't"`')} where ${sql.identifier('a?')} = ${sql.value('?')} and ${sql.identifier('b')} = ${sql.value('$1')}`, syntax);
+    const pg = statement(postgresStatements);
+    expect(pg.text).toBe(
+      `select ${hostile.map((n) => `"s.x"."${n.replaceAll('"', '""')}"`).join(', ')} from "s.x"."t""\`" where "a?" = $1 and "b" = $2`,
+    );
+    expect(pg.values).toEqual(['?', '$1']);
+    expect(statement(oracleStatements).text).toMatch(/ where "a\?" = :1 and "b" = :2$/);
+    expect(statement(sqliteStatements).text).toMatch(/ where "a\?" = \? and "b" = \?$/);
+    const my = statement(mysqlStatements);
+    expect(my.text).toContain('`s.x`.`t"``` where `a?` = ? and `b` = ?');
+    expect(my.chunks).toHaveLength(3);
+  });
+
+  it('splices MySQL values at the places it recorded, never where a `?` sits in a name', () => {
+    const statement = compileStatement(sql`select ${sql.identifier('?')}, ${sql.identifier('??')} from ${sql.identifier('t?')} where ${sql.identifier('a?b')} = ${sql.value("x'?")} and ${sql.identifier('n')} in (${sql.join([sql.value(1), sql.value(null)], ', ')})`, mysqlStatements);
+    const escape = (value: unknown) => `'${String(value).replaceAll("'", "\\'")}'`;
+    expect(spliceValues(statement.chunks, statement.values, escape)).toBe("select `?`, `??` from `t?` where `a?b` = 'x\\'?' and `n` in (1, NULL)");
+    expect(() => spliceValues(statement.chunks, statement.values, escape)).not.toThrow();
+    expect(() => spliceValues(['a', 'b'], [{ a: 1 }], escape)).toThrow(TypeError);
+    expect(() => spliceValues(['a'], [1], escape)).toThrow(RangeError);
+  });
+
+  it('binds slots per call and keeps constants', () => {
+    const template = compileTemplate(sql`select ${sql.value('k')}, ${sql.slot(1)}, ${sql.slot(0)}, ${sql.slot(1)}`, postgresStatements);
+    expect(template.text).toBe('select $1, $2, $3, $4');
+    expect(template.bind(['a', 'b']).values).toEqual(['k', 'b', 'a', 'b']);
+    expect(template.bind(['c', 'd']).values).toEqual(['k', 'd', 'c', 'd']);
+    expect(() => template.bind(['only one'])).toThrow(RangeError);
+  });
+
+  it('refuses a PostgreSQL statement with more than 65,535 values before it is sent', () => {
+    const values = (n: number) => sql.join(Array.from({ length: n }, (_, i) => sql.value(i)), ', ');
+    expect(compileStatement(sql`select ${values(65_535)}`, postgresStatements).values).toHaveLength(65_535);
+    expect(() => compileStatement(sql`select ${values(65_536)}`, postgresStatements)).toThrow(TooManyBindingsError);
+    expect(() => compileStatement(sql`select ${values(65_536)}`, postgresStatements)).toThrow(/at most 65535/);
+  });
+});
