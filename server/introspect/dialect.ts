@@ -57,8 +57,14 @@ export interface ConnectOptions {
 }
 
 export interface QueryQuirks {
-  /** `INSERT/UPDATE … RETURNING <columns>` gives the changed rows as a result set (PostgreSQL, SQLite). */
+  /** `INSERT/UPDATE … RETURNING <columns>` gives the changed rows back (PostgreSQL, SQLite, Oracle). */
   readonly supportsReturning: boolean;
+  /**
+   * The clause that follows an insert or update to give its rows back, as rows keyed by SQL
+   * column name in the statement's result (` returning …`; Oracle: ` returning … into` out binds,
+   * which its statement driver turns into rows). Used where supportsReturning or insertReturning says so.
+   */
+  returning(columns: readonly string[]): SqlFragment;
   /**
    * Where only `INSERT … RETURNING` exists and depends on the server (MariaDB has it since
    * 10.5, MySQL has none): whether the server of this version has it. The query layer then

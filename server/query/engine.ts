@@ -196,7 +196,7 @@ export class KnexDataSource implements DataSource {
         const condition = whereClause(whereCondition(where, this.scope(table)));
         if (this.dialect.quirks.supportsReturning && columns.length > 0) {
           if (assignments.length === 0) return this.selectWhere(trx, table, where, columns);
-          const returned = await this.rows(trx, sql`update ${target} set ${setList(assignments)}${condition} returning ${returningList(columns)}`);
+          const returned = await this.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
           return this.decodeRows(renameToFields(returned, columns), columns);
         }
         const before = await this.selectWhere(trx, table, where, columns);
@@ -550,6 +550,11 @@ export class KnexDataSource implements DataSource {
     return values;
   }
 
+  /** RETURNING names the columns as they are; renameToFields keys the rows by field. */
+  private returning(columns: NamedColumn[]): SqlFragment {
+    return this.dialect.quirks.returning(columns.map((c) => c.column.name));
+  }
+
   private insertStatement(table: NamedTable, values: Assignment[]): SqlFragment {
     const target = tableReference(table.table);
     if (values.length === 0) return this.dialect.quirks.insertDefaults(target, sql.identifier(table.columns[0]!.column.name));
@@ -567,7 +572,7 @@ export class KnexDataSource implements DataSource {
   private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
     const insert = this.insertStatement(table, this.encodeObject(table, object));
     if (this.insertReturns && columns.length > 0) {
-      const returned = await this.rows(executor, sql`${insert} returning ${returningList(columns)}`);
+      const returned = await this.rows(executor, sql`${insert}${this.returning(columns)}`);
       const [row] = this.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
@@ -695,14 +700,6 @@ interface Assignment {
 function setList(assignments: Assignment[]): SqlFragment {
   return sql.join(
     assignments.map((a) => sql`${sql.identifier(a.column)} = ${sql.value(a.value)}`),
-    ', ',
-  );
-}
-
-/** RETURNING names the columns as they are; renameToFields keys the rows by field. */
-function returningList(columns: NamedColumn[]): SqlFragment {
-  return sql.join(
-    columns.map((c) => sql.identifier(c.column.name)),
     ', ',
   );
 }

@@ -504,9 +504,8 @@ describe('oracleQuirks codecs', () => {
     expect(oracleQuirks.encode(col('int', 'NUMBER(9)'), null)).toBeNull();
   });
 
-  it('reads written rows back by key (RETURNING only fills out binds) and orders NULLs natively', () => {
-    // Oracle's `returning … into :n` gives no result set: lazydb's statements read the row back instead.
-    expect(oracleQuirks.supportsReturning).toBe(false);
+  it('supports RETURNING and native NULLS ordering', () => {
+    expect(oracleQuirks.supportsReturning).toBe(true);
     expect(oracleQuirks.nativeNullsOrdering).toBe(true);
   });
 });

@@ -62,3 +62,19 @@ describe('sql fragments', () => {
     expect(() => compileStatement(sql`select ${values(65_536)}`, postgresStatements)).toThrow(/at most 65535/);
   });
 });
+
+describe('oracle RETURNING … INTO', () => {
+  it('binds one out bind per column at placeholders of its own and reads their values back as rows', async () => {
+    const { oracleQuirks } = await import('../../server/introspect/oracle/quirks');
+    const { returnedRows } = await import('../../server/introspect/oracle/statements');
+    const statement = compileStatement(sql`insert into ${sql.identifier('S', 'T?')} (${sql.identifier(':a')}) values (${sql.value('x')})${oracleQuirks.returning(['ID', ':a'])}`, oracleStatements);
+    expect(statement.text).toBe('insert into "S"."T?" (":a") values (:1) returning "ID", ":a" into :2, :3');
+    expect(statement.values[0]).toBe('x');
+    expect(statement.values.slice(1)).toEqual([expect.objectContaining({ maxSize: 32_767 }), expect.objectContaining({ maxSize: 32_767 })]);
+    // node-oracledb gives a DML RETURNING's out binds as one array per bind, a value per changed row.
+    expect(returnedRows(statement.values, [['1', '2'], ['x', 'y']])).toEqual([
+      { ID: '1', ':a': 'x' },
+      { ID: '2', ':a': 'y' },
+    ]);
+  });
+});

@@ -97,6 +97,13 @@ export const mysqlQuirks: QueryQuirks = {
     return sql` limit ${limit ?? sql.value('18446744073709551615')}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
+  returning(columns) {
+    return sql` returning ${sql.join(
+      columns.map((c) => sql.identifier(c)),
+      ', ',
+    )}`;
+  },
+
   insertDefaults(table) {
     return sql`insert into ${table} () values ()`;
   },

@@ -2,6 +2,7 @@ import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
 import { sql } from '../../query/fragment';
+import { returningInto } from './statements';
 import { offsetMinutes, pad, wallClockInUtc } from '../common/datetime';
 import type { WallClock } from '../common/datetime';
 
@@ -13,9 +14,13 @@ import type { WallClock } from '../common/datetime';
  * kinds as the UTC instant. Writes bind text in the session's ISO-8601 NLS formats.
  */
 export const oracleQuirks: QueryQuirks = {
-  // Oracle's RETURNING only writes into out binds (`returning … into :n`), not a result set:
-  // the query layer reads a written row back by its key instead.
-  supportsReturning: false,
+  // RETURNING writes into out binds (`returning … into :n`); the statement driver hands their
+  // values back as rows (statements.ts). Not exercised against a live server here.
+  supportsReturning: true,
+
+  returning(columns) {
+    return returningInto(columns);
+  },
 
   nativeNullsOrdering: true,
 

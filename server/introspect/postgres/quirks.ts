@@ -53,6 +53,13 @@ export const postgresQuirks: QueryQuirks = {
     return sql`${limit ? sql` limit ${limit}` : sql.empty}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
+  returning(columns) {
+    return sql` returning ${sql.join(
+      columns.map((c) => sql.identifier(c)),
+      ', ',
+    )}`;
+  },
+
   insertDefaults(table) {
     return sql`insert into ${table} default values`;
   },

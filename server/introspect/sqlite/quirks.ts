@@ -34,6 +34,13 @@ export const sqliteQuirks: QueryQuirks = {
     return sql` limit ${limit ?? sql.value(-1)}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
+  returning(columns) {
+    return sql` returning ${sql.join(
+      columns.map((c) => sql.identifier(c)),
+      ', ',
+    )}`;
+  },
+
   insertDefaults(table) {
     return sql`insert into ${table} default values`;
   },
