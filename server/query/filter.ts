@@ -34,7 +34,7 @@ export function whereCondition(where: BoolExp | null | undefined, scope: FilterS
       const parts = (value as BoolExp[]).map((part) => whereCondition(part, scope));
       // An empty _or filters nothing out, as in Hasura; so does an _or with an empty part.
       if (parts.length === 0 || parts.some((c) => c === null)) continue;
-      conditions.push(sql`(${sql.join(parts as SqlFragment[], ' or ')})`);
+      conditions.push(sql`(${sql.join((parts as SqlFragment[]).map((part) => sql`(${part})`), ' or ')})`);
     } else if (key === '_not') {
       const inner = whereCondition(value as BoolExp, scope);
       if (inner) conditions.push(sql`not (${inner})`);

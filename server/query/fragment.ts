@@ -33,17 +33,24 @@ interface SlotNode {
 }
 type Node = TextNode | IdentifierNode | ValueNode | SlotNode;
 
+/** Held only by this module: no other code can make a fragment from text of its own. */
+const BUILDER = Symbol('lazydb.sql.builder');
+
 export class SqlFragment {
   /** Only the builders below make fragments; their nodes are never edited afterwards. */
-  private constructor(readonly nodes: readonly Node[]) {}
-
-  /** @internal the builders' constructor. */
-  static of(nodes: readonly Node[]): SqlFragment {
-    return new SqlFragment(nodes);
+  constructor(
+    key: symbol,
+    readonly nodes: readonly Node[],
+  ) {
+    if (key !== BUILDER) throw new TypeError('SQL fragments are made by the sql builders only');
   }
 }
 
-const EMPTY = SqlFragment.of([]);
+function fragment(nodes: readonly Node[]): SqlFragment {
+  return new SqlFragment(BUILDER, nodes);
+}
+
+const EMPTY = fragment([]);
 
 function assertFragment(value: unknown, where: string): asserts value is SqlFragment {
   if (!(value instanceof SqlFragment)) {
@@ -74,7 +81,7 @@ function template(strings: TemplateStringsArray, ...values: SqlFragment[]): SqlF
       for (const node of value.nodes) nodes.push(node);
     }
   }
-  return SqlFragment.of(nodes);
+  return fragment(nodes);
 }
 
 /** `schema.table.column`: every part is one identifier, whatever characters it holds (dots included). */
@@ -85,32 +92,32 @@ function identifier(...parts: string[]): SqlFragment {
     // No engine can hold NUL in a name, and drivers may cut the text at it.
     if (part.includes('\0')) throw new TypeError('sql.identifier: an identifier cannot contain NUL');
   }
-  return SqlFragment.of([{ kind: 'identifier', parts: [...parts] }]);
+  return fragment([{ kind: 'identifier', parts: [...parts] }]);
 }
 
 function value(bound: unknown): SqlFragment {
-  return SqlFragment.of([{ kind: 'value', value: bound }]);
+  return fragment([{ kind: 'value', value: bound }]);
 }
 
 /** The value at `index` of each call's values (see bindStatement). */
 function slot(index: number): SqlFragment {
   if (!Number.isInteger(index) || index < 0) throw new TypeError(`sql.slot: expected an index, got ${String(index)}`);
-  return SqlFragment.of([{ kind: 'slot', index }]);
+  return fragment([{ kind: 'slot', index }]);
 }
 
 /** Separators `join` accepts: constant punctuation and connectives, never text from elsewhere. */
-const SEPARATORS = new Set([', ', ' and ', ' or ', ' ', '.', '']);
-export type Separator = ', ' | ' and ' | ' or ' | ' ' | '.' | '';
+const SEPARATORS = new Set([', ', ' and ', ' or ']);
+export type Separator = ', ' | ' and ' | ' or ';
 
 function join(fragments: readonly SqlFragment[], separator: Separator): SqlFragment {
   if (!SEPARATORS.has(separator)) throw new TypeError(`sql.join: separator ${JSON.stringify(separator)} is not one of the allowed ones`);
   const nodes: Node[] = [];
   fragments.forEach((fragment, i) => {
     assertFragment(fragment, `sql.join item ${i + 1}`);
-    if (i > 0 && separator !== '') nodes.push({ kind: 'text', text: separator });
+    if (i > 0) nodes.push({ kind: 'text', text: separator });
     for (const node of fragment.nodes) nodes.push(node);
   });
-  return SqlFragment.of(nodes);
+  return fragment(nodes);
 }
 
 /**
@@ -118,7 +125,7 @@ function join(fragments: readonly SqlFragment[], separator: Separator): SqlFragm
  * time (`asc`/`desc`, a comparison operator). Only members of this list pass; text that
  * comes from anywhere else is refused.
  */
-const KEYWORDS = new Set(['asc', 'desc', 'nulls first', 'nulls last', '=', '<>', '>', '>=', '<', '<=', 'and', 'or', 'not', 'like', 'not like', 'ilike', 'not ilike', 'glob', 'not glob', 'in', 'not in']);
+const KEYWORDS = new Set(['asc', 'desc', 'nulls first', 'nulls last', '=', '<>', '>', '>=', '<', '<=', 'like', 'not like', 'ilike', 'not ilike', 'glob', 'not glob', 'in', 'not in']);
 export type Keyword =
   | 'asc'
   | 'desc'
@@ -130,9 +137,6 @@ export type Keyword =
   | '>='
   | '<'
   | '<='
-  | 'and'
-  | 'or'
-  | 'not'
   | 'like'
   | 'not like'
   | 'ilike'
@@ -144,7 +148,7 @@ export type Keyword =
 
 function keyword(word: Keyword): SqlFragment {
   if (!KEYWORDS.has(word)) throw new TypeError(`sql.keyword: ${JSON.stringify(word)} is not an allowed keyword`);
-  return SqlFragment.of([{ kind: 'text', text: word }]);
+  return fragment([{ kind: 'text', text: word }]);
 }
 
 export const sql = Object.assign(template, { identifier, value, slot, join, keyword, empty: EMPTY });

@@ -78,3 +78,18 @@ describe('oracle RETURNING … INTO', () => {
     ]);
   });
 });
+
+describe('fragment construction', () => {
+  it('cannot be done outside the builders', async () => {
+    const { SqlFragment } = await import('../../server/query/fragment');
+    expect(() => new SqlFragment(Symbol('lazydb.sql.builder'), [{ kind: 'text', text: 'drop table x' }])).toThrow(TypeError);
+  });
+
+  it('answers a statement refused for its size as a 400 that says what to do', async () => {
+    const { toGraphQLError } = await import('../../server/query/errors');
+    const { postgresDialect } = await import('../../server/introspect/postgres');
+    const error = toGraphQLError(new TooManyBindingsError(70_000, 65_535), postgresDialect, 'db');
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'too_many_bindings' });
+    expect(error.message).toMatch(/70000 values.*at most 65535.*fewer/);
+  });
+});
