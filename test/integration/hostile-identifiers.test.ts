@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbModel } from '../../server/model/types';
 import { nameModel, type NamedModel, type NamedTable } from '../../server/schema/naming';
 import type { SentStatement } from '../../server/query/runner';
-import { hostileFixture, hostileValue } from '../fixtures/hostile';
-import { createThrowawayDatabase, requireOrSkip, type Engine, type ThrowawayDb } from '../helpers/databases';
+import { hostileFixture, hostileValue, type HostileFixture } from '../fixtures/hostile';
+import { createThrowawayDatabase, requireOrSkip, runStatements, splitStatements, type Engine, type ThrowawayDb } from '../helpers/databases';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const ENGINES: Engine[] = ['postgres', 'mariadb', 'sqlite', 'mysql', 'oracle'];
@@ -29,7 +29,7 @@ interface ReportEntry {
 for (const engine of ENGINES) {
   describe(`hostile identifiers on ${engine}`, async () => {
     const available = await requireOrSkip(engine);
-    const fixture = hostileFixture(engine);
+    let fixture: HostileFixture;
     const name = `hostile_${engine}`;
     let db: ThrowawayDb | undefined;
     let server: TestServer | undefined;
@@ -66,9 +66,11 @@ for (const engine of ENGINES) {
 
     beforeAll(async () => {
       if (!available) return;
-      db = await createThrowawayDatabase(engine, { sql: fixture.sql });
+      db = await createThrowawayDatabase(engine);
+      fixture = hostileFixture(engine, db.name);
+      await runStatements(db, splitStatements(fixture.sql));
       server = await startTestServer();
-      const schemas = fixture.parentSchema ? { schemas: ['public', fixture.parentSchema] } : {};
+      const schemas = fixture.schemas ? { schemas: fixture.schemas } : {};
       const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: db.dialect, connection: db.connection, ...schemas } });
       expect(registered.status, registered.text).toBe(201);
       const model = (await server.request(`/api/databases/${name}/model`)).body as DbModel & { resources: { name: string; table: string }[] };
@@ -84,7 +86,11 @@ for (const engine of ENGINES) {
     afterAll(async () => {
       server?.gateway.get(name)?.pool.knex.off('query', record);
       await server?.stop();
-      await db?.drop();
+      try {
+        if (db && fixture) await runStatements(db, fixture.cleanup);
+      } finally {
+        await db?.drop();
+      }
     });
 
     it.skipIf(!available)('exposes every table and column, and reports each renamed one', () => {
