@@ -143,6 +143,7 @@ for (const engine of ENGINES) {
           ilike: ${root.list}(where: {${dot}: {_ilike: $ilike}}) { ${key()} }
           inList: ${root.list}(where: {${question}: {_in: $in}}, order_by: [{${dot}: desc}]) { ${key()} }
           page: ${root.list}(order_by: [{${question}: desc}], limit: 1, offset: 1) { ${key()} }
+          rest: ${root.list}(order_by: [{${question}: desc}], offset: 2) { ${key()} }
           counted: ${root.aggregate}(where: {${question}: {_neq: $like}}) { aggregate { count } }
         }`,
         {
@@ -160,6 +161,8 @@ for (const engine of ENGINES) {
       expect(listed.inList).toEqual([{ [key()]: ids[2] }, { [key()]: id }]);
       // By `?` descending: two, three, one; the second is three.
       expect(listed.page).toEqual([{ [key()]: ids[2] }]);
+      // An offset without a limit (MySQL and SQLite need a LIMIT before OFFSET: the dialect writes its "no limit").
+      expect(listed.rest).toEqual([{ [key()]: id }]);
       expect(listed.counted.aggregate.count).toBe(3);
     });
 

@@ -93,3 +93,19 @@ describe('fragment construction', () => {
     expect(error.message).toMatch(/70000 values.*at most 65535.*fewer/);
   });
 });
+
+describe('pages per dialect', () => {
+  it('writes an offset without a limit the way each engine takes it', async () => {
+    const { mysqlQuirks } = await import('../../server/introspect/mysql/quirks');
+    const { sqliteQuirks } = await import('../../server/introspect/sqlite/quirks');
+    const { postgresQuirks } = await import('../../server/introspect/postgres/quirks');
+    const { oracleQuirks } = await import('../../server/introspect/oracle/quirks');
+    const offset = sql.value(5);
+    const my = compileStatement(sql`select 1${mysqlQuirks.page(null, offset)}`, mysqlStatements);
+    // MySQL's LIMIT takes a number literal only: its "no limit" must not be quoted.
+    expect(spliceValues(my.chunks, my.values, (v) => `'${String(v)}'`)).toBe('select 1 limit 18446744073709551615 offset 5');
+    expect(compileStatement(sql`select 1${sqliteQuirks.page(null, offset)}`, sqliteStatements)).toMatchObject({ text: 'select 1 limit ? offset ?', values: [-1, 5] });
+    expect(compileStatement(sql`select 1${postgresQuirks.page(null, offset)}`, postgresStatements).text).toBe('select 1 offset $1');
+    expect(compileStatement(sql`select 1${oracleQuirks.page(sql.value(2), offset)}`, oracleStatements).text).toBe('select 1 offset :1 rows fetch next :2 rows only');
+  });
+});

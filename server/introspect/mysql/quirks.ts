@@ -94,7 +94,7 @@ export const mysqlQuirks: QueryQuirks = {
   page(limit, offset) {
     // MySQL takes OFFSET only after a LIMIT; the largest unsigned 64-bit number is its "no limit".
     if (!limit && !offset) return sql.empty;
-    return sql` limit ${limit ?? sql.value('18446744073709551615')}${offset ? sql` offset ${offset}` : sql.empty}`;
+    return sql` limit ${limit ?? sql.value(18446744073709551615n)}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
   returning(columns) {
