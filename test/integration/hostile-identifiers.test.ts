@@ -259,6 +259,16 @@ for (const engine of ENGINES) {
       const toChildren = parent.relations.find((r) => r.target === child)!;
       const withChildren = await rest(`${resource}?${new URLSearchParams({ [key()]: String(id), include: toChildren.field })}`);
       expect(withChildren.body).toEqual([{ ...patched.body, [toChildren.field]: [] }]);
+      // And the other way: children of the first parent, each with its parent included.
+      const toParent = child.relations.find((r) => r.target === parent)!;
+      const childResource = `/${encodeURIComponent(child.typeName)}`;
+      const kids = await rest(`${childResource}?${new URLSearchParams({ include: toParent.field, order_by: `${field(child, fixture.childKey)}.desc`, limit: '2' })}`);
+      expect(kids.status, kids.text).toBe(200);
+      expect(kids.body.map((k: Record<string, unknown>) => k[field(child, fixture.childKey)])).toEqual([3, 2]);
+      const [firstParent] = (await gql(`{ ${parent.root.list}(order_by: [{${key()}: asc}], limit: 1) { ${parentFields()} } }`))[parent.root.list];
+      expect(kids.body[0][toParent.field]).toEqual(firstParent);
+      const kid = await rest(`${childResource}/3`);
+      expect(kid.body).toEqual({ ...kids.body[0], [toParent.field]: undefined });
       const deleted = await rest(`${resource}/${id}`, { method: 'DELETE' });
       expect(deleted.status).toBe(200);
       expect((await rest(`${resource}/${id}`)).status).toBe(404);
