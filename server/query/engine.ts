@@ -136,8 +136,12 @@ export class KnexDataSource implements DataSource {
 
   async count(table: NamedTable, where: BoolExp | null | undefined): Promise<number> {
     return this.run(async () => {
-      const condition = whereCondition(where, this.scope(table));
-      const [row] = await this.rows(this.knex, sql`select count(*) as ${sql.identifier('count')} from ${tableReference(table.table)}${whereClause(condition)}`);
+      // REST lists count beside every page: compiled once per table and filter, like the page itself.
+      const { statement } = this.statements.prepare(`c:${table.typeName}:${JSON.stringify(where ?? null)}`, [], () => {
+        const condition = whereCondition(where, this.scope(table));
+        return { statement: sql`select count(*) as ${sql.identifier('count')} from ${tableReference(table.table)}${whereClause(condition)}`, extra: null };
+      });
+      const [row] = await this.rowsOf(this.knex, statement);
       return Number(row?.count ?? 0);
     });
   }
