@@ -7,6 +7,11 @@
  * statement's placeholders itself and records where they are: no later step scans the text
  * for `?` (which is what broke identifiers holding `?` under knex).
  *
+ * The one escape hatch is `sql.keyword`, and it only lets through words of a fixed allow-list
+ * (directions, comparison operators): grep for it to audit every run-time choice of SQL text.
+ * `sql.slot(i)` stands for a value given later, so that a statement can be compiled once per
+ * shape and bound per call (server/query/compiled.ts).
+ *
  * The idea follows PostGraphile's pg-sql2 (a tagged template that only accepts fragments and
  * one loud escape hatch); the code is our own.
  */
