@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, ConnectionSpec, DatabaseSpec, DbModel, Dialect } from '../model/types';
+import type { BoundStatement, SqlFragment, SqlSyntax } from '../query/fragment';
 
 /**
  * Everything lazydb knows about one SQL dialect lives behind this interface, implemented
@@ -33,6 +34,30 @@ export interface DialectModule {
   connectionProblems(connection: ConnectionSpec): ConnectionProblem[];
   /** Why a first connection failed, as one of a few kinds (the words are common: common/connect-failure.ts). */
   connectFailure(error: unknown): ConnectFailureKind;
+  /** How compiled statements are written (quoting, placeholders) and run on this driver. */
+  readonly statements: StatementDriver;
+}
+
+/**
+ * Runs lazydb's compiled statements on the driver's own connection (acquired through knex's
+ * pool, so transactions and pooling stay knex's), without knex's SQL text processing.
+ */
+export interface StatementDriver extends SqlSyntax {
+  /**
+   * Runs `statement` on `connection` (the driver's connection object). `inTransaction` is
+   * false for a connection straight from the pool (drivers that do not auto-commit commit then).
+   * Errors are the driver's own, unchanged: describeError reads them.
+   */
+  execute(connection: unknown, statement: BoundStatement, options: { inTransaction: boolean }): Promise<StatementResult>;
+}
+
+export interface StatementResult {
+  /** Rows of a select or a RETURNING clause; empty otherwise. */
+  rows: Record<string, unknown>[];
+  /** Rows changed by an insert, update or delete (0 for a select). */
+  affectedRows: number;
+  /** The generated id of an inserted row where the driver reports one (MySQL insertId, SQLite rowid). */
+  insertId?: unknown;
 }
 
 /** A server reached over TCP, or a file opened in-process (SQLite; `:memory:` for none). */
@@ -78,13 +103,19 @@ export interface ConnectOptions {
 }
 
 export interface QueryQuirks {
-  /** INSERT/UPDATE/DELETE ... RETURNING works through knex for this dialect. */
+  /** `INSERT/UPDATE … RETURNING <columns>` gives the changed rows back (PostgreSQL, SQLite, Oracle). */
   readonly supportsReturning: boolean;
   /**
-   * Where RETURNING depends on the server and knex drops it (MariaDB has `INSERT … RETURNING`
-   * since 10.5, MySQL has none): whether the server of this version has it. The query layer then
-   * appends the clause itself and inserts a row in one statement instead of inserting, reading
-   * it back and wrapping both in a transaction. Needs `rowsOfRaw`.
+   * The clause that follows an insert or update to give its rows back, as rows keyed by SQL
+   * column name in the statement's result (` returning …`; Oracle: ` returning … into` out binds,
+   * which its statement driver turns into rows). Used where supportsReturning or insertReturning says so.
+   */
+  returning(columns: readonly string[]): SqlFragment;
+  /**
+   * Where only `INSERT … RETURNING` exists and depends on the server (MariaDB has it since
+   * 10.5, MySQL has none): whether the server of this version has it. The query layer then
+   * inserts a row in one statement instead of inserting, reading it back and wrapping both
+   * in a transaction.
    */
   insertReturning?(serverVersion: string): boolean;
   /**
@@ -93,16 +124,17 @@ export interface QueryQuirks {
    */
   readonly nativeNullsOrdering: boolean;
   /**
-   * Adds a case-sensitive LIKE on `column` (a knex Raw, as for whereILike). Patterns use `%`,
-   * `_` and backslash as the escape character on every engine.
+   * A case-sensitive LIKE of `column` (a qualified identifier) against `pattern` (a bound
+   * value). Patterns use `%`, `_` and backslash as the escape character on every engine;
+   * `negate` for NOT.
    */
-  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void;
-  /**
-   * Adds a case-insensitive LIKE on `column` (a knex Raw holding the quoted, qualified
-   * identifier: bind it as a value, e.g. `builder.whereRaw('lower(?) like lower(?)', [column, pattern])`,
-   * knex inlines a Raw binding as SQL) to the builder; `negate` for NOT.
-   */
-  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void;
+  like(column: SqlFragment, pattern: string, negate: boolean): SqlFragment;
+  /** As `like`, ignoring case. */
+  ilike(column: SqlFragment, pattern: string, negate: boolean): SqlFragment;
+  /** The clause that takes a page (`limit … offset …` or the engine's form); either may be absent. */
+  page(limit: SqlFragment | null, offset: SqlFragment | null): SqlFragment;
+  /** `insert into <table> …` for a row given no values (every column takes its default; `firstColumn` names one where the engine needs it). */
+  insertDefaults(table: SqlFragment, firstColumn: SqlFragment): SqlFragment;
   /** Driver value -> canonical JSON value (see server/query/codec.ts for the canonical forms). */
   decode(column: ColumnModel, value: unknown): unknown;
   /**
@@ -112,36 +144,31 @@ export interface QueryQuirks {
   readonly nestedJson?: NestedJsonQuirks;
   /** For engines where it depends on the server: nested JSON reads for a server of this version, if it has what they need. */
   nestedJsonFor?(serverVersion: string): NestedJsonQuirks | undefined;
-  /**
-   * The rows of a `knex.raw` select, whose result is the driver's own (pg: `{ rows }`, mysql2:
-   * `[rows, fields]`). Present where the query layer may run statements it compiled once.
-   */
-  rowsOfRaw?(result: unknown): Record<string, unknown>[];
   /** Canonical value (as validated by the GraphQL scalars) -> value to bind for the driver. */
   encode(column: ColumnModel, value: unknown): unknown;
 }
 
-/** SQL fragments (knex raw text, `?` placeholders) for reading nested rows as JSON arrays. */
+/** SQL fragments for reading nested rows as JSON arrays. */
 export interface NestedJsonQuirks {
   /** Most values one JSON array may be built from in one call (a function-argument limit). */
   readonly maxItems: number;
   /**
-   * A column's value as a JSON array item: `?` stands for the qualified column (a knex Raw).
-   * Null when the value cannot travel through JSON exactly: the relation is then read per level.
+   * The value of `column` (the qualified identifier `ref`) as a JSON array item. Null when the
+   * value cannot travel through JSON exactly: the relation is then read per level.
    */
-  item(column: ColumnModel): string | null;
-  /** One row as a JSON array of `count` items (`?` each). */
-  array(count: number): string;
+  item(column: ColumnModel, ref: SqlFragment): SqlFragment | null;
+  /** One row as a JSON array of `items`. */
+  array(items: readonly SqlFragment[]): SqlFragment;
   /**
    * Where a relation's page (filter, order, limit, offset) is taken:
    * - `derived`: in a derived table correlated with the parent row (PostgreSQL); `aggregate`
-   *   folds its rows' arrays (`?`) in row-number order (`?`).
+   *   folds its rows' arrays in `order` (the row number), ignoring limit and offset.
    * - `inside`: inside the aggregate, for engines that cannot correlate a derived table (MariaDB);
-   *   `aggregate` folds the matching rows' arrays (`?`) in the order (`?`), limit (`?`) and offset (`?`) given.
+   *   `aggregate` folds the matching rows' arrays in the `order`, `limit` and `offset` given.
    */
   readonly page: 'derived' | 'inside';
   /** The rows' arrays as one JSON array, `[]` when empty — or, when `counted`, `[count of matching rows, array]`. */
-  aggregate(): string;
+  aggregate(rows: SqlFragment, order: SqlFragment, limit: SqlFragment, offset: SqlFragment): SqlFragment;
   /**
    * The engine may cut a JSON value short, or make it NULL, without an error (MariaDB at
    * group_concat_max_len and max_allowed_packet, with a warning only). Then `aggregate` gives

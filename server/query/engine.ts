@@ -1,14 +1,16 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
-import type { DialectModule, NestedJsonQuirks } from '../introspect/dialect';
+import type { DialectModule, NestedJsonQuirks, StatementResult } from '../introspect/dialect';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
 import { badInput } from '../schema/errors';
 import { attachPrefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type RequestContext, type Row } from '../schema/source';
 import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';
-import { aliasCounter, applyWhere, defaultOrder, orderSql, orderTerms, type FilterScope, type OrderTerm } from './filter';
-import { asName, columnReference, identifier, tableQualifier, tableReference, type Qualifier } from './sql';
+import { aliasCounter, defaultOrder, orderSql, orderTerms, whereClause, whereCondition, type FilterScope, type OrderTerm } from './filter';
+import { compileStatement, sql, type BoundStatement, type SqlFragment } from './fragment';
+import { runStatement } from './runner';
+import { columnReference, tableQualifier, tableReference, type Qualifier } from './sql';
 
 const relationIds = new WeakMap<NamedRelation, number>();
 let nextRelationId = 0;
@@ -35,6 +37,9 @@ const NO_LIMIT = 2 ** 31 - 1;
 /** Largest IN list sent in one statement (Oracle refuses more than 1,000 items). */
 const MAX_BATCH = 500;
 const ROW_NUMBER = '__lazydb_rn';
+/** Aliases of the relation-list statement; `__` names cannot be GraphQL fields, nor clash with the aliases of filters. */
+const CHILD = '__lazydb_c';
+const WINDOW = '__lazydb_w';
 
 type Executor = Knex | Knex.Transaction;
 
@@ -51,8 +56,9 @@ interface RootRead {
 }
 
 /**
- * The query layer: GraphQL arguments -> SQL through knex, for one database. Identifiers are
- * quoted by knex part by part, values are always bound. Relation fields are batched per
+ * The query layer: GraphQL arguments -> SQL fragments, for one database. Identifiers are
+ * quoted by the dialect part by part, values are always bound, and statements run on the
+ * driver through knex's pool (server/query/runner.ts). Relation fields are batched per
  * request with DataLoader: one statement per relation and nesting level, whatever the
  * number of parent rows.
  */
@@ -60,8 +66,8 @@ export class KnexDataSource implements DataSource {
   private readonly loaders = new WeakMap<RequestContext, Map<string, DataLoader<string, unknown>>>();
   readonly readsNested: boolean;
   private readonly statements: StatementCache;
-  /** How rows come back from RETURNING appended by this layer; undefined where the server has none. */
-  private readonly appendedReturning: ((result: unknown) => Record<string, unknown>[]) | undefined;
+  /** Whether `insert … returning` gives the inserted row back in the same statement. */
+  private readonly insertReturns: boolean;
   /** How this server builds nested rows as JSON; undefined: relations are read per level. */
   private readonly nestedJson: NestedJsonQuirks | undefined;
 
@@ -76,9 +82,8 @@ export class KnexDataSource implements DataSource {
     const { quirks } = dialect;
     this.nestedJson = quirks.nestedJson ?? quirks.nestedJsonFor?.(serverVersion);
     this.readsNested = this.nestedJson !== undefined;
-    this.statements = new StatementCache(knex, quirks.rowsOfRaw?.bind(quirks));
-    this.appendedReturning =
-      !quirks.supportsReturning && quirks.rowsOfRaw && quirks.insertReturning?.(serverVersion) ? quirks.rowsOfRaw.bind(quirks) : undefined;
+    this.statements = new StatementCache(dialect.statements);
+    this.insertReturns = quirks.supportsReturning || quirks.insertReturning?.(serverVersion) === true;
   }
 
   async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
@@ -87,17 +92,22 @@ export class KnexDataSource implements DataSource {
       if (args.limit != null) values.push(args.limit);
       if (args.offset) values.push(args.offset);
       const signature = `l:${table.typeName}:${fieldList(columns)}:${JSON.stringify([args.where ?? null, args.order_by ?? null, args.limit != null, Boolean(args.offset)])}:${nestedSignature(nested)}`;
-      const { rows, extra: planned } = await this.statements.rows(signature, values, values.map(() => true), (params) => {
-        const query = this.selectFrom(this.knex, table, columns);
+      const { statement, extra: planned } = this.statements.prepare(signature, values, (params) => {
+        const qualifier = tableQualifier(table.table);
         const nextAlias = aliasCounter();
-        applyWhere(query, args.where, this.scope(table, undefined, nextAlias));
-        this.applyOrder(query, table, orderTerms(table, args.order_by), tableQualifier(table.table));
+        const where = whereCondition(args.where, this.scope(table, qualifier, nextAlias));
+        const order = this.orderClause(table, orderTerms(table, args.order_by), qualifier);
         let next = 0;
-        if (args.limit != null) query.limit(params[next++] as number);
-        if (args.offset) query.offset(params[next++] as number);
-        return { query, extra: this.selectNested(query, tableQualifier(table.table), nested, nextAlias) };
+        const limit = args.limit != null ? params[next++]! : null;
+        const offset = args.offset ? params[next++]! : null;
+        const nestedColumns = this.selectNested(qualifier, nested, nextAlias);
+        const selected = sql.join([this.columnList(table, columns, qualifier), ...nestedColumns.columns], ', ');
+        return {
+          statement: sql`select ${selected} from ${tableReference(table.table)}${whereClause(where)}${order}${this.dialect.quirks.page(limit, offset)}`,
+          extra: nestedColumns.planned,
+        };
       });
-      const read = this.attachNested(this.decodeRows(rows, columns), planned);
+      const read = this.attachNested(this.decodeRows(await this.rowsOf(this.knex, statement), columns), planned);
       return read ?? this.list(table, args, columns, context);
     });
   }
@@ -106,23 +116,32 @@ export class KnexDataSource implements DataSource {
     return this.run(async () => {
       const values = table.primaryKey.map((c) => this.encode(c, key[c.field]));
       const signature = `k:${table.typeName}:${fieldList(columns)}:${nestedSignature(nested)}`;
-      const { rows, extra: planned } = await this.statements.rows(signature, values, [], (params) => {
-        const query = this.selectFrom(this.knex, table, columns);
+      const { statement, extra: planned } = this.statements.prepare(signature, values, (params) => {
         const qualifier = tableQualifier(table.table);
-        table.primaryKey.forEach((c, i) => query.where(asName(columnReference(this.knex, qualifier, c.column.name)), '=', params[i] as Knex.Value));
-        query.limit(1);
-        return { query, extra: this.selectNested(query, qualifier, nested, aliasCounter()) };
+        const where = sql.join(
+          table.primaryKey.map((c, i) => sql`${columnReference(qualifier, c.column.name)} = ${params[i]!}`),
+          ' and ',
+        );
+        const nestedColumns = this.selectNested(qualifier, nested, aliasCounter());
+        const selected = sql.join([this.columnList(table, columns, qualifier), ...nestedColumns.columns], ', ');
+        return {
+          statement: sql`select ${selected} from ${tableReference(table.table)} where ${where}${this.dialect.quirks.page(sql.value(1), null)}`,
+          extra: nestedColumns.planned,
+        };
       });
-      const read = this.attachNested(this.decodeRows(rows, columns), planned);
+      const read = this.attachNested(this.decodeRows(await this.rowsOf(this.knex, statement), columns), planned);
       return read ? (read[0] ?? null) : this.byKey(table, key, columns, context);
     });
   }
 
   async count(table: NamedTable, where: BoolExp | null | undefined): Promise<number> {
     return this.run(async () => {
-      const query = this.knex.from(asName(tableReference(this.knex, table.table))).count({ count: '*' }) as Knex.QueryBuilder;
-      applyWhere(query, where, this.scope(table));
-      const [row] = (await query) as Record<string, unknown>[];
+      // REST lists count beside every page: compiled once per table and filter, like the page itself.
+      const { statement } = this.statements.prepare(`c:${table.typeName}:${JSON.stringify(where ?? null)}`, [], () => {
+        const condition = whereCondition(where, this.scope(table));
+        return { statement: sql`select count(*) as ${sql.identifier('count')} from ${tableReference(table.table)}${whereClause(condition)}`, extra: null };
+      });
+      const [row] = await this.rowsOf(this.knex, statement);
       return Number(row?.count ?? 0);
     });
   }
@@ -147,10 +166,8 @@ export class KnexDataSource implements DataSource {
   async insert(table: NamedTable, objects: Row[], columns: NamedColumn[]): Promise<Row[]> {
     this.assertWritable(table);
     // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
-    if (objects.length === 1 && returnable(columns)) {
-      if (this.dialect.quirks.supportsReturning) return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
-      const statement = this.appendedReturning ? this.insertReturning(this.knex, table, objects[0]!, columns) : null;
-      if (statement) return this.run(async () => [this.returnedRow(await statement, columns)]);
+    if (objects.length === 1 && columns.length > 0 && this.insertReturns) {
+      return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
     }
     return this.run(() =>
       this.knex.transaction(async (trx) => {
@@ -166,12 +183,13 @@ export class KnexDataSource implements DataSource {
     const assignments = this.encodeObject(table, set);
     return this.run(() =>
       this.knex.transaction(async (trx) => {
+        const target = tableReference(table.table);
         if (table.primaryKey.length > 0) {
           const keys = await this.matchingKeys(trx, table, where);
           if (keys.length === 0) return [];
-          if (Object.keys(assignments).length > 0) {
+          if (assignments.length > 0) {
             for (const chunk of chunks(keys)) {
-              await this.whereKeys(trx(asName(tableReference(trx, table.table))), table, tableQualifier(table.table), chunk).update(assignments);
+              await this.execute(trx, sql`update ${target} set ${setList(assignments)} where ${this.keysCondition(table, tableQualifier(table.table), chunk)}`);
             }
           }
           const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
@@ -179,18 +197,14 @@ export class KnexDataSource implements DataSource {
         }
         // Without a key the rows cannot be found again after the change: RETURNING where the
         // engine has it, else the rows read before, with the new values applied.
-        if (this.dialect.quirks.supportsReturning && returnable(columns)) {
-          if (Object.keys(assignments).length === 0) return this.selectWhere(trx, table, where, columns);
-          const query = trx(asName(tableReference(trx, table.table))).update(assignments, columns.map((c) => c.column.name));
-          applyWhere(query, where, this.scope(table));
-          return this.decodeRows(renameToFields(await query, columns), columns);
+        const condition = whereClause(whereCondition(where, this.scope(table)));
+        if (this.dialect.quirks.supportsReturning && columns.length > 0) {
+          if (assignments.length === 0) return this.selectWhere(trx, table, where, columns);
+          const returned = await this.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
+          return this.decodeRows(renameToFields(returned, columns), columns);
         }
         const before = await this.selectWhere(trx, table, where, columns);
-        if (Object.keys(assignments).length > 0) {
-          const query = trx(asName(tableReference(trx, table.table))).update(assignments);
-          applyWhere(query, where, this.scope(table));
-          await query;
-        }
+        if (assignments.length > 0) await this.execute(trx, sql`update ${target} set ${setList(assignments)}${condition}`);
         return before.map((row) => ({ ...row, ...set }));
       }),
     );
@@ -200,111 +214,134 @@ export class KnexDataSource implements DataSource {
     this.assertWritable(table);
     return this.run(() =>
       this.knex.transaction(async (trx) => {
+        const target = tableReference(table.table);
         if (table.primaryKey.length > 0) {
           const keys = await this.matchingKeys(trx, table, where);
           if (keys.length === 0) return [];
           const rows = await this.readByKeys(trx, table, keys, columns);
           for (const chunk of chunks(keys)) {
-            await this.whereKeys(trx(asName(tableReference(trx, table.table))), table, tableQualifier(table.table), chunk).delete();
+            await this.execute(trx, sql`delete from ${target} where ${this.keysCondition(table, tableQualifier(table.table), chunk)}`);
           }
           return rows;
         }
         const before = await this.selectWhere(trx, table, where, columns);
-        const query = trx(asName(tableReference(trx, table.table))).delete();
-        applyWhere(query, where, this.scope(table));
-        await query;
+        await this.execute(trx, sql`delete from ${target}${whereClause(whereCondition(where, this.scope(table)))}`);
         return before;
       }),
     );
   }
 
+  // ---- running -------------------------------------------------------------------------
+
+  private send(executor: Executor, statement: BoundStatement): Promise<StatementResult> {
+    return runStatement(executor, this.dialect.statements, statement);
+  }
+
+  private async rowsOf(executor: Executor, statement: BoundStatement): Promise<Row[]> {
+    return (await this.send(executor, statement)).rows;
+  }
+
+  /** A statement that is not kept: compiled for this call only. */
+  private rows(executor: Executor, fragment: SqlFragment): Promise<Row[]> {
+    return this.rowsOf(executor, compileStatement(fragment, this.dialect.statements));
+  }
+
+  private execute(executor: Executor, fragment: SqlFragment): Promise<StatementResult> {
+    return this.send(executor, compileStatement(fragment, this.dialect.statements));
+  }
+
   // ---- reading -------------------------------------------------------------------------
 
-  private selectFrom(executor: Executor, table: NamedTable, columns: NamedColumn[], qualifier?: Qualifier): Knex.QueryBuilder {
-    const q = qualifier ?? tableQualifier(table.table);
-    const source = asName(tableReference(this.knex, table.table));
-    const query = (qualifier ? executor.from({ [q[0]!]: source }) : executor.from(source)) as Knex.QueryBuilder;
+  /** `<column> as <field>, …`: rows come back keyed by GraphQL field. */
+  private columnList(table: NamedTable, columns: NamedColumn[], qualifier: Qualifier): SqlFragment {
     const selected = columns.length > 0 ? columns : table.columns.slice(0, 1);
-    return query.select(Object.fromEntries(selected.map((c) => [c.field, asName(columnReference(this.knex, q, c.column.name))])));
+    return sql.join(
+      selected.map((c) => sql`${columnReference(qualifier, c.column.name)} as ${sql.identifier(c.field)}`),
+      ', ',
+    );
   }
 
   private selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
-    const query = this.selectFrom(executor, table, columns);
-    applyWhere(query, where, this.scope(table));
-    return query.then((rows: Row[]) => this.decodeRows(rows, columns));
+    const qualifier = tableQualifier(table.table);
+    const condition = whereCondition(where, this.scope(table, qualifier));
+    return this.rows(executor, sql`select ${this.columnList(table, columns, qualifier)} from ${tableReference(table.table)}${whereClause(condition)}`).then(
+      (rows) => this.decodeRows(rows, columns),
+    );
   }
 
   private scope(table: NamedTable, qualifier: Qualifier = tableQualifier(table.table), nextAlias = aliasCounter()): FilterScope {
-    return { knex: this.knex, quirks: this.dialect.quirks, table, qualifier, nextAlias };
+    return { quirks: this.dialect.quirks, table, qualifier, nextAlias };
   }
 
   // ---- nested reads in one statement (engines with nestedJson) ---------------------------
 
   /**
-   * Adds one column per nested read to the parents' statement: a correlated subquery that
+   * One column per nested read for the parents' statement: a correlated subquery that
    * returns the related rows as JSON, themselves holding their own nested reads. Reads the
    * engine cannot express (too many values for one JSON array) are left out; their
    * resolvers then read them per level.
    */
-  private selectNested(query: Knex.QueryBuilder, parent: Qualifier, nested: NestedRead[] | undefined, nextAlias: () => string): RootRead[] {
-    if (!this.nestedJson || !nested || nested.length === 0) return [];
+  private selectNested(parent: Qualifier, nested: NestedRead[] | undefined, nextAlias: () => string): { columns: SqlFragment[]; planned: RootRead[] } {
+    const columns: SqlFragment[] = [];
     const planned: RootRead[] = [];
+    if (!this.nestedJson || !nested || nested.length === 0) return { columns, planned };
     for (const read of nested) {
       const built = this.nestedSubquery(read, parent, nextAlias);
       if (!built) continue;
       const alias = `__lazydb_${nextAlias()}`;
-      query.select(this.knex.raw('(?) as ?', [built.sql, identifier(this.knex, [alias])]));
+      columns.push(sql`(${built.sql}) as ${sql.identifier(alias)}`);
       planned.push({ plan: built.plan, alias });
     }
-    return planned;
+    return { columns, planned };
   }
 
-  private nestedSubquery(read: NestedRead, parent: Qualifier, nextAlias: () => string): { sql: Knex.Raw; plan: PlannedRead } | null {
+  private nestedSubquery(read: NestedRead, parent: Qualifier, nextAlias: () => string): { sql: SqlFragment; plan: PlannedRead } | null {
     const json = this.nestedJson!;
+    const { quirks } = this.dialect;
     const { relation, columns } = read;
     if (columns.length > json.maxItems) return null;
-    const itemSql = columns.map((c) => json.item(c.column));
-    if (itemSql.some((sql) => sql === null)) return null;
     const target = relation.target;
     const own = [nextAlias()];
     // A page in a derived table reads its columns from there; a page inside the aggregate, from the table.
     const rows = read.relation.kind === 'array' && json.page === 'derived' ? [nextAlias()] : own;
+    const items: SqlFragment[] = [];
+    for (const c of columns) {
+      const item = json.item(c.column, columnReference(rows, c.column.name));
+      if (item === null) return null;
+      items.push(item);
+    }
     const children: PlannedRead[] = [];
-    const childSql: Knex.Raw[] = [];
     for (const child of read.nested) {
       if (columns.length + children.length >= json.maxItems) break;
       const built = this.nestedSubquery(child, rows, nextAlias);
       if (!built) continue;
       children.push(built.plan);
-      childSql.push(this.knex.raw('(?)', [built.sql]));
+      items.push(sql`(${built.sql})`);
     }
     const plan: PlannedRead = { read, children };
-    const items = [...columns.map((c, i) => this.knex.raw(itemSql[i]!, [columnReference(this.knex, rows, c.column.name)])), ...childSql];
-    const rowJson = this.knex.raw(json.array(items.length), items);
+    const rowJson = json.array(items);
 
-    const source = this.knex.from({ [own[0]!]: asName(tableReference(this.knex, target.table)) }) as Knex.QueryBuilder;
-    relation.targetColumns.forEach((column, i) => {
+    const from = sql`${tableReference(target.table)} ${sql.identifier(own[0]!)}`;
+    const joins = relation.targetColumns.map((column, i) => {
       const owner = relation.ownerColumns[i]!;
-      source.where(asName(columnReference(this.knex, own, column.column.name)), '=', columnReference(this.knex, parent, owner.column.name));
+      return sql`${columnReference(own, column.column.name)} = ${columnReference(parent, owner.column.name)}`;
     });
     if (relation.kind === 'object') {
-      return { sql: this.knex.raw('?', [source.select(rowJson).limit(1)]), plan };
+      return { sql: sql`select ${rowJson} from ${from} where ${sql.join(joins, ' and ')}${quirks.page(sql.value(1), null)}`, plan };
     }
     const { args } = read;
-    applyWhere(source, args.where, this.scope(target, own, nextAlias));
-    const order = orderSql(childOrder(relation, args), own, { knex: this.knex, quirks: this.dialect.quirks });
+    const filter = whereCondition(args.where, this.scope(target, own, nextAlias));
+    const where = sql.join(filter ? [...joins, filter] : joins, ' and ');
+    const order = orderSql(childOrder(relation, args), own, quirks);
     if (json.page === 'inside') {
-      const page = [this.knex.raw(order.sql, order.bindings), args.limit ?? NO_LIMIT, args.offset ?? 0];
-      return { sql: this.knex.raw('?', [source.select(this.knex.raw(json.aggregate(), [rowJson, ...page]))]), plan };
+      const aggregate = json.aggregate(rowJson, order, sql.value(args.limit ?? NO_LIMIT), sql.value(args.offset ?? 0));
+      return { sql: sql`select ${aggregate} from ${from} where ${where}`, plan };
     }
-    source.select(columns.map((c) => asName(columnReference(this.knex, own, c.column.name))));
-    source.select(this.knex.raw(`row_number() over (order by ${order.sql}) as ?`, [...order.bindings, identifier(this.knex, [ROW_NUMBER])]));
-    source.orderByRaw(order.sql, order.bindings);
-    if (args.limit != null) source.limit(args.limit);
-    if (args.offset) source.offset(args.offset);
-    const aggregate = this.knex.raw(json.aggregate(), [rowJson, columnReference(this.knex, rows, ROW_NUMBER)]);
-    const sql = this.knex.raw('select ? from (?) as ?', [aggregate, source, identifier(this.knex, rows)]);
-    return { sql, plan };
+    const derivedColumns = [...columns.map((c) => columnReference(own, c.column.name)), sql`row_number() over (order by ${order}) as ${sql.identifier(ROW_NUMBER)}`];
+    const page = quirks.page(args.limit != null ? sql.value(args.limit) : null, args.offset ? sql.value(args.offset) : null);
+    const derived = sql`select ${sql.join(derivedColumns, ', ')} from ${from} where ${where} order by ${order}${page}`;
+    const aggregate = json.aggregate(rowJson, columnReference(rows, ROW_NUMBER), sql.empty, sql.empty);
+    return { sql: sql`select ${aggregate} from (${derived}) ${sql.identifier(rows[0]!)}`, plan };
   }
 
   /**
@@ -362,11 +399,11 @@ export class KnexDataSource implements DataSource {
     return row;
   }
 
-  private applyOrder(query: Knex.QueryBuilder, table: NamedTable, terms: OrderTerm[], qualifier: Qualifier): void {
+  /** ` order by …` from the terms asked, else the primary key; nothing for a table without one. */
+  private orderClause(table: NamedTable, terms: OrderTerm[], qualifier: Qualifier): SqlFragment {
     const effective = terms.length > 0 ? terms : defaultOrder(table);
-    if (effective.length === 0) return;
-    const { sql, bindings } = orderSql(effective, qualifier, { knex: this.knex, quirks: this.dialect.quirks });
-    query.orderByRaw(sql, bindings);
+    if (effective.length === 0) return sql.empty;
+    return sql` order by ${orderSql(effective, qualifier, this.dialect.quirks)}`;
   }
 
   private decodeRows(rows: Row[], columns: NamedColumn[]): Row[] {
@@ -377,39 +414,47 @@ export class KnexDataSource implements DataSource {
     return rows;
   }
 
-  /** `(a = ? and b = ?) or (...)` for composite keys, `a in (...)` for single ones: portable to every engine. */
-  private whereKeys(query: Knex.QueryBuilder, table: NamedTable, qualifier: Qualifier, keys: Row[], columns = table.primaryKey): Knex.QueryBuilder {
-    this.whereKeyValues(query, qualifier, columns, keys.flatMap((key) => columns.map((column) => this.encode(column, key[column.field]))));
-    return query;
+  /** The condition that matches `keys` (rows of key values by field) on `columns`, the primary key by default. */
+  private keysCondition(table: NamedTable, qualifier: Qualifier, keys: Row[], columns = table.primaryKey): SqlFragment {
+    const values = keys.flatMap((key) => columns.map((column) => sql.value(this.encode(column, key[column.field]))));
+    return keyValuesCondition(qualifier, columns, values);
   }
 
   private async matchingKeys(executor: Executor, table: NamedTable, where: BoolExp): Promise<Row[]> {
-    const query = this.selectFrom(executor, table, table.primaryKey);
-    applyWhere(query, where, this.scope(table));
-    return this.decodeRows(await query, table.primaryKey);
+    return this.selectWhere(executor, table, where, table.primaryKey);
   }
 
-  private async readByKeys(executor: Executor, table: NamedTable, keys: Row[], columns: NamedColumn[]): Promise<Row[]> {
+  /** The rows with `keys` (values of `keyColumns`, the primary key by default), in the keys' order. */
+  private async readByKeys(executor: Executor, table: NamedTable, keys: Row[], columns: NamedColumn[], keyColumns = table.primaryKey): Promise<Row[]> {
     const found = new Map<string, Row>();
+    const qualifier = tableQualifier(table.table);
+    // The key columns come along so that each row can be matched to its key.
+    const selected = withColumns(table, columns, keyColumns);
     for (const chunk of chunks(keys)) {
-      const query = this.selectFrom(executor, table, columns);
-      this.whereKeys(query, table, tableQualifier(table.table), chunk);
-      for (const row of this.decodeRows(await query, columns)) found.set(keyOf(row, table.primaryKey), row);
+      const rows = await this.rows(
+        executor,
+        sql`select ${this.columnList(table, selected, qualifier)} from ${tableReference(table.table)} where ${this.keysCondition(table, qualifier, chunk, keyColumns)}`,
+      );
+      for (const row of this.decodeRows(rows, selected)) found.set(keyOf(row, keyColumns), row);
     }
-    return keys.map((k) => found.get(keyOf(k, table.primaryKey))).filter((r): r is Row => r !== undefined);
+    return keys.map((k) => found.get(keyOf(k, keyColumns))).filter((r): r is Row => r !== undefined);
   }
 
   private async loadRelated(relation: NamedRelation, keys: readonly string[], columns: NamedColumn[]): Promise<(Row | null)[]> {
     const targetColumns = relation.targetColumns;
-    const selected = withColumns(relation.target, columns, targetColumns);
+    const target = relation.target;
+    const selected = withColumns(target, columns, targetColumns);
     // Compiled once per (relation, columns, number of keys): the key values are its only values.
     const values = this.keyValues(keys, targetColumns);
     const signature = `ro:${relationId(relation)}:${fieldList(selected)}:${values.length}`;
-    const { rows } = await this.statements.rows(signature, values, [], (params) => {
-      const query = this.selectFrom(this.knex, relation.target, selected);
-      this.whereKeyValues(query, tableQualifier(relation.target.table), targetColumns, params);
-      return { query, extra: null };
+    const { statement } = this.statements.prepare(signature, values, (params) => {
+      const qualifier = tableQualifier(target.table);
+      return {
+        statement: sql`select ${this.columnList(target, selected, qualifier)} from ${tableReference(target.table)} where ${keyValuesCondition(qualifier, targetColumns, params)}`,
+        extra: null,
+      };
     });
+    const rows = await this.rowsOf(this.knex, statement);
     const byKey = new Map(this.decodeRows(rows, selected).map((row) => [keyOf(row, targetColumns), row]));
     return keys.map((k) => byKey.get(k) ?? null);
   }
@@ -431,30 +476,29 @@ export class KnexDataSource implements DataSource {
     if (args.limit != null) values.push(offset + args.limit);
     const shape = JSON.stringify([args.where ?? null, args.order_by ?? null, args.limit != null]);
     const signature = `rl:${relationId(relation)}:${fieldList(selected)}:${shape}:${keyCount}`;
-    const { rows } = await this.statements.rows(signature, values, [], (params) => {
-      const alias = 'c';
-      const inner = this.selectFrom(this.knex, child, selected, [alias]);
-      this.whereKeyValues(inner, [alias], fkColumns, params.slice(0, keyCount));
-      applyWhere(inner, args.where, this.scope(child, [alias]));
-
-      const order = orderSql(childOrder(relation, args), [alias], { knex: this.knex, quirks: this.dialect.quirks });
-      const partition = fkColumns.map(() => '?').join(', ');
-      inner.select(
-        this.knex.raw(`row_number() over (partition by ${partition} order by ${order.sql}) as ??`, [
-          ...fkColumns.map((c) => columnReference(this.knex, [alias], c.column.name)),
-          ...order.bindings,
-          ROW_NUMBER,
-        ]),
+    const { statement } = this.statements.prepare(signature, values, (params) => {
+      const alias = [CHILD];
+      const filter = whereCondition(args.where, this.scope(child, alias));
+      const keysMatch = keyValuesCondition(alias, fkColumns, params.slice(0, keyCount));
+      const order = orderSql(childOrder(relation, args), alias, this.dialect.quirks);
+      const partition = sql.join(
+        fkColumns.map((c) => columnReference(alias, c.column.name)),
+        ', ',
       );
+      const inner = sql`select ${this.columnList(child, selected, alias)}, row_number() over (partition by ${partition} order by ${order}) as ${sql.identifier(ROW_NUMBER)} from ${tableReference(child.table)} ${sql.identifier(CHILD)} where ${filter ? sql`${keysMatch} and ${filter}` : keysMatch}`;
       const [after, upTo] = params.slice(keyCount);
-      const outer = this.knex
-        .from(inner.as('w'))
-        .select(selected.map((c) => `w.${c.field}`))
-        .where(`w.${ROW_NUMBER}`, '>', after as Knex.Value)
-        .orderBy(`w.${ROW_NUMBER}`);
-      if (args.limit != null) outer.where(`w.${ROW_NUMBER}`, '<=', upTo as Knex.Value);
-      return { query: outer, extra: null };
+      const rowNumber = columnReference([WINDOW], ROW_NUMBER);
+      const outerColumns = sql.join(
+        selected.map((c) => sql.identifier(WINDOW, c.field)),
+        ', ',
+      );
+      const bound = args.limit != null ? sql` and ${rowNumber} <= ${upTo!}` : sql.empty;
+      return {
+        statement: sql`select ${outerColumns} from (${inner}) ${sql.identifier(WINDOW)} where ${rowNumber} > ${after!}${bound} order by ${rowNumber}`,
+        extra: null,
+      };
     });
+    const rows = await this.rowsOf(this.knex, statement);
     const groups = new Map<string, Row[]>(keys.map((k) => [k, []]));
     for (const row of this.decodeRows(rows, selected)) groups.get(keyOf(row, fkColumns))?.push(row);
     return keys.map((k) => groups.get(k)!);
@@ -473,21 +517,6 @@ export class KnexDataSource implements DataSource {
       for (const column of columns) values.push(this.encode(column, row[column.field]));
     }
     return values;
-  }
-
-  /** `where (columns) in (keys)`, the keys given as encoded values (or placeholders), key after key. */
-  private whereKeyValues(query: Knex.QueryBuilder, qualifier: Qualifier, columns: NamedColumn[], values: unknown[]): void {
-    if (columns.length === 1) {
-      query.whereIn(asName(columnReference(this.knex, qualifier, columns[0]!.column.name)), values as Knex.Value[]);
-      return;
-    }
-    query.where((group) => {
-      for (let at = 0; at < values.length; at += columns.length) {
-        group.orWhere((one) => {
-          columns.forEach((column, i) => one.where(asName(columnReference(this.knex, qualifier, column.column.name)), '=', values[at + i] as Knex.Value));
-        });
-      }
-    });
   }
 
   private loader(context: RequestContext, signature: string, batch: (keys: readonly string[]) => Promise<unknown[]>): DataLoader<string, unknown> {
@@ -514,45 +543,51 @@ export class KnexDataSource implements DataSource {
     return this.dialect.quirks.encode(column.column, value);
   }
 
-  /** GraphQL input object (by field) -> column values to bind (by SQL name). */
-  private encodeObject(table: NamedTable, object: Row): Record<string, unknown> {
-    const values: Record<string, unknown> = {};
+  /** GraphQL input object (by field) -> column values to bind, by SQL name, in the input's order. */
+  private encodeObject(table: NamedTable, object: Row): Assignment[] {
+    const values: Assignment[] = [];
     for (const [field, value] of Object.entries(object)) {
       const column = table.columns.find((c) => c.field === field);
       if (!column || !isWritable(column)) throw badInput(`${table.label} has no writable column "${field}"`);
-      if (value !== undefined) values[column.column.name] = this.encode(column, value);
+      if (value !== undefined) values.push({ column: column.column.name, value: this.encode(column, value) });
     }
     return values;
   }
 
-  private async insertOne(trx: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
-    const returning = this.appendedReturning && returnable(columns) ? this.insertReturning(trx, table, object, columns) : null;
-    if (returning) return this.returnedRow(await returning, columns);
-    const values = this.encodeObject(table, object);
-    const target = trx(asName(tableReference(trx, table.table)));
-    if (this.dialect.quirks.supportsReturning && returnable(columns)) {
-      const returned = await target.insert(values, columns.map((c) => c.column.name));
+  /** RETURNING names the columns as they are; renameToFields keys the rows by field. */
+  private returning(columns: NamedColumn[]): SqlFragment {
+    return this.dialect.quirks.returning(columns.map((c) => c.column.name));
+  }
+
+  private insertStatement(table: NamedTable, values: Assignment[]): SqlFragment {
+    const target = tableReference(table.table);
+    if (values.length === 0) return this.dialect.quirks.insertDefaults(target, sql.identifier(table.columns[0]!.column.name));
+    const names = sql.join(
+      values.map((v) => sql.identifier(v.column)),
+      ', ',
+    );
+    const bound = sql.join(
+      values.map((v) => sql.value(v.value)),
+      ', ',
+    );
+    return sql`insert into ${target} (${names}) values (${bound})`;
+  }
+
+  private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
+    const insert = this.insertStatement(table, this.encodeObject(table, object));
+    if (this.insertReturns && columns.length > 0) {
+      const returned = await this.rows(executor, sql`${insert}${this.returning(columns)}`);
       const [row] = this.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
-    const result = (await target.insert(values)) as unknown[];
-    const key = this.insertedKey(table, object, result[0]);
+    const result = await this.execute(executor, insert);
+    const key = this.insertedKey(table, object, result.insertId);
     if (key) {
-      const [row] = await this.readByKeys(trx, table, [key.values], columns.length ? columns : key.columns);
+      const [row] = await this.readByKeys(executor, table, [key.values], columns, key.columns);
       if (row) return row;
     }
     // No way to find the row again (no key, no unique key given, no generated id): echo the input.
     return Object.fromEntries(columns.map((c) => [c.field, object[c.field] ?? null]));
-  }
-
-  /** `insert … returning` for engines whose knex drops `.returning()`; null where the text cannot take it. */
-  private insertReturning(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Knex.Raw | null {
-    return withReturning(executor, executor(asName(tableReference(executor, table.table))).insert(this.encodeObject(table, object)), columns);
-  }
-
-  private returnedRow(result: unknown, columns: NamedColumn[]): Row {
-    const [row] = this.decodeRows(renameToFields(this.appendedReturning!(result), columns), columns);
-    return row ?? {};
   }
 
   /** The key of a freshly inserted row where the engine cannot return it: given values, or the generated id. */
@@ -655,23 +690,34 @@ function chunks<T>(items: T[], size = MAX_BATCH): T[][] {
   return out;
 }
 
-/** RETURNING lists columns by name through knex, which splits names on dots. */
-function returnable(columns: NamedColumn[]): boolean {
-  return columns.length > 0 && columns.every((c) => !c.column.name.includes('.'));
-}
-
-/**
- * `insert … returning <columns>` for clients whose knex drops `.returning()`. Null when the
- * statement text has a `?` of its own (in an identifier), which knex.raw would take for a
- * placeholder: the caller then inserts and reads back.
- */
-function withReturning(executor: Executor, insert: Knex.QueryBuilder, columns: NamedColumn[]): Knex.Raw | null {
-  const { sql, bindings } = insert.toSQL();
-  if (sql.split('?').length - 1 !== bindings.length || sql.includes('??')) return null;
-  return executor.raw(`${sql} returning ${columns.map(() => '??').join(', ')}`, [...bindings, ...columns.map((c) => c.column.name)]);
-}
-
 /** RETURNING rows come keyed by SQL column name; the rest of the layer keys rows by field. */
 function renameToFields(rows: unknown, columns: NamedColumn[]): Row[] {
   return (rows as Row[]).map((row) => Object.fromEntries(columns.map((c) => [c.field, row[c.column.name]])));
+}
+
+/** One column's value in an insert or update, by SQL column name. */
+interface Assignment {
+  column: string;
+  value: unknown;
+}
+
+function setList(assignments: Assignment[]): SqlFragment {
+  return sql.join(
+    assignments.map((a) => sql`${sql.identifier(a.column)} = ${sql.value(a.value)}`),
+    ', ',
+  );
+}
+
+/**
+ * `(columns) in (keys)` with the keys given as fragments (values or slots), key after key:
+ * `a in (…)` for one column, `((a = … and b = …) or (…))` for several — portable to every engine.
+ */
+function keyValuesCondition(qualifier: Qualifier, columns: NamedColumn[], values: readonly SqlFragment[]): SqlFragment {
+  if (columns.length === 1) return sql`${columnReference(qualifier, columns[0]!.column.name)} in (${sql.join(values, ', ')})`;
+  const keys: SqlFragment[] = [];
+  for (let at = 0; at < values.length; at += columns.length) {
+    const parts = columns.map((column, i) => sql`${columnReference(qualifier, column.column.name)} = ${values[at + i]!}`);
+    keys.push(sql`(${sql.join(parts, ' and ')})`);
+  }
+  return sql`(${sql.join(keys, ' or ')})`;
 }

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { DbErrorKind, DialectModule } from '../introspect/dialect';
 import { lazydbError, type LazydbErrorCode } from '../schema/errors';
+import { TooManyBindingsError } from './fragment';
 
 const CODE_FOR_KIND: Record<DbErrorKind, LazydbErrorCode> = {
   unique_violation: 'CONSTRAINT_VIOLATION',
@@ -39,6 +40,8 @@ const LIBRARY_ERROR_MESSAGE: Partial<Record<DbErrorKind, string>> = {
  */
 export function toGraphQLError(error: unknown, dialect: DialectModule, database: string): Error {
   if (error instanceof GraphQLError) return error;
+  // Refused before it was sent: the request asked for more than one statement can carry.
+  if (error instanceof TooManyBindingsError) return lazydbError('BAD_USER_INPUT', error.message, { reason: 'too_many_bindings' });
   const info = dialect.describeError(error);
   const code = CODE_FOR_KIND[info.kind];
   let reason = info.message;

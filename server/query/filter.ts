@@ -1,13 +1,12 @@
-import type { Knex } from 'knex';
 import type { QueryQuirks } from '../introspect/dialect';
 import { badInput, lazydbError } from '../schema/errors';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import type { BoolExp, OrderDirection } from '../schema/source';
-import { asName, columnReference, tableReference, type Qualifier } from './sql';
+import { sql, type SqlFragment } from './fragment';
+import { columnReference, tableReference, type Qualifier } from './sql';
 
-/** What compiling a filter needs: the connection (for quoting), the dialect and fresh aliases. */
+/** What compiling a filter needs: the dialect, the table and how it is named, and fresh aliases. */
 export interface FilterScope {
-  knex: Knex;
   quirks: QueryQuirks;
   table: NamedTable;
   qualifier: Qualifier;
@@ -45,9 +44,8 @@ export function aliasCounter(prefix = 'r'): () => string {
 
 /**
  * Charges the values a filter binds to its statement, refusing beyond MAX_STATEMENT_BINDINGS.
- * Counted before compiling (knex runs the callbacks of grouped conditions at each compilation,
- * so they cannot count), from the filter itself: one per scalar, two for a LIKE pattern (some
- * engines bind its escape character too), none for null.
+ * Counted from the filter itself before anything is compiled, so a refusal costs nothing: one
+ * per scalar, two for a LIKE pattern (some engines bind its escape character too), none for null.
  */
 function charge(scope: FilterScope, where: BoolExp): void {
   let bound = boundValues.get(scope.nextAlias);
@@ -104,107 +102,120 @@ export function nestingExceeds(value: unknown, max: number): boolean {
 }
 
 /**
- * Adds `where` (a GraphQL boolean expression) to the builder; values are always bound. The
- * entry points bound a filter's depth and lists first (LAZYDB_MAX_INPUT_DEPTH,
- * LAZYDB_MAX_IN_VALUES); this checks again against fixed bounds, so that no caller can make
- * the compiler overflow the stack or a statement exceed an engine's bind limit.
+ * `where` (a GraphQL boolean expression) as one SQL condition; null when it filters nothing
+ * out. Values are always bound, identifiers always quoted. The entry points bound a filter's
+ * depth and lists first (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES); this checks again
+ * against fixed bounds, so that no caller can make the compiler overflow the stack or a
+ * statement exceed an engine's bind limit.
  */
-export function applyWhere(builder: Knex.QueryBuilder, where: BoolExp | null | undefined, scope: FilterScope): void {
-  if (!where) return;
+export function whereCondition(where: BoolExp | null | undefined, scope: FilterScope): SqlFragment | null {
+  if (!where) return null;
   if (nestingExceeds(where, MAX_FILTER_NESTING)) {
     throw lazydbError('INPUT_TOO_DEEP', `the filter nests more than ${MAX_FILTER_NESTING} levels deep; flatten its _and/_or/_not`);
   }
   charge(scope, where);
-  addWhere(builder, where, scope);
+  return condition(where, scope);
 }
 
-function addWhere(builder: Knex.QueryBuilder, where: BoolExp | null | undefined, scope: FilterScope): void {
-  if (!where) return;
+function condition(where: BoolExp | null | undefined, scope: FilterScope): SqlFragment | null {
+  if (!where) return null;
+  const conditions: SqlFragment[] = [];
   for (const [key, value] of Object.entries(where)) {
     if (value === null || value === undefined) continue;
     if (key === '_and') {
-      const parts = value as BoolExp[];
-      builder.where((inner) => {
-        for (const part of parts) inner.where((group) => addWhere(group, part, scope));
-      });
+      const parts = (value as BoolExp[]).map((part) => condition(part, scope)).filter((c): c is SqlFragment => c !== null);
+      if (parts.length > 0) conditions.push(sql`(${sql.join(parts, ' and ')})`);
     } else if (key === '_or') {
-      const parts = value as BoolExp[];
-      // An empty _or filters nothing out, as in Hasura.
-      if (parts.length === 0) continue;
-      builder.where((inner) => {
-        for (const part of parts) inner.orWhere((group) => addWhere(group, part, scope));
-      });
+      const parts = (value as BoolExp[]).map((part) => condition(part, scope));
+      // An empty _or filters nothing out, as in Hasura; so does an _or with an empty part.
+      if (parts.length === 0 || parts.some((c) => c === null)) continue;
+      conditions.push(sql`(${sql.join((parts as SqlFragment[]).map((part) => sql`(${part})`), ' or ')})`);
     } else if (key === '_not') {
-      builder.whereNot((inner) => addWhere(inner, value as BoolExp, scope));
+      const inner = condition(value as BoolExp, scope);
+      if (inner) conditions.push(sql`not (${inner})`);
     } else {
       const column = scope.table.columns.find((c) => c.field === key);
       if (column) {
-        applyComparison(builder, column, value as Record<string, unknown>, scope);
+        conditions.push(...comparisons(column, value as Record<string, unknown>, scope));
         continue;
       }
       const relation = scope.table.relations.find((r) => r.field === key);
       if (!relation) throw badInput(`unknown field "${key}" in where for ${scope.table.label}`);
-      builder.whereExists(relatedSubquery(relation, value as BoolExp, scope));
+      conditions.push(relatedExists(relation, value as BoolExp, scope));
     }
   }
+  if (conditions.length === 0) return null;
+  return conditions.length === 1 ? conditions[0]! : sql.join(conditions, ' and ');
 }
 
-function relatedSubquery(relation: NamedRelation, where: BoolExp, scope: FilterScope): Knex.QueryBuilder {
-  const { knex } = scope;
+/** `where <condition>`, or nothing. */
+export function whereClause(condition: SqlFragment | null): SqlFragment {
+  return condition ? sql` where ${condition}` : sql.empty;
+}
+
+function relatedExists(relation: NamedRelation, where: BoolExp, scope: FilterScope): SqlFragment {
   const alias = scope.nextAlias();
-  const sub = knex.select(knex.raw('1')).from({ [alias]: asName(tableReference(knex, relation.target.table)) }) as Knex.QueryBuilder;
-  relation.ownerColumns.forEach((owner, i) => {
+  const joins = relation.ownerColumns.map((owner, i) => {
     const target = relation.targetColumns[i]!;
-    sub.where(asName(columnReference(knex, [alias], target.column.name)), '=', columnReference(knex, scope.qualifier, owner.column.name));
+    return sql`${columnReference([alias], target.column.name)} = ${columnReference(scope.qualifier, owner.column.name)}`;
   });
-  addWhere(sub, where, { ...scope, table: relation.target, qualifier: [alias] });
-  return sub;
+  const inner = condition(where, { ...scope, table: relation.target, qualifier: [alias] });
+  const conditions = inner ? [...joins, inner] : joins;
+  return sql`exists (select 1 from ${tableReference(relation.target.table)} ${sql.identifier(alias)} where ${sql.join(conditions, ' and ')})`;
 }
 
-const COMPARISONS: Record<string, string> = { _eq: '=', _neq: '<>', _gt: '>', _gte: '>=', _lt: '<', _lte: '<=' };
+const COMPARISONS = { _eq: '=', _neq: '<>', _gt: '>', _gte: '>=', _lt: '<', _lte: '<=' } as const;
 
-function applyComparison(builder: Knex.QueryBuilder, column: NamedColumn, ops: Record<string, unknown>, scope: FilterScope): void {
-  const raw = columnReference(scope.knex, scope.qualifier, column.column.name);
-  const ref = asName(raw);
-  const encode = (value: unknown) => scope.quirks.encode(column.column, value);
+function isComparison(op: string): op is keyof typeof COMPARISONS {
+  return Object.hasOwn(COMPARISONS, op);
+}
+
+function comparisons(column: NamedColumn, ops: Record<string, unknown>, scope: FilterScope): SqlFragment[] {
+  const ref = columnReference(scope.qualifier, column.column.name);
+  const encode = (value: unknown) => sql.value(scope.quirks.encode(column.column, value));
+  const out: SqlFragment[] = [];
   for (const [op, value] of Object.entries(ops)) {
     if (value === undefined) continue;
-    const sqlOp = COMPARISONS[op];
-    if (sqlOp) {
+    if (isComparison(op)) {
       if (value === null) {
-        if (op === '_eq') builder.whereNull(ref);
-        else if (op === '_neq') builder.whereNotNull(ref);
+        if (op === '_eq') out.push(sql`${ref} is null`);
+        else if (op === '_neq') out.push(sql`${ref} is not null`);
         else throw badInput(`${column.field}.${op} needs a value; use _is_null to test for NULL`);
-      } else builder.where(ref, sqlOp, encode(value) as Knex.Value);
+      } else out.push(sql`${ref} ${sql.keyword(COMPARISONS[op])} ${encode(value)}`);
       continue;
     }
     switch (op) {
       case '_in':
       case '_nin': {
         if (value === null) throw badInput(`${column.field}.${op} needs a list`);
-        const values = (value as unknown[]).map(encode) as Knex.Value[];
-        if (op === '_in') builder.whereIn(ref, values);
-        else builder.whereNotIn(ref, values);
+        const values = (value as unknown[]).map(encode);
+        // An empty list: nothing is in it, everything is not.
+        if (values.length === 0) {
+          if (op === '_in') out.push(sql`1 = 0`);
+          break;
+        }
+        out.push(sql`${ref} ${sql.keyword(op === '_in' ? 'in' : 'not in')} (${sql.join(values, ', ')})`);
         break;
       }
       case '_is_null':
-        if (value === true) builder.whereNull(ref);
-        else if (value === false) builder.whereNotNull(ref);
+        if (value === true) out.push(sql`${ref} is null`);
+        else if (value === false) out.push(sql`${ref} is not null`);
         break;
       case '_like':
       case '_nlike':
         if (value === null) throw badInput(`${column.field}.${op} needs a pattern`);
-        scope.quirks.whereLike(builder, raw, value as string, op === '_nlike');
+        out.push(scope.quirks.like(ref, value as string, op === '_nlike'));
         break;
       case '_ilike':
       case '_nilike':
         if (value === null) throw badInput(`${column.field}.${op} needs a pattern`);
-        scope.quirks.whereILike(builder, raw, value as string, op === '_nilike');
+        out.push(scope.quirks.ilike(ref, value as string, op === '_nilike'));
         break;
       default:
         throw badInput(`unknown operator ${op} on ${column.field}`);
     }
   }
+  return out;
 }
 
 /** Parses Hasura's ordering enum into direction and where NULLs go (asc: nulls last, desc: nulls first). */
@@ -239,21 +250,19 @@ export function defaultOrder(table: NamedTable): OrderTerm[] {
 }
 
 /**
- * SQL text and bindings of an ORDER BY list (for window functions and plain queries alike).
- * Nullable columns get an explicit NULL placement so every engine orders the same way.
+ * An ORDER BY list (for window functions and plain queries alike). Nullable columns get an
+ * explicit NULL placement so every engine orders the same way.
  */
-export function orderSql(terms: OrderTerm[], qualifier: Qualifier, scope: Pick<FilterScope, 'knex' | 'quirks'>): { sql: string; bindings: Knex.Raw[] } {
-  const parts: string[] = [];
-  const bindings: Knex.Raw[] = [];
+export function orderSql(terms: OrderTerm[], qualifier: Qualifier, quirks: QueryQuirks): SqlFragment {
+  const parts: SqlFragment[] = [];
   for (const term of terms) {
-    const ref = columnReference(scope.knex, qualifier, term.column.column.name);
+    const ref = columnReference(qualifier, term.column.column.name);
+    const direction = sql.keyword(term.direction);
     const placeNulls = term.column.column.nullable;
-    if (placeNulls && !scope.quirks.nativeNullsOrdering) {
-      parts.push(`(? is null) ${term.nulls === 'last' ? 'asc' : 'desc'}`);
-      bindings.push(ref);
+    if (placeNulls && !quirks.nativeNullsOrdering) {
+      parts.push(sql`(${ref} is null) ${sql.keyword(term.nulls === 'last' ? 'asc' : 'desc')}`);
     }
-    parts.push(placeNulls && scope.quirks.nativeNullsOrdering ? `? ${term.direction} nulls ${term.nulls}` : `? ${term.direction}`);
-    bindings.push(ref);
+    parts.push(placeNulls && quirks.nativeNullsOrdering ? sql`${ref} ${direction} ${sql.keyword(term.nulls === 'first' ? 'nulls first' : 'nulls last')}` : sql`${ref} ${direction}`);
   }
-  return { sql: parts.join(', '), bindings };
+  return sql.join(parts, ', ');
 }

@@ -92,8 +92,8 @@ const ORDER_VALUES: Record<string, string> = {
 
 /** Columns a client may write: not computed by the database, and of a type lazydb can encode. */
 export function isWritable(column: NamedColumn): boolean {
-  // knex splits column names on dots when it writes them, so such columns stay read-only.
-  return !column.column.generated && column.column.kind !== 'unknown' && !column.column.name.includes('.');
+  // Any name is writable: the fragment layer quotes each identifier whole (a dot included).
+  return !column.column.generated && column.column.kind !== 'unknown';
 }
 
 /** Builds the GraphQL schema of one database. Pure: it touches no database; resolvers call `source`. */

@@ -208,11 +208,6 @@ function nameColumns(table: TableModel, label: string, report: ReportEntry[]): N
   const used = new Set<string>();
   const columns: NamedColumn[] = [];
   for (const column of table.columns) {
-    // knex treats a bare `*` as "all columns"; such a column cannot be addressed safely.
-    if (column.name === '*') {
-      report.push({ level: 'skipped', object: `${label}.*`, reason: 'a column named * cannot be addressed safely' });
-      continue;
-    }
     const field = firstFree(toGraphQLName(column.name), (name) => !used.has(name));
     used.add(field);
     if (field !== column.name) {

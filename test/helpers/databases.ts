@@ -367,17 +367,25 @@ export async function runStatements(db: ThrowawayDb, statements: string[]): Prom
       return;
     }
     case 'oracle': {
+      // On the driver's connection: knex.raw would rewrite every `?` (quoted names too) into a bind.
       const knex = adminKnex('oracle', db.url, 10_000);
+      const client = knex.client as { acquireConnection(): Promise<OracleSession>; releaseConnection(c: OracleSession): Promise<void> };
+      const conn = await client.acquireConnection();
       try {
         for (const [index, statement] of statements.entries()) {
-          await knex.raw(oracleStatement(statement)).catch((error: unknown) => fail(index, statement, error));
+          await conn.execute(oracleStatement(statement), [], { autoCommit: true }).catch((error: unknown) => fail(index, statement, error));
         }
       } finally {
+        await client.releaseConnection(conn);
         await knex.destroy();
       }
       return;
     }
   }
+}
+
+interface OracleSession {
+  execute(sql: string, binds: unknown[], options: { autoCommit: boolean }): Promise<unknown>;
 }
 
 /** Oracle rejects a trailing `;` on plain SQL but PL/SQL blocks need theirs. */

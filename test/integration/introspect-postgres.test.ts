@@ -10,6 +10,8 @@ import { postgresDialect } from '../../server/introspect/postgres/index';
 import type { DatabaseSpec, DbModel } from '../../server/model/types';
 import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
 import { countQueries, describeFailure, findColumn as column, findTable, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
+import { compileStatement, sql } from '../../server/query/fragment';
+import { runStatement } from '../../server/query/runner';
 
 const pgUp = await requireOrSkip('postgres');
 
@@ -139,9 +141,10 @@ describe.skipIf(!pgUp)('postgres introspection (live)', () => {
   });
 
   it('filters case-insensitively', async () => {
-    const query = knex('artist').select('name');
-    postgresDialect.quirks.whereILike(query, knex.raw('??', ['artist.name']), 'ac%', false);
-    expect(((await query) as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(['AC/DC', 'Accept']);
+    const condition = postgresDialect.quirks.ilike(sql.identifier('artist', 'name'), 'ac%', false);
+    const statement = compileStatement(sql`select ${sql.identifier('name')} from ${sql.identifier('artist')} where ${condition}`, postgresDialect.statements);
+    const { rows } = await runStatement(knex, postgresDialect.statements, statement);
+    expect(rows.map((r) => r.name).sort()).toEqual(['AC/DC', 'Accept']);
   });
 
   it('describes real errors', async () => {

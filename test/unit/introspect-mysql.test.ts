@@ -7,6 +7,8 @@ import { classifyType, normaliseMysqlCatalog, parseEnumValues } from '../../serv
 import { mysqlQuirks, toMysqlDateTime, toMysqlTime } from '../../server/introspect/mysql/quirks';
 import type { ScalarKind } from '../../server/model/types';
 import { codecColumn as col, findColumn as column, findTable as table, readRecording, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
+import { compileStatement, sql, type SqlFragment } from '../../server/query/fragment';
+import { mysqlStatements } from '../../server/introspect/mysql/statements';
 
 const recorded = readRecording<MysqlCatalog>('mariadb.json');
 const AT = '2024-01-01T00:00:00.000Z';
@@ -481,13 +483,12 @@ describe('quirks', () => {
   });
 
   it('builds a case-insensitive LIKE with the identifier quoted and the pattern bound', () => {
-    const knex = knexFactory({ client: 'mysql2' });
-    const like = knex('t').where((b) => mysqlQuirks.whereILike(b, knex.raw('??', ['t.na`me']), "%o'k%", false)).toSQL();
-    expect(like.sql).toBe('select * from `t` where (lower(`t`.`na``me`) like lower(?))');
-    expect(like.bindings).toEqual(["%o'k%"]);
-    const notLike = knex('t').where((b) => mysqlQuirks.whereILike(b, knex.raw('??', ['name']), 'x', true)).toSQL();
-    expect(notLike.sql).toBe('select * from `t` where (lower(`name`) not like lower(?))');
-    void knex.destroy();
+    const compile = (condition: SqlFragment) => compileStatement(sql`select * from ${sql.identifier('t')} where (${condition})`, mysqlStatements);
+    const like = compile(mysqlQuirks.ilike(sql.identifier('t', 'na`me'), "%o'k%", false));
+    expect(like.text).toBe('select * from `t` where (lower(`t`.`na``me`) like lower(?))');
+    expect(like.values).toEqual(["%o'k%"]);
+    const notLike = compile(mysqlQuirks.ilike(sql.identifier('name'), 'x', true));
+    expect(notLike.text).toBe('select * from `t` where (lower(`name`) not like lower(?))');
   });
 });
 

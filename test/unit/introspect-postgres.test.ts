@@ -16,6 +16,8 @@ import { normalise } from '../../server/introspect/postgres/normalise';
 import { postgresQuirks, toUtcWallClock } from '../../server/introspect/postgres/quirks';
 import type { DbModel } from '../../server/model/types';
 import { codecColumn as col, findColumn as column, findTable, readRecording, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
+import { compileStatement, sql, type SqlFragment } from '../../server/query/fragment';
+import { postgresStatements } from '../../server/introspect/postgres/statements';
 
 interface Recording {
   schemas: string[];
@@ -422,14 +424,11 @@ describe('postgres quirks', () => {
   });
 
   it('builds an ILIKE filter with a bound pattern', () => {
-    const knex = knexFactory({ client: 'pg' });
-    const column: Knex.Raw = knex.raw('??', ['a b.c']);
-    const query = knex('t').select('*');
-    postgresQuirks.whereILike(query, column, '%x%', false);
-    expect(query.toSQL().toNative()).toEqual({ sql: 'select * from "t" where "a b"."c"::text ilike $1', bindings: ['%x%'] });
-    const negated = knex('t').select('*');
-    postgresQuirks.whereILike(negated, column, 'y', true);
-    expect(negated.toSQL().toNative().sql).toBe('select * from "t" where "a b"."c"::text not ilike $1');
+    const column = sql.identifier('a b', 'c');
+    const compile = (condition: SqlFragment) => compileStatement(sql`select * from ${sql.identifier('t')} where ${condition}`, postgresStatements);
+    const query = compile(postgresQuirks.ilike(column, '%x%', false));
+    expect({ sql: query.text, bindings: query.values }).toEqual({ sql: 'select * from "t" where "a b"."c"::text ilike $1', bindings: ['%x%'] });
+    expect(compile(postgresQuirks.ilike(column, 'y', true)).text).toBe('select * from "t" where "a b"."c"::text not ilike $1');
     expect(postgresQuirks.supportsReturning).toBe(true);
     expect(postgresQuirks.nativeNullsOrdering).toBe(true);
   });

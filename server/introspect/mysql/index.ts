@@ -6,6 +6,7 @@ import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from
 import { connectFailure, describeMysqlError } from './errors';
 import { normaliseMysqlCatalog } from './normalise';
 import { mysqlQuirks } from './quirks';
+import { mysqlStatements } from './statements';
 
 /**
  * MySQL 8 and MariaDB share one implementation. Where the servers differ in what the
@@ -28,6 +29,7 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
     connectionTarget,
     connectionProblems,
     connectFailure,
+    statements: mysqlStatements,
   };
 }
 

@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
 import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { sql } from '../../query/fragment';
 import { isMariaDbVersion } from './normalise';
 import { offsetMinutes, pad, toUtcDateTimeText } from '../common/datetime';
 
@@ -32,27 +32,27 @@ export function toMysqlTime(value: string): string {
  */
 const mariadbNestedJson: NestedJsonQuirks = {
   maxItems: 1000,
-  item(column) {
+  item(column, ref) {
     switch (column.kind) {
       case 'int':
-        return '?';
+        return ref;
       case 'boolean':
-        return '(? <> 0)';
+        return sql`(${ref} <> 0)`;
       case 'bytes':
         // HEX() of a BIT value is the hex of its number, not of its bytes: BIT columns read per level.
-        return /^bit/i.test(column.sqlType) ? null : 'hex(?)';
+        return /^bit/i.test(column.sqlType) ? null : sql`hex(${ref})`;
       case 'unknown':
         return null;
       default:
-        return 'cast(? as char)';
+        return sql`cast(${ref} as char)`;
     }
   },
-  array(count) {
-    return `json_array(${Array.from({ length: count }, () => '?').join(', ')})`;
+  array(items) {
+    return sql`json_array(${sql.join(items, ', ')})`;
   },
   page: 'inside',
-  aggregate() {
-    return 'json_array(count(*), json_arrayagg(? order by ? limit ? offset ?))';
+  aggregate(rows, order, limit, offset) {
+    return sql`json_array(count(*), json_arrayagg(${rows} order by ${order} limit ${limit} offset ${offset}))`;
   },
   // JSON_ARRAYAGG stops at group_concat_max_len and max_allowed_packet with a warning only.
   counted: true,
@@ -69,12 +69,8 @@ export const mysqlQuirks: QueryQuirks = {
     return mariadbAtLeast(serverVersion, 10, 6) ? mariadbNestedJson : undefined;
   },
 
-  rowsOfRaw(result: unknown) {
-    return (result as [Record<string, unknown>[], unknown])[0];
-  },
-
-  // knex's .returning() is a no-op for mysql2; the query layer re-reads by key, or appends
-  // RETURNING to single inserts where the server has it.
+  // No UPDATE … RETURNING on either; the query layer re-reads by key, or appends RETURNING to
+  // single inserts where the server has it.
   supportsReturning: false,
 
   insertReturning(serverVersion: string): boolean {
@@ -84,17 +80,32 @@ export const mysqlQuirks: QueryQuirks = {
   // MySQL has no NULLS FIRST/LAST; the query layer sorts on `(x is null)` instead.
   nativeNullsOrdering: false,
 
-  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+  like(column, pattern, negate) {
     // The default collations ignore case; a binary collation over utf8mb4 compares exactly while
     // `_` still matches one character (a plain BINARY comparison would match one byte).
-    const like = 'convert(? using utf8mb4) collate utf8mb4_bin';
-    builder.whereRaw(negate ? `${like} not like ?` : `${like} like ?`, [column, pattern]);
+    return sql`convert(${column} using utf8mb4) collate utf8mb4_bin ${sql.keyword(negate ? 'not like' : 'like')} ${sql.value(pattern)}`;
   },
 
-  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+  ilike(column, pattern, negate) {
     // Explicit lower() on both sides: _bin and binary collations compare case-sensitively.
-    // `column` is a Raw identifier, so binding it with ? inlines it as SQL.
-    builder.whereRaw(negate ? 'lower(?) not like lower(?)' : 'lower(?) like lower(?)', [column, pattern]);
+    return sql`lower(${column}) ${sql.keyword(negate ? 'not like' : 'like')} lower(${sql.value(pattern)})`;
+  },
+
+  page(limit, offset) {
+    // MySQL takes OFFSET only after a LIMIT; the largest unsigned 64-bit number is its "no limit".
+    if (!limit && !offset) return sql.empty;
+    return sql` limit ${limit ?? sql.value(18446744073709551615n)}${offset ? sql` offset ${offset}` : sql.empty}`;
+  },
+
+  returning(columns) {
+    return sql` returning ${sql.join(
+      columns.map((c) => sql.identifier(c)),
+      ', ',
+    )}`;
+  },
+
+  insertDefaults(table) {
+    return sql`insert into ${table} () values ()`;
   },
 
   decode(column: ColumnModel, value: unknown): unknown {

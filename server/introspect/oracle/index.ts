@@ -6,6 +6,7 @@ import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from
 import { connectFailure, describeOracleError } from './errors';
 import { normaliseOracle } from './normalise';
 import { oracleQuirks } from './quirks';
+import { oracleStatements } from './statements';
 
 /**
  * Oracle through node-oracledb in Thin mode (pure JavaScript, no Oracle Client install;
@@ -26,6 +27,7 @@ export const oracleDialect: DialectModule = {
   connectionTarget,
   connectionProblems,
   connectFailure,
+  statements: oracleStatements,
 };
 
 export { normaliseOracle } from './normalise';

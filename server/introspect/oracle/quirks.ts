@@ -1,7 +1,8 @@
-import type { Knex } from 'knex';
 import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { sql } from '../../query/fragment';
+import { returningInto } from './statements';
 import { offsetMinutes, pad, wallClockInUtc } from '../common/datetime';
 import type { WallClock } from '../common/datetime';
 
@@ -13,19 +14,33 @@ import type { WallClock } from '../common/datetime';
  * kinds as the UTC instant. Writes bind text in the session's ISO-8601 NLS formats.
  */
 export const oracleQuirks: QueryQuirks = {
-  // knex's oracledb client implements .returning() (RETURNING ... INTO out binds, or a
-  // re-select by ROWID for '*'). Not exercised against a live server here.
+  // RETURNING writes into out binds (`returning … into :n`); the statement driver hands their
+  // values back as rows (statements.ts). Not exercised against a live server here.
   supportsReturning: true,
+
+  returning(columns) {
+    return returningInto(columns);
+  },
 
   nativeNullsOrdering: true,
 
-  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+  like(column, pattern, negate) {
     // Oracle has no default escape character; lazydb's patterns use backslash everywhere.
-    builder.whereRaw(negate ? "? not like ? escape '\\'" : "? like ? escape '\\'", [column, pattern]);
+    return sql`${column} ${sql.keyword(negate ? 'not like' : 'like')} ${sql.value(pattern)} escape '\'`;
   },
 
-  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
-    builder.whereRaw(negate ? 'lower(?) not like lower(?)' : 'lower(?) like lower(?)', [column, pattern]);
+  ilike(column, pattern, negate) {
+    return sql`lower(${column}) ${sql.keyword(negate ? 'not like' : 'like')} lower(${sql.value(pattern)})`;
+  },
+
+  page(limit, offset) {
+    // Oracle 12c+ row limiting: OFFSET must come before FETCH.
+    return sql`${offset ? sql` offset ${offset} rows` : sql.empty}${limit ? sql` fetch next ${limit} rows only` : sql.empty}`;
+  },
+
+  insertDefaults(table, firstColumn) {
+    // Oracle has no DEFAULT VALUES: one column set to DEFAULT gives every column its default.
+    return sql`insert into ${table} (${firstColumn}) values (default)`;
   },
 
   decode(column: ColumnModel, value: unknown): unknown {

@@ -1,5 +1,6 @@
 import type { ConnectFailureKind, DbErrorInfo, DbErrorKind } from '../dialect';
 import { messageOf, networkFailure } from '../common/connect-failure';
+import { mayCarrySqlPrefix } from '../common/sent-errors';
 
 const SQLSTATE_KINDS: Record<string, DbErrorKind> = {
   '23505': 'unique_violation',
@@ -36,7 +37,8 @@ export function describeError(error: unknown): DbErrorInfo {
   const fields = error as ErrorFields;
   const code = typeof fields.code === 'string' ? fields.code : networkCodeOf(fields);
   const isServerError = typeof fields.severity === 'string' || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
-  const primary = originalMessage(typeof fields.message === 'string' ? fields.message : '', isServerError);
+  const message = typeof fields.message === 'string' ? fields.message : '';
+  const primary = mayCarrySqlPrefix(error) ? originalMessage(message, isServerError) : message;
   const kind = classify(code, fields, primary);
   const info: DbErrorInfo = { kind, message: composeMessage(primary, fields.detail, kind) };
   if (typeof fields.constraint === 'string' && fields.constraint !== '') info.constraint = fields.constraint;

@@ -6,6 +6,7 @@ import { connectionProblems, connectionTarget, knexConfig } from './connection';
 import { connectFailure, describeError } from './errors';
 import { normalise } from './normalise';
 import { postgresQuirks } from './quirks';
+import { postgresStatements } from './statements';
 
 export const postgresDialect: DialectModule = {
   dialect: 'postgres',
@@ -23,4 +24,5 @@ export const postgresDialect: DialectModule = {
   connectionTarget,
   connectionProblems,
   connectFailure,
+  statements: postgresStatements,
 };

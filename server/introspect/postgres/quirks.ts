@@ -1,6 +1,6 @@
-import type { Knex } from 'knex';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { sql } from '../../query/fragment';
 import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 
@@ -13,15 +13,15 @@ const AS_IS_IN_JSON: ReadonlySet<ColumnModel['kind']> = new Set(['int', 'float',
 const nestedJson: NestedJsonQuirks = {
   // PostgreSQL functions take at most 100 arguments.
   maxItems: 100,
-  item(column) {
-    return AS_IS_IN_JSON.has(column.kind) ? '?' : '?::text';
+  item(column, ref) {
+    return AS_IS_IN_JSON.has(column.kind) ? ref : sql`${ref}::text`;
   },
-  array(count) {
-    return `json_build_array(${Array.from({ length: count }, () => '?').join(', ')})`;
+  array(items) {
+    return sql`json_build_array(${sql.join(items, ', ')})`;
   },
   page: 'derived',
-  aggregate() {
-    return `coalesce(json_agg(? order by ?), '[]'::json)`;
+  aggregate(rows, order) {
+    return sql`coalesce(json_agg(${rows} order by ${order}), '[]'::json)`;
   },
   // json_agg has no size limit short of PostgreSQL's 1 GB, past which it fails loudly.
   counted: false,
@@ -35,22 +35,33 @@ const nestedJson: NestedJsonQuirks = {
 };
 
 export const postgresQuirks: QueryQuirks = {
-  rowsOfRaw(result: unknown) {
-    return (result as { rows: Record<string, unknown>[] }).rows;
-  },
-
   nestedJson,
   supportsReturning: true,
   nativeNullsOrdering: true,
 
-  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
-    builder.whereRaw(negate ? '? not like ?' : '? like ?', [column, pattern]);
+  like(column, pattern, negate) {
+    return sql`${column} ${sql.keyword(negate ? 'not like' : 'like')} ${sql.value(pattern)}`;
   },
 
-  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+  ilike(column, pattern, negate) {
     // The text cast lets the same filter work on enum, uuid and citext columns, where
     // ILIKE has no operator of its own; on text/varchar it is a no-op.
-    builder.whereRaw(negate ? '?::text not ilike ?' : '?::text ilike ?', [column, pattern]);
+    return sql`${column}::text ${sql.keyword(negate ? 'not ilike' : 'ilike')} ${sql.value(pattern)}`;
+  },
+
+  page(limit, offset) {
+    return sql`${limit ? sql` limit ${limit}` : sql.empty}${offset ? sql` offset ${offset}` : sql.empty}`;
+  },
+
+  returning(columns) {
+    return sql` returning ${sql.join(
+      columns.map((c) => sql.identifier(c)),
+      ', ',
+    )}`;
+  },
+
+  insertDefaults(table) {
+    return sql`insert into ${table} default values`;
   },
 
   decode(column: ColumnModel, value: unknown): unknown {

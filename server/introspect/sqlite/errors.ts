@@ -1,4 +1,5 @@
 import type { ConnectFailureKind, DbErrorInfo, DbErrorKind } from '../dialect';
+import { mayCarrySqlPrefix } from '../common/sent-errors';
 
 /**
  * better-sqlite3 throws SqliteError with an extended result code (`SQLITE_CONSTRAINT_UNIQUE`)
@@ -66,7 +67,7 @@ export function describeSqliteError(error: unknown): DbErrorInfo {
     return info;
   }
 
-  return { kind: KIND_BY_CODE[code] ?? 'other', message: stripSql(raw) };
+  return { kind: KIND_BY_CODE[code] ?? 'other', message: mayCarrySqlPrefix(error) ? stripSql(raw) : raw.trim() };
 }
 
 /** knex writes `<sql> - <driver message>`; keep the driver's part. */

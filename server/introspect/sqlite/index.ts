@@ -6,6 +6,7 @@ import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from
 import { connectFailure, describeSqliteError } from './errors';
 import { normaliseSqlite } from './normalise';
 import { sqliteQuirks } from './quirks';
+import { sqliteStatements } from './statements';
 
 export const sqliteDialect: DialectModule = {
   dialect: 'sqlite',
@@ -21,6 +22,7 @@ export const sqliteDialect: DialectModule = {
   connectionTarget,
   connectionProblems,
   connectFailure,
+  statements: sqliteStatements,
 };
 
 export { normaliseSqlite } from './normalise';

@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
 import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../query/codec';
+import { sql } from '../../query/fragment';
 import { toUtcDateTimeText } from '../common/datetime';
 
 /**
@@ -11,25 +11,38 @@ import { toUtcDateTimeText } from '../common/datetime';
  * float and boolean kinds and into digit strings for bigint/decimal.
  */
 export const sqliteQuirks: QueryQuirks = {
-  rowsOfRaw(result: unknown) {
-    return result as Record<string, unknown>[];
-  },
-
-  // SQLite >= 3.35 understands RETURNING and knex's better-sqlite3 client reads its rows.
+  // SQLite >= 3.35 understands RETURNING (better-sqlite3 reads its rows like a select's).
   supportsReturning: true,
 
   // NULLS FIRST/LAST exists since SQLite 3.30.
   nativeNullsOrdering: true,
 
-  whereLike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+  like(column, pattern, negate) {
     // SQLite's LIKE ignores ASCII case; GLOB is its case-sensitive matcher.
-    builder.whereRaw(negate ? '? not glob ?' : '? glob ?', [column, likeToGlob(pattern)]);
+    return sql`${column} ${sql.keyword(negate ? 'not glob' : 'glob')} ${sql.value(likeToGlob(pattern))}`;
   },
 
-  whereILike(builder: Knex.QueryBuilder, column: Knex.Raw, pattern: string, negate: boolean): void {
+  ilike(column, pattern, negate) {
     // SQLite's LIKE already ignores ASCII case; lower() on both sides states the intent.
     // Neither folds non-ASCII letters (that needs the ICU extension).
-    builder.whereRaw(negate ? 'lower(?) not like lower(?)' : 'lower(?) like lower(?)', [column, pattern]);
+    return sql`lower(${column}) ${sql.keyword(negate ? 'not like' : 'like')} lower(${sql.value(pattern)})`;
+  },
+
+  page(limit, offset) {
+    // SQLite takes OFFSET only after a LIMIT; -1 is its "no limit".
+    if (!limit && !offset) return sql.empty;
+    return sql` limit ${limit ?? sql.value(-1)}${offset ? sql` offset ${offset}` : sql.empty}`;
+  },
+
+  returning(columns) {
+    return sql` returning ${sql.join(
+      columns.map((c) => sql.identifier(c)),
+      ', ',
+    )}`;
+  },
+
+  insertDefaults(table) {
+    return sql`insert into ${table} default values`;
   },
 
   decode(column: ColumnModel, value: unknown): unknown {

@@ -1,0 +1,23 @@
+import type { StatementDriver, StatementResult } from '../dialect';
+import { quoteWith } from '../../query/fragment';
+
+/** The part of a pg `Client` (knex's pooled connection) that runs a statement. */
+interface PgConnection {
+  query(config: { text: string; values: unknown[] }): Promise<{ rows?: Record<string, unknown>[]; rowCount?: number | null }>;
+}
+
+/**
+ * Statements on pg's own connection: `$n` placeholders written by lazydb, values sent apart
+ * in the extended protocol. The connection carries the per-connection type parsers set in
+ * connection.ts, so values decode exactly as they did through knex.
+ */
+export const postgresStatements: StatementDriver = {
+  quoteIdentifier: quoteWith('"'),
+  placeholder: (position) => `$${position}`,
+  // The protocol counts parameters in 16 bits; a statement with more fails on the server anyway.
+  maxBindings: 65_535,
+  async execute(connection, statement): Promise<StatementResult> {
+    const result = await (connection as PgConnection).query({ text: statement.text, values: statement.values as unknown[] });
+    return { rows: result.rows ?? [], affectedRows: result.rowCount ?? 0 };
+  },
+};
