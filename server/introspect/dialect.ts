@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, ConnectionSpec, DatabaseSpec, DbModel, Dialect } from '../model/types';
-import type { BoundStatement, SqlFragment, SqlSyntax } from '../query/fragment';
+import type { BoundStatement, SqlFragment, SqlSyntax } from '../sql/fragment';
 
 /**
  * Everything lazydb knows about one SQL dialect lives behind this interface, implemented
@@ -135,7 +135,7 @@ export interface QueryQuirks {
   page(limit: SqlFragment | null, offset: SqlFragment | null): SqlFragment;
   /** `insert into <table> …` for a row given no values (every column takes its default; `firstColumn` names one where the engine needs it). */
   insertDefaults(table: SqlFragment, firstColumn: SqlFragment): SqlFragment;
-  /** Driver value -> canonical JSON value (see server/query/codec.ts for the canonical forms). */
+  /** Driver value -> canonical JSON value (see server/model/codec.ts for the canonical forms). */
   decode(column: ColumnModel, value: unknown): unknown;
   /**
    * Present where one statement can return related rows as JSON built by the database

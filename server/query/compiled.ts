@@ -1,4 +1,4 @@
-import { compileTemplate, sql, type BoundStatement, type CompiledTemplate, type SqlFragment, type SqlSyntax } from './fragment';
+import { compileTemplate, sql, type BoundStatement, type CompiledTemplate, type SqlFragment, type SqlSyntax } from '../sql/fragment';
 
 /**
  * Statements compiled once per shape and re-bound per call. For the hot reads (a row by key,

@@ -8,7 +8,7 @@ import { attachPrefetched, type BoolExp, type DataSource, type ListArgs, type Ne
 import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';
 import { aliasCounter, defaultOrder, orderSql, orderTerms, whereClause, whereCondition, type FilterScope, type OrderTerm } from './filter';
-import { compileStatement, sql, type BoundStatement, type SqlFragment } from './fragment';
+import { compileStatement, sql, type BoundStatement, type SqlFragment } from '../sql/fragment';
 import { runStatement } from './runner';
 import { columnReference, tableQualifier, tableReference, type Qualifier } from './sql';
 

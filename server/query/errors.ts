@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { DbErrorKind, DialectModule } from '../introspect/dialect';
 import { lazydbError, type LazydbErrorCode } from '../schema/errors';
-import { TooManyBindingsError } from './fragment';
+import { TooManyBindingsError } from '../sql/fragment';
 
 const CODE_FOR_KIND: Record<DbErrorKind, LazydbErrorCode> = {
   unique_violation: 'CONSTRAINT_VIOLATION',

@@ -2,7 +2,7 @@ import type { QueryQuirks } from '../introspect/dialect';
 import { badInput, lazydbError } from '../schema/errors';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import type { BoolExp, OrderDirection } from '../schema/source';
-import { sql, type SqlFragment } from './fragment';
+import { sql, type SqlFragment } from '../sql/fragment';
 import { columnReference, tableReference, type Qualifier } from './sql';
 
 /** What compiling a filter needs: the dialect, the table and how it is named, and fresh aliases. */

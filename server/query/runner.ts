@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { StatementDriver, StatementResult } from '../introspect/dialect';
 import { markUnprefixed } from '../introspect/common/sent-errors';
-import type { BoundStatement } from './fragment';
+import type { BoundStatement } from '../sql/fragment';
 
 /** What connection-level code needs of a knex instance or transaction (its client hands out connections). */
 interface PooledClient {

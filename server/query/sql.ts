@@ -1,5 +1,5 @@
 import type { TableModel } from '../model/types';
-import { sql, type SqlFragment } from './fragment';
+import { sql, type SqlFragment } from '../sql/fragment';
 
 /** The qualifier that names a table in column references: `[schema, table]`, or an alias. */
 export type Qualifier = readonly string[];

@@ -23,7 +23,7 @@ export function customScalars(): Record<string, Json> {
   return scalars;
 }
 
-// What the server answers for date and time columns (server/query/codec.ts). RFC 3339's
+// What the server answers for date and time columns (server/model/codec.ts). RFC 3339's
 // `date-time` requires an offset, so only columns with a time zone are declared as one.
 const LOCAL_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?$';
 // MySQL's TIME is also a duration (-838:59:59 to 838:59:59), so hours may exceed 23.

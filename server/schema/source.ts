@@ -3,7 +3,7 @@ import type { NamedColumn, NamedRelation, NamedTable } from './naming';
 /**
  * What the GraphQL resolvers need from a database. The schema builder only knows this
  * interface; server/query implements it over knex. Rows are keyed by GraphQL field name and
- * hold canonical values (see server/query/codec.ts).
+ * hold canonical values (see server/model/codec.ts).
  */
 export type Row = Record<string, unknown>;
 

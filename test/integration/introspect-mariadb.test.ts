@@ -17,7 +17,7 @@ import {
   type ThrowawayDatabase,
 } from '../fixtures/recorded/record-mariadb';
 import { countQueries, describeFailure, findColumn as column, findTable as table, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
-import { compileStatement, sql, type SqlFragment } from '../../server/query/fragment';
+import { compileStatement, sql, type SqlFragment } from '../../server/sql/fragment';
 import { runStatement } from '../../server/query/runner';
 
 const required = (process.env.LAZYDB_REQUIRE_DBS ?? '')

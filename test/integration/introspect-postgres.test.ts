@@ -10,7 +10,7 @@ import { postgresDialect } from '../../server/introspect/postgres/index';
 import type { DatabaseSpec, DbModel } from '../../server/model/types';
 import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
 import { countQueries, describeFailure, findColumn as column, findTable, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
-import { compileStatement, sql } from '../../server/query/fragment';
+import { compileStatement, sql } from '../../server/sql/fragment';
 import { runStatement } from '../../server/query/runner';
 
 const pgUp = await requireOrSkip('postgres');

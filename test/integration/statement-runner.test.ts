@@ -8,7 +8,7 @@ import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectModule } from '../../server/introspect';
 import type { DialectModule } from '../../server/introspect/dialect';
-import { compileStatement, sql, type SqlFragment } from '../../server/query/fragment';
+import { compileStatement, sql, type SqlFragment } from '../../server/sql/fragment';
 import { runStatement, type SentStatement } from '../../server/query/runner';
 import { createThrowawayDatabase, requireOrSkip, type Engine, type ThrowawayDb } from '../helpers/databases';
 

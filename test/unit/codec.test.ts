@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseDateTime, trimFraction } from '../../server/query/codec';
+import { normaliseDateTime, trimFraction } from '../../server/model/codec';
 import { likeToGlob } from '../../server/introspect/sqlite/quirks';
 
 describe('canonical temporal values', () => {

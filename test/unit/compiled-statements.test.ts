@@ -2,7 +2,7 @@ import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteStatements } from '../../server/introspect/sqlite/statements';
 import { StatementCache } from '../../server/query/compiled';
-import { sql, type SqlFragment } from '../../server/query/fragment';
+import { sql, type SqlFragment } from '../../server/sql/fragment';
 import { runStatement, type SentStatement } from '../../server/query/runner';
 
 describe('StatementCache', () => {

@@ -24,7 +24,7 @@ import {
   parseWithinLimits,
   type DocumentLimits,
 } from '../../server/plugins/use-document-limits';
-import { compileStatement } from '../../server/query/fragment';
+import { compileStatement } from '../../server/sql/fragment';
 import { aliasCounter, MAX_STATEMENT_BINDINGS, whereCondition, type FilterScope } from '../../server/query/filter';
 import { parseListParams } from '../../server/rest/params';
 import { buildSchema } from '../../server/schema/build';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresQuirks } from '../../server/introspect/postgres/quirks';
 import { postgresStatements } from '../../server/introspect/postgres/statements';
 import { aliasCounter, whereCondition } from '../../server/query/filter';
-import { compileStatement, sql } from '../../server/query/fragment';
+import { compileStatement, sql } from '../../server/sql/fragment';
 import { nameModel } from '../../server/schema/naming';
 import type { BoolExp } from '../../server/schema/source';
 import { hardCaseModel } from '../helpers/model';

@@ -7,7 +7,7 @@ import { classifyType, normaliseMysqlCatalog, parseEnumValues } from '../../serv
 import { mysqlQuirks, toMysqlDateTime, toMysqlTime } from '../../server/introspect/mysql/quirks';
 import type { ScalarKind } from '../../server/model/types';
 import { codecColumn as col, findColumn as column, findTable as table, readRecording, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
-import { compileStatement, sql, type SqlFragment } from '../../server/query/fragment';
+import { compileStatement, sql, type SqlFragment } from '../../server/sql/fragment';
 import { mysqlStatements } from '../../server/introspect/mysql/statements';
 
 const recorded = readRecording<MysqlCatalog>('mariadb.json');

@@ -16,7 +16,7 @@ import { normalise } from '../../server/introspect/postgres/normalise';
 import { postgresQuirks, toUtcWallClock } from '../../server/introspect/postgres/quirks';
 import type { DbModel } from '../../server/model/types';
 import { codecColumn as col, findColumn as column, findTable, readRecording, FIXTURE_TABLE_NAMES } from '../helpers/introspect';
-import { compileStatement, sql, type SqlFragment } from '../../server/query/fragment';
+import { compileStatement, sql, type SqlFragment } from '../../server/sql/fragment';
 import { postgresStatements } from '../../server/introspect/postgres/statements';
 
 interface Recording {

@@ -3,7 +3,7 @@ import { mysqlStatements, spliceValues } from '../../server/introspect/mysql/sta
 import { oracleStatements } from '../../server/introspect/oracle/statements';
 import { postgresStatements } from '../../server/introspect/postgres/statements';
 import { sqliteStatements } from '../../server/introspect/sqlite/statements';
-import { compileStatement, compileTemplate, sql, TooManyBindingsError, type Keyword } from '../../server/query/fragment';
+import { compileStatement, compileTemplate, sql, TooManyBindingsError, type Keyword } from '../../server/sql/fragment';
 
 const hostile = ['?', '??', '$1', ':name', '::', '\\', '.', '"', "'", '`', ';', '--', '/*', '%', '{}', 'a.b', ' lead', '\ttab'];
 
@@ -81,7 +81,7 @@ describe('oracle RETURNING … INTO', () => {
 
 describe('fragment construction', () => {
   it('cannot be done outside the builders', async () => {
-    const { SqlFragment } = await import('../../server/query/fragment');
+    const { SqlFragment } = await import('../../server/sql/fragment');
     expect(() => new SqlFragment(Symbol('lazydb.sql.builder'), [{ kind: 'text', text: 'drop table x' }])).toThrow(TypeError);
   });
 

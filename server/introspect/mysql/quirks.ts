@@ -1,7 +1,7 @@
 import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
-import { decodeValue, encodeValue } from '../../query/codec';
-import { sql } from '../../query/fragment';
+import { decodeValue, encodeValue } from '../../model/codec';
+import { sql } from '../../sql/fragment';
 import { isMariaDbVersion } from './normalise';
 import { offsetMinutes, pad, toUtcDateTimeText } from '../common/datetime';
 

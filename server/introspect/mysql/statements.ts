@@ -1,5 +1,5 @@
 import type { StatementDriver, StatementResult } from '../dialect';
-import { quoteWith } from '../../query/fragment';
+import { quoteWith } from '../../sql/fragment';
 
 /** The part of a mysql2 (callback API) connection lazydb uses: knex's pooled connection. */
 interface MysqlConnection {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { StatementDriver, StatementResult } from '../dialect';
-import { quoteWith, sql, type SqlFragment } from '../../query/fragment';
+import { quoteWith, sql, type SqlFragment } from '../../sql/fragment';
 
 /** The part of a node-oracledb connection (knex's pooled connection) that runs a statement. */
 interface OracleConnection {

@@ -1,6 +1,6 @@
 import type { ColumnModel } from '../../model/types';
-import { decodeValue, encodeValue } from '../../query/codec';
-import { sql } from '../../query/fragment';
+import { decodeValue, encodeValue } from '../../model/codec';
+import { sql } from '../../sql/fragment';
 import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 

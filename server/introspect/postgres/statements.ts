@@ -1,5 +1,5 @@
 import type { StatementDriver, StatementResult } from '../dialect';
-import { quoteWith } from '../../query/fragment';
+import { quoteWith } from '../../sql/fragment';
 
 /** The part of a pg `Client` (knex's pooled connection) that runs a statement. */
 interface PgConnection {

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { StatementDriver, StatementResult } from '../dialect';
-import { quoteWith } from '../../query/fragment';
+import { quoteWith } from '../../sql/fragment';
 
 /** Prepared statements kept per connection: lazydb's texts repeat (one per shape), preparing is the costly part. */
 const prepared = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();

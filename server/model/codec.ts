@@ -1,4 +1,4 @@
-import type { ColumnModel } from '../model/types';
+import type { ColumnModel } from './types';
 
 /**
  * Canonical values: what lazydb puts in GraphQL/REST responses and accepts as input.
