@@ -102,7 +102,9 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
       logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: 'ok' });
       return result;
     } catch (error) {
-      logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: outcomeOf(error) });
+      // A refusal's details (e.g. the allowed folders' paths) are for the log, never the response.
+      const details = error instanceof TargetNotAllowedError ? error.logDetails : {};
+      logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: outcomeOf(error), ...details });
       throw error;
     } finally {
       attempts--;

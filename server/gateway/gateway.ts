@@ -5,12 +5,12 @@ import { describeConnectFailure } from '../introspect/common/connect-failure';
 import type { DialectModule } from '../introspect/dialect';
 import type { Logger } from '../log';
 import type { DatabaseSpec, DbModel } from '../model/types';
-import { DuplicateNameError, type RegistryStore } from '../registry/store';
+import { clipName, DuplicateNameError, type RegistryStore } from '../registry/store';
 import { maskSpec, redactSecrets } from '../registry/validate';
 import { composeGateway, findGatewayClash, type GatewayClash, type NamespaceEntry } from './compose';
 import { HealthMonitor, type HealthVerdict } from './health';
 import { PoolHandle } from './pool';
-import { TargetNotAllowedError, type TargetPolicy } from './targets';
+import { holdsRegistryTable, RegistryDatabaseError, refuseRegistryModel, TargetNotAllowedError, type TargetPolicy } from './targets';
 import type { SchemaCache } from './schema-cache';
 import { buildDatabase, servesAlike, type Built, type Snapshot } from './snapshot';
 
@@ -137,7 +137,7 @@ export class Gateway {
     // whose target the policy refuses now: skipped with the reason, never serving.
     const { specs: stored, unreadable } = await this.registry.listReadable();
     for (const { name, error } of unreadable) {
-      this.log.error('registered database skipped: its stored entry cannot be read or is not valid', { database: name, error: error.message });
+      this.log.error('registered database skipped: its stored entry cannot be read or is not valid', { database: clipName(name), error: error.message });
       this.skipped.set(name, `its stored entry cannot be read or is not valid: ${error.message}`);
     }
     const specs: DatabaseSpec[] = [];
@@ -146,7 +146,8 @@ export class Gateway {
         await this.targets.check(dialectModule(spec.dialect), spec, { resolve: false });
         specs.push(spec);
       } catch (error) {
-        this.log.error('registered database skipped: its connection target is not allowed', { database: spec.name, error: (error as Error).message });
+        const details = error instanceof TargetNotAllowedError ? error.logDetails : {};
+        this.log.error('registered database skipped: its connection target is not allowed', { database: spec.name, error: (error as Error).message, ...details });
         this.skipped.set(spec.name, `its connection target is not allowed: ${(error as Error).message}`);
       }
     }
@@ -154,6 +155,11 @@ export class Gateway {
       const dialect = dialectModule(spec.dialect);
       const pool = this.newPool(dialect, spec);
       const cached = await this.cache.read(spec.name);
+      if (cached && holdsRegistryTable(cached)) {
+        this.skipRegistry(spec.name, new RegistryDatabaseError());
+        await pool.retire();
+        continue;
+      }
       let built: Built | null = null;
       if (cached) {
         try {
@@ -176,7 +182,7 @@ export class Gateway {
       });
     }
     this.log.info('serving registered databases from the schema cache', { databases: specs.length });
-    for (const spec of specs) void this.reconnect(spec.name).catch(() => undefined);
+    for (const spec of specs) if (this.snapshots.has(spec.name)) void this.reconnect(spec.name).catch(() => undefined);
     this.unsubscribe = this.registry.onChange((change) => {
       if (change.origin === 'remote') void this.syncFromRegistry(change.name);
     });
@@ -249,7 +255,13 @@ export class Gateway {
    * name, with the reason: listed so an operator can see them and remove them.
    */
   skippedEntries(): Array<{ name: string; reason: string }> {
-    return [...this.skipped].map(([name, reason]) => ({ name, reason })).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.skipped].map(([name, reason]) => ({ name: clipName(name), reason })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A stored database that turned out to hold lazydb's registry: out of service for good, listed as skipped. */
+  private skipRegistry(name: string, error: RegistryDatabaseError): void {
+    this.log.error('registered database skipped: it holds a lazydb registry', { database: name, error: error.message });
+    this.skipped.set(name, error.message);
   }
 
   /** Deletes a skipped entry from the registry (it never served, so there is nothing to unmount). */
@@ -302,6 +314,12 @@ export class Gateway {
     } catch (error) {
       const latest = this.snapshots.get(name);
       if (!latest || this.closed) throw error;
+      if (error instanceof RegistryDatabaseError) {
+        this.unmount(name);
+        await latest.pool.retire();
+        this.skipRegistry(name, error);
+        throw error;
+      }
       const message = error instanceof ConnectionFailedError ? error.reason : String((error as Error).message ?? error);
       this.install({ ...latest, status: 'error', lastError: message }, false);
       const delay = Math.min(1000 * 2 ** attempt, this.config.retryMaxMs);
@@ -352,6 +370,7 @@ export class Gateway {
     try {
       const schemas = spec.schemas && spec.schemas.length > 0 ? spec.schemas : dialect.defaultSchemas(spec);
       const model = await dialect.introspect(pool.knex, schemas);
+      refuseRegistryModel(model); // wherever it is introspected: register, change, test, reload
       return { model, introspectMs: Math.round(performance.now() - started) };
     } catch (error) {
       if (error instanceof TargetNotAllowedError) throw error;

@@ -32,12 +32,14 @@ export class PoolHandle {
 
   /**
    * `beforeConnect` runs before each physical connection the pool opens (the target policy):
-   * knex opens every one through its client's acquireRawConnection, whoever asked for it.
+   * knex opens every one through its client's acquireRawConnection, whoever asked for it. What it
+   * resolves with (the approved address, or a file's real path) is where that connection goes: the
+   * dialect's knexConfig turns it into the connection's settings (PinnedConnectOptions.connectTo).
    */
   constructor(
     dialect: DialectModule,
     spec: DatabaseSpec,
-    options: { connectTimeoutMs: number; poolMax: number; beforeConnect?: () => Promise<void> },
+    options: { connectTimeoutMs: number; poolMax: number; beforeConnect?: () => Promise<string | undefined | void> },
     log: Logger,
   ) {
     // knex would print pool errors with stacks to the console; they go through our logger,
@@ -50,11 +52,23 @@ export class PoolHandle {
     });
     const beforeConnect = options.beforeConnect;
     if (beforeConnect) {
-      const client = this.knex.client as { acquireRawConnection(): Promise<unknown> };
+      const client = this.knex.client as { acquireRawConnection(): Promise<unknown>; connectionSettings: unknown };
       const open = client.acquireRawConnection.bind(client);
       client.acquireRawConnection = async () => {
-        await beforeConnect();
-        return open();
+        const approved = await beforeConnect();
+        if (!approved) return open();
+        // These settings serve this one connection: knex's clients (pg, mysql2, better-sqlite3)
+        // hand connectionSettings to the driver synchronously, at the very start of
+        // acquireRawConnection, so they are swapped in and back around that call only, with no
+        // await in between where another connection could pick them up.
+        const pinned = pinnedSettings(dialect.knexConfig(spec, { ...options, connectTo: approved } as typeof options).connection);
+        const shared = client.connectionSettings;
+        client.connectionSettings = pinned;
+        try {
+          return open();
+        } finally {
+          client.connectionSettings = shared;
+        }
       };
     }
   }
@@ -89,4 +103,11 @@ export class PoolHandle {
     this.destroyed ??= this.knex.destroy().catch(() => undefined);
     return this.destroyed;
   }
+}
+
+/** A fresh settings object with the password hidden from enumeration, as knex keeps its own. */
+function pinnedSettings(connection: Knex.Config['connection']): Record<string, unknown> {
+  const settings = { ...(connection as Record<string, unknown>) };
+  if (settings.password !== undefined) Object.defineProperty(settings, 'password', { enumerable: false, value: settings.password });
+  return settings;
 }

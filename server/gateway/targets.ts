@@ -5,7 +5,7 @@ import { BlockList, isIP } from 'node:net';
 import Database from 'better-sqlite3';
 import type { Config } from '../config';
 import type { ConnectionTarget, DialectModule } from '../introspect/dialect';
-import type { DatabaseSpec } from '../model/types';
+import type { DatabaseSpec, DbModel } from '../model/types';
 import { KEY_FILE_NAME } from '../registry/secrets';
 import { REGISTRY_FILE_NAME, REGISTRY_TABLE } from '../registry/store';
 
@@ -20,7 +20,14 @@ import { REGISTRY_FILE_NAME, REGISTRY_TABLE } from '../registry/store';
  *   every address, must match);
  * - SQLite files: only inside the folders of LAZYDB_SQLITE_DIRS, symlinks and `..` resolved,
  *   never lazydb's own registry, secret key, schema cache or anything else of its data folder,
- *   and never a file that holds a lazydb registry.
+ *   and never a file that holds a lazydb registry;
+ * - any database whose introspected model holds a lazydb registry table ({@link refuseRegistryModel}).
+ *
+ * The check answers with what it approved (the address of a server name, the real path of a
+ * file), and the pools connect there (PoolHandle, PinnedConnectOptions): a DNS answer that
+ * changes between the check and the driver's own lookup (rebinding), or a symlink swapped in
+ * between, cannot send a connection anywhere the check did not see. Oracle is the exception (see
+ * server/introspect/oracle/connection.ts).
  */
 
 /** A target the policy refuses. HTTP 403 `TARGET_NOT_ALLOWED`; `setting` names what to change. */
@@ -28,12 +35,44 @@ export class TargetNotAllowedError extends Error {
   readonly code = 'TARGET_NOT_ALLOWED';
   constructor(
     message: string,
-    readonly setting: 'LAZYDB_ALLOW_TARGETS' | 'LAZYDB_DENY_TARGETS' | 'LAZYDB_SQLITE_DIRS',
+    readonly setting: 'LAZYDB_ALLOW_TARGETS' | 'LAZYDB_DENY_TARGETS' | 'LAZYDB_SQLITE_DIRS' | 'LAZYDB_REGISTRY_URL',
+    /** For the server's log only, never a response: e.g. the folders' absolute paths. */
+    readonly logDetails: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'TargetNotAllowedError';
   }
 }
+
+/** The database holds lazydb's own registry: never served, whatever the lists allow. */
+export class RegistryDatabaseError extends TargetNotAllowedError {
+  constructor() {
+    super(
+      `this database holds a lazydb registry (table ${REGISTRY_TABLE}): lazydb's own registry cannot be registered ` +
+        'or served as a database; register a database without that table',
+      'LAZYDB_REGISTRY_URL',
+    );
+    this.name = 'RegistryDatabaseError';
+  }
+}
+
+/**
+ * Throws {@link RegistryDatabaseError} when an introspected model holds a lazydb registry table in
+ * any schema: served, its sealed secrets could be read and its clear columns rewritten over REST.
+ * (Names compared without case: an engine may fold them.)
+ */
+export function refuseRegistryModel(model: Pick<DbModel, 'tables'>): void {
+  if (holdsRegistryTable(model)) throw new RegistryDatabaseError();
+}
+
+export function holdsRegistryTable(model: Pick<DbModel, 'tables'>): boolean {
+  return model.tables.some((table) => table.name.toLowerCase() === REGISTRY_TABLE);
+}
+
+/** How the policy resolves a host name: dns/promises' lookup with `all: true` (a seam for tests). */
+export type HostLookup = (name: string) => Promise<Array<{ address: string; family: number }>>;
+
+const systemLookup: HostLookup = (name) => lookup(name, { all: true, verbatim: true });
 
 type HostPattern =
   | { kind: 'any' }
@@ -178,6 +217,11 @@ export interface CheckOptions {
   resolve?: boolean;
 }
 
+export interface PolicyOptions {
+  /** Host name resolution; default: the system's (getaddrinfo, as the drivers would). */
+  lookup?: HostLookup;
+}
+
 export class TargetPolicy {
   private readonly allow: TargetRule[];
   private readonly deny: TargetRule[];
@@ -185,9 +229,11 @@ export class TargetPolicy {
   private readonly dataDir: string;
   private readonly cacheDir: string;
   private readonly lookupTimeoutMs: number;
+  private readonly lookup: HostLookup;
 
   /** Throws when an entry of a list cannot be read, naming the setting and the entry. */
-  constructor(config: PolicyConfig) {
+  constructor(config: PolicyConfig, options: PolicyOptions = {}) {
+    this.lookup = options.lookup ?? systemLookup;
     this.allow = config.allowTargets.map((text) => parseTargetRule(text, 'LAZYDB_ALLOW_TARGETS'));
     this.deny = config.denyTargets.map((text) => parseTargetRule(text, 'LAZYDB_DENY_TARGETS'));
     this.sqliteDirs = config.sqliteDirs.map((dir) => path.resolve(dir));
@@ -196,8 +242,12 @@ export class TargetPolicy {
     this.lookupTimeoutMs = Math.min(config.connectTimeoutMs ?? 10_000, 10_000);
   }
 
-  /** Resolves when `spec` may be connected to; throws {@link TargetNotAllowedError} otherwise. */
-  async check(dialect: DialectModule, spec: DatabaseSpec, options: CheckOptions = {}): Promise<void> {
+  /**
+   * Resolves when `spec` may be connected to, with what was approved: the address to connect to
+   * (a server; undefined when nothing was resolved) or the real path of the file (undefined for
+   * `:memory:`). Throws {@link TargetNotAllowedError} otherwise.
+   */
+  async check(dialect: DialectModule, spec: DatabaseSpec, options: CheckOptions = {}): Promise<string | undefined> {
     const target: ConnectionTarget = dialect.connectionTarget(spec);
     if (target.kind === 'file') return this.checkFile(target.path);
     return this.checkServer(target.host, target.port, options.resolve ?? true);
@@ -206,7 +256,8 @@ export class TargetPolicy {
   // ---------------------------------------------------------------------------------------
   // Servers
 
-  async checkServer(host: string, port: number, resolve = true): Promise<void> {
+  /** The address to connect to (the first the name resolves to, all of them checked), or undefined without `resolve`. */
+  async checkServer(host: string, port: number, resolve = true): Promise<string | undefined> {
     const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const name = host.toLowerCase().replace(/\.$/, '');
     const literal = isIP(name) !== 0 ? canonicalAddress(name) : null;
@@ -235,6 +286,7 @@ export class TargetPolicy {
       const everyAllowed = addresses.every((address) => this.allow.some((rule) => addressMatches(rule, address, port)));
       if (!everyAllowed) throw notAllowed();
     }
+    return addresses[0];
   }
 
   /** Every address of the name, as the drivers' own lookups (getaddrinfo) see it; bounded in time. */
@@ -245,7 +297,7 @@ export class TargetPolicy {
       timer.unref();
     });
     try {
-      const found = await Promise.race([lookup(name, { all: true, verbatim: true }), late]);
+      const found = await Promise.race([this.lookup(name), late]);
       if (found.length === 0) throw Object.assign(new Error('host name has no address'), { code: 'ENOTFOUND' });
       return found.map((entry) => canonicalAddress(entry.address));
     } finally {
@@ -256,16 +308,24 @@ export class TargetPolicy {
   // ---------------------------------------------------------------------------------------
   // SQLite files
 
+  /** Without the folders' paths: those are the server's business (they go to the log). */
   private fileRefused(): TargetNotAllowedError {
     return new TargetNotAllowedError(
-      `SQLite files may be opened only inside the folders of LAZYDB_SQLITE_DIRS (${this.sqliteDirs.join(', ')}), and never ` +
-        "lazydb's own registry, secret key, schema cache or other files of its data folder; move the file there or change LAZYDB_SQLITE_DIRS",
+      'the file must be inside one of the folders of LAZYDB_SQLITE_DIRS, and never be ' +
+        "lazydb's own registry, secret key, schema cache or another file of its data folder; move the file into one of those folders or change LAZYDB_SQLITE_DIRS",
       'LAZYDB_SQLITE_DIRS',
+      { sqliteDirs: this.sqliteDirs, dataDir: this.dataDir },
     );
   }
 
-  async checkFile(file: string): Promise<void> {
-    if (file === ':memory:') return;
+  /**
+   * Resolves with the real path (symlinks and `..` resolved) that was checked: the one to open.
+   * Opening the path as written instead would follow a symlink that was swapped after the check.
+   * What remains is a folder on the way replaced between this check and the open, which needs
+   * write access to an allowed folder (better-sqlite3 opens by name, so no descriptor can be checked).
+   */
+  async checkFile(file: string): Promise<string | undefined> {
+    if (file === ':memory:') return undefined;
     const lexical = path.resolve(file);
     // The folders first, on the path as written: nothing outside them is ever looked at, so the
     // answer cannot tell whether such a file exists.
@@ -284,6 +344,7 @@ export class TargetPolicy {
         'LAZYDB_SQLITE_DIRS',
       );
     }
+    return real;
   }
 
   /** Inside an allowed folder, and not one of lazydb's own files. Pure path logic: no file system access. */

@@ -157,6 +157,32 @@ export function openSecret(sealed: string, key: Buffer, context = '', keyDescrip
   }
 }
 
+/**
+ * Seal contexts of a registry row's secrets. Format 2 (this one) marks its context with
+ * {@link ROW_SEAL_FORMAT} and seals, next to the password and URL, the row's target identity
+ * (dialect, host, port, user, database, TLS, URL parameters or file; see targetIdentity in
+ * validate.ts); the store opens a row only when the identity it reads from the row's clear
+ * columns equals the sealed one, so editing the clear `connection` column cannot send the sealed
+ * password anywhere else. (The identity travels inside the sealed value rather than in the context
+ * itself because a URL-form row keeps its whole target inside the sealed URL.)
+ *
+ * Format 1 sealed under the row's name alone ({@link legacyRowSealContext}). Such a value opens
+ * only in the store's one-time migration at start, which re-seals it in format 2 bound to the
+ * target the row names at that moment; a format-1 value met anywhere else is refused. The two
+ * contexts never collide: a registry name has no `:`.
+ */
+export const ROW_SEAL_FORMAT = 'row-v2';
+
+/** Context (additional authenticated data) of a format-2 row seal. */
+export function rowSealContext(name: string): string {
+  return `${ROW_SEAL_FORMAT}:${name}`;
+}
+
+/** Context of a format-1 row seal: the name alone. For the migration at start only. */
+export function legacyRowSealContext(name: string): string {
+  return name;
+}
+
 /** A key bound to its origin, so errors can say where the key came from. */
 export class SecretBox {
   readonly source: KeySource;

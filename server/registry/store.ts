@@ -7,15 +7,17 @@ import pg from 'pg';
 import type { Config } from '../config';
 import { DIALECTS } from '../model/types';
 import type { ConnectionSpec, DatabaseSpec, Dialect } from '../model/types';
-import { SecretBox } from './secrets';
-import { maskUrl, NAME_PATTERN, validateRegister } from './validate';
+import { legacyRowSealContext, rowSealContext, SecretBox } from './secrets';
+import { maskUrl, NAME_PATTERN, targetIdentity, validateRegister } from './validate';
 
 /**
  * The stored connections. One row per registered database in `lazydb_databases`, kept in
  * `<dataDir>/registry.sqlite` or, when LAZYDB_REGISTRY_URL is set, in that PostgreSQL
  * database (so several replicas share one registry). Passwords never reach the table in
  * clear: the password and the whole URL (which may carry one) are sealed together in the
- * `secrets` column, bound to the row's name.
+ * `secrets` column, bound to the row's name and to its target identity (see ROW_SEAL_FORMAT in
+ * secrets.ts): a row whose clear `connection` column was changed to another server no longer
+ * opens, so the sealed password is never sent there.
  *
  * Change feed: every write is announced to `onChange` listeners in this process. On
  * PostgreSQL, writes are also sent with NOTIFY and other replicas' writes arrive as events
@@ -94,6 +96,8 @@ interface Row {
 interface SealedSecrets {
   password?: string;
   url?: string;
+  /** targetIdentity() of the spec when it was sealed (format 2; absent in format 1). */
+  target?: string;
 }
 
 export class RegistryStore {
@@ -160,6 +164,7 @@ export class RegistryStore {
     try {
       await store.#ensureTable();
       if (store.kind === 'sqlite') restrictMode(store.location);
+      await store.#resealLegacyRows();
       if (config.registryUrl) {
         store.#feed = new NotificationFeed(config.registryUrl, timeout, config.retryMaxMs ?? 30_000, {
           onNotification: (payload) => store.#onNotification(payload),
@@ -367,6 +372,7 @@ export class RegistryStore {
     const secret: SealedSecrets = {};
     if (password !== undefined) secret.password = password;
     if (url !== undefined) secret.url = url;
+    const sealed = Object.keys(secret).length > 0 ? this.#secrets.seal(JSON.stringify({ ...secret, target: targetIdentity(spec) }), rowSealContext(spec.name)) : null;
     const connection: ConnectionSpec = {};
     for (const [key, value] of Object.entries(rest)) {
       if (value !== undefined) (connection as Record<string, unknown>)[key] = value;
@@ -375,7 +381,7 @@ export class RegistryStore {
       name: spec.name,
       dialect: spec.dialect,
       connection: JSON.stringify(connection),
-      secrets: Object.keys(secret).length > 0 ? this.#secrets.seal(JSON.stringify(secret), spec.name) : null,
+      secrets: sealed,
       schemas: spec.schemas ? JSON.stringify(spec.schemas) : null,
     };
   }
@@ -386,7 +392,15 @@ export class RegistryStore {
    * a connection that would be refused on register is an error, never a spec.
    */
   #toEntry(row: Row): RegistryEntry {
-    const label = JSON.stringify(String(row.name).slice(0, 80));
+    return this.#read(row, false).entry;
+  }
+
+  /**
+   * {@link #toEntry}, and whether the row's secrets were sealed in format 1 (name only), which
+   * only `allowLegacy` (the migration at start) accepts.
+   */
+  #read(row: Row, allowLegacy: boolean): { entry: RegistryEntry; legacy: boolean } {
+    const label = JSON.stringify(clipName(String(row.name)));
     const parse = (column: string, text: string): unknown => {
       try {
         return JSON.parse(text) as unknown;
@@ -399,15 +413,26 @@ export class RegistryStore {
       throw new InvalidEntryError(`registry entry ${label}: column connection is not a JSON object`);
     }
     const connection = stored as ConnectionSpec;
+    let opened: SealedSecrets | null = null;
+    let legacy = false;
     if (row.secrets) {
-      let opened: SealedSecrets;
       try {
-        opened = JSON.parse(this.#secrets.open(row.secrets, row.name)) as SealedSecrets;
+        opened = JSON.parse(this.#secrets.open(row.secrets, rowSealContext(row.name))) as SealedSecrets;
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        const wrapped = new Error(`registry entry "${row.name}": ${reason}`, { cause: error });
-        wrapped.name = error instanceof Error ? error.name : 'Error';
-        throw wrapped;
+        if (allowLegacy) {
+          try {
+            opened = JSON.parse(this.#secrets.open(row.secrets, legacyRowSealContext(row.name))) as SealedSecrets;
+            legacy = true;
+          } catch {
+            // neither format: report the format-2 failure below
+          }
+        }
+        if (!opened) {
+          const reason = error instanceof Error ? error.message : String(error);
+          const wrapped = new Error(`registry entry ${label}: ${reason}`, { cause: error });
+          wrapped.name = error instanceof Error ? error.name : 'Error';
+          throw wrapped;
+        }
       }
       if (opened.url !== undefined) connection.url = opened.url;
       if (opened.password !== undefined) connection.password = opened.password;
@@ -423,7 +448,45 @@ export class RegistryStore {
       const problems = checked.errors.map((e) => `${e.field} ${e.message}`).join('; ');
       throw new InvalidEntryError(`registry entry ${label} would be refused on register: ${problems}`);
     }
-    return { spec: checked.value, createdAt: row.created_at, updatedAt: row.updated_at };
+    if (opened && !legacy && opened.target !== targetIdentity(checked.value)) {
+      throw new InvalidEntryError(
+        `registry entry ${label}: its stored target no longer matches the sealed secret (its clear connection column ` +
+          'was changed outside lazydb), so its password is not sent anywhere; remove it and register the database again',
+      );
+    }
+    return { entry: { spec: checked.value, createdAt: row.created_at, updatedAt: row.updated_at }, legacy };
+  }
+
+  /**
+   * Upgrade from format 1 (secrets bound to the row's name only): each such row is opened once,
+   * here, and re-sealed bound to the target it names now (one write per row, logged).
+   *
+   * Residual risk: whoever could write to the registry BEFORE this upgrade could have pointed a
+   * format-1 row at a server of their own; this migration cannot tell that edit from the admin's
+   * own registration and seals the row to that target. From then on, any change of the clear
+   * columns makes the row unreadable. Rows that do not open or validate are left as they are:
+   * listReadable reports them.
+   */
+  async #resealLegacyRows(): Promise<void> {
+    const rows = await this.#db<Row>(REGISTRY_TABLE).select('*').whereNotNull('secrets');
+    for (const row of rows) {
+      let read: { entry: RegistryEntry; legacy: boolean };
+      try {
+        read = this.#read(row, true);
+      } catch {
+        continue;
+      }
+      if (!read.legacy) continue;
+      const { secrets } = this.#toRow(read.entry.spec);
+      // Only if no other replica re-sealed (or changed) it meanwhile.
+      const changed = await this.#db<Row>(REGISTRY_TABLE).where({ name: row.name, secrets: row.secrets }).update({ secrets });
+      if (changed > 0) {
+        this.#warn(
+          `registry entry "${row.name}": its password was sealed by an older lazydb, bound to the name only; ` +
+            're-sealed now, bound to its connection target as well',
+        );
+      }
+    }
   }
 }
 
@@ -501,6 +564,11 @@ class NotificationFeed {
     }, delay);
     this.#timer.unref();
   }
+}
+
+/** Names as they stand in messages: a tampered row's name may be any length. */
+export function clipName(name: string, max = 100): string {
+  return name.length > max ? `${name.slice(0, max)}…` : name;
 }
 
 function assertSpec(spec: DatabaseSpec): void {

@@ -591,6 +591,25 @@ function exampleUrl(dialect: Dialect): string {
   }
 }
 
+/** `db.example.` -> `db.example` (an address or a name without the dot is left alone). */
+function withoutTrailingDot(host: string): string {
+  return host.length > 1 && host.endsWith('.') && isIP(host) === 0 ? host.slice(0, -1) : host;
+}
+
+/** The URL with a trailing dot removed from its host name; everything else as written. */
+function urlWithoutTrailingDot(url: string): string {
+  const authority = locateAuthority(url);
+  if (!authority) return url;
+  const atSign = url.lastIndexOf('@', authority.end - 1);
+  const hostStart = atSign >= authority.start ? atSign + 1 : authority.start;
+  if (url[hostStart] === '[') return url; // an IPv6 address has no trailing dot
+  const colon = url.indexOf(':', hostStart);
+  const hostEnd = colon >= 0 && colon < authority.end ? colon : authority.end;
+  const host = url.slice(hostStart, hostEnd);
+  const trimmed = withoutTrailingDot(host);
+  return trimmed === host ? url : `${url.slice(0, hostStart)}${trimmed}${url.slice(hostEnd)}`;
+}
+
 function isDiscrete(connection: ConnectionSpec): boolean {
   return connection.url === undefined && connection.filename === undefined;
 }
@@ -604,6 +623,11 @@ function toSpec(body: RegisterBody): DatabaseSpec {
   for (const [key, value] of Object.entries(body.connection)) {
     if (value !== undefined) (connection as Record<string, unknown>)[key] = value;
   }
+  // `db.example.` and `db.example` are one server to the driver but not to every check: the
+  // trailing dot goes here, once, so the target policy, the target identity and the driver all see
+  // the same name.
+  if (connection.host !== undefined) connection.host = withoutTrailingDot(connection.host);
+  if (connection.url !== undefined && body.dialect !== 'sqlite') connection.url = urlWithoutTrailingDot(connection.url);
   const spec: DatabaseSpec = { name: body.name, dialect: body.dialect, connection };
   if (body.schemas) spec.schemas = [...body.schemas];
   return spec;

@@ -223,6 +223,24 @@ describe('SQLite files', () => {
     expect(names).toEqual(['good']);
   });
 
+  it('names the setting to change but no folder of the server, which goes to the log instead', async () => {
+    const response = await register(path.join(outside, 'real.sqlite'));
+    expect([response.status, response.body.error.code, response.body.error.setting]).toEqual([403, 'TARGET_NOT_ALLOWED', 'LAZYDB_SQLITE_DIRS']);
+    expect(response.body.error.message).toMatch(/the file must be inside one of the folders of LAZYDB_SQLITE_DIRS/);
+    expect(response.text).not.toContain(allowed);
+    expect(response.text).not.toContain(server.dataDir);
+    const logged = server.logs.filter((line) => line.includes('"level":"info"') && line.includes('TARGET_NOT_ALLOWED (LAZYDB_SQLITE_DIRS)'));
+    expect(logged.some((line) => line.includes(JSON.stringify(allowed)))).toBe(true);
+  });
+
+  it('answers a file: URL with a host (a file on another machine) with 400 on connection.url', async () => {
+    for (const url of ['file://evil/x.db', 'file://server/share/x.db']) {
+      const response = await server.request('/api/databases/test', { method: 'POST', json: { dialect: 'sqlite', connection: { url } } });
+      expect([url, response.status, response.body.error?.code]).toEqual([url, 400, 'VALIDATION_FAILED']);
+      expect(response.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['connection.url']);
+    }
+  });
+
   it('refuses a copy of a registry inside an allowed folder', async () => {
     const response = await register(path.join(allowed, 'registry-copy.sqlite'));
     expect([response.status, response.body.error.code]).toEqual([403, 'TARGET_NOT_ALLOWED']);
@@ -296,6 +314,29 @@ describe('registry entries are validated on load', () => {
     } finally {
       await server.stop();
       await fixture.drop();
+    }
+  });
+
+  it('clips the names of skipped rows to 100 characters in the listing and the log', async () => {
+    let server = await startTestServer();
+    const dataDir = server.dataDir;
+    const long = `x${'y'.repeat(4999)}`;
+    try {
+      await server.stop({ keepData: true });
+      const registry = new Database(path.join(dataDir, 'registry.sqlite'));
+      const now = new Date().toISOString();
+      registry
+        .prepare('insert into lazydb_databases (name, dialect, connection, secrets, schemas, created_at, updated_at) values (?, ?, ?, null, null, ?, ?)')
+        .run(long, 'sqlite', JSON.stringify({ filename: ':memory:' }), now, now);
+      registry.close();
+      server = await startTestServer({ dataDir });
+      const listing = await server.request('/api/databases');
+      expect(listing.body.skipped.map((entry: { name: string }) => entry.name)).toEqual([`${long.slice(0, 100)}…`]);
+      expect(listing.text).not.toContain(long.slice(0, 101));
+      expect(server.logs.join('\n')).not.toContain(long.slice(0, 101));
+      expect(server.logs.some((line) => line.includes('registered database skipped') && line.includes(`${long.slice(0, 100)}…`))).toBe(true);
+    } finally {
+      await server.stop();
     }
   });
 

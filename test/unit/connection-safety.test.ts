@@ -42,6 +42,35 @@ describe('control characters and hosts', () => {
   });
 });
 
+describe('host names with a trailing dot', () => {
+  it('lose it at validation, as a field and inside a URL, so policy, identity and driver see one name', () => {
+    const discrete = validateRegister(pg({ host: 'DB.example.com.', user: 'u', database: 'd' }));
+    expect(discrete.ok && discrete.value.connection.host).toBe('DB.example.com');
+    const url = validateRegister(pg({ url: 'postgres://u:p@db.example.com.:5432/d' }));
+    expect(url.ok && url.value.connection.url).toBe('postgres://u:p@db.example.com:5432/d');
+    const noPort = validateRegister({ name: 'x', dialect: 'mysql', connection: { url: 'mysql://u@db.example.com./d' } });
+    expect(noPort.ok && noPort.value.connection.url).toBe('mysql://u@db.example.com/d');
+    const ipv6 = validateRegister(pg({ url: 'postgres://u@[::1]:5432/d' }));
+    expect(ipv6.ok && ipv6.value.connection.url).toBe('postgres://u@[::1]:5432/d');
+  });
+});
+
+describe('SQLite URLs that name no local file', () => {
+  it.each(['file://evil/x.db', 'file://server/share/x.db', 'sqlite://', 'file:/tmp/%E0%A4%A.db'])('refuses %s on connection.url, before anything opens it', (url) => {
+    const result = validateRegister({ name: 'x', dialect: 'sqlite', connection: { url } });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors.map((e) => e.field)).toEqual(['connection.url']);
+      expect(result.errors[0]?.message).toMatch(/local file|names no file/);
+    }
+  });
+
+  it('still takes file:///abs and file://localhost/abs', () => {
+    expect(validateRegister({ name: 'x', dialect: 'sqlite', connection: { url: 'file:///srv/x.db' } }).ok).toBe(true);
+    expect(validateRegister({ name: 'x', dialect: 'sqlite', connection: { url: 'file://localhost/srv/x.db' } }).ok).toBe(true);
+  });
+});
+
 describe('URL parameters per dialect', () => {
   it.each([
     ['postgres', 'postgres://u@h/d?sslmode=require&application_name=x&connect_timeout=5&ssl=true', []],

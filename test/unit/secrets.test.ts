@@ -7,10 +7,13 @@ import {
   decodeRawKey,
   derivePassphraseKey,
   isSealed,
+  legacyRowSealContext,
   openSecret,
   resolveSecretKey,
   SecretBox,
   SecretKeyError,
+  rowSealContext,
+  ROW_SEAL_FORMAT,
   sealSecret,
 } from '../../server/registry/secrets';
 
@@ -90,6 +93,30 @@ describe('sealSecret / openSecret', () => {
 
   it('refuses keys of the wrong size', () => {
     expect(() => sealSecret('x', randomBytes(16))).toThrow(/32 bytes/);
+  });
+});
+
+describe('registry row seal contexts', () => {
+  it('marks the format-2 context, and keeps it apart from the format-1 (name only) one', () => {
+    expect(rowSealContext('sales')).toBe(`${ROW_SEAL_FORMAT}:sales`);
+    expect(legacyRowSealContext('sales')).toBe('sales');
+    expect(rowSealContext('sales')).not.toBe(legacyRowSealContext('sales'));
+  });
+
+  it('a value sealed in one format does not open in the other', () => {
+    const current = sealSecret('hunter2', key, rowSealContext('sales'));
+    const legacy = sealSecret('hunter2', key, legacyRowSealContext('sales'));
+    expect(openSecret(current, key, rowSealContext('sales'))).toBe('hunter2');
+    expect(openSecret(legacy, key, legacyRowSealContext('sales'))).toBe('hunter2');
+    expect(() => openSecret(legacy, key, rowSealContext('sales'))).toThrow(SecretKeyError);
+    expect(() => openSecret(current, key, legacyRowSealContext('sales'))).toThrow(SecretKeyError);
+    // Nor under another row's name in the same format.
+    expect(() => openSecret(current, key, rowSealContext('hr'))).toThrow(SecretKeyError);
+  });
+
+  it('no registry name gives a format-1 context equal to a format-2 one', () => {
+    // Registry names match ^[a-z][a-z0-9_]{0,62}$: never a ':'.
+    expect(/^[a-z][a-z0-9_]{0,62}$/.test(rowSealContext('sales'))).toBe(false);
   });
 });
 

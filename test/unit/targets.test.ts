@@ -13,7 +13,7 @@ function policy(overrides: Partial<PolicyConfig> = {}): TargetPolicy {
   return new TargetPolicy({ allowTargets: [], denyTargets: [...DEFAULT_DENY_TARGETS], sqliteDirs: ['/srv/dbs'], dataDir: '/var/lib/lazydb', schemaCacheDir: '/var/lib/lazydb/schema-cache', ...overrides });
 }
 
-async function verdict(promise: Promise<void>): Promise<string> {
+async function verdict(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
     return 'ok';

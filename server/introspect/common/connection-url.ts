@@ -1,5 +1,16 @@
 import type { ConnectionSpec } from '../../model/types';
-import type { ConnectionProblem, ConnectionTarget } from '../dialect';
+import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
+
+/**
+ * ConnectOptions as the gateway's pools pass them to knexConfig for one physical connection:
+ * `connectTo` is where the target policy approved connecting (an IP address of the server's name,
+ * or the real path of a SQLite file). A dialect that can, connects there rather than resolving the
+ * name (or following the path) again, so a DNS answer or a symlink that changes after the check
+ * changes nothing; the name stays what TLS checks the certificate against.
+ */
+export interface PinnedConnectOptions extends ConnectOptions {
+  connectTo?: string;
+}
 
 /** Where a server-based dialect connects, once `url` and the discrete fields are combined. */
 export type ConnectionFields = Pick<ConnectionSpec, 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl'>;

@@ -1,8 +1,9 @@
+import net from 'node:net';
 import type { Knex } from 'knex';
-import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
+import type { ConnectionProblem, ConnectionTarget } from '../dialect';
 import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
 import { connectionFields as commonConnectionFields, serverTarget, urlParameterProblems, urlParameters } from '../common/connection-url';
-import type { ConnectionFields, UrlFormat, UrlParameterRules } from '../common/connection-url';
+import type { ConnectionFields, PinnedConnectOptions, UrlFormat, UrlParameterRules } from '../common/connection-url';
 
 const MYSQL_URL: UrlFormat = {
   label: 'MySQL/MariaDB',
@@ -41,7 +42,7 @@ export function defaultSchemas(spec: DatabaseSpec): string[] {
   return database ? [database] : [];
 }
 
-export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
+export function knexConfig(spec: DatabaseSpec, options: PinnedConnectOptions): Knex.Config {
   const fields = connectionFields(spec.connection);
   const connection = {
     host: fields.host,
@@ -49,7 +50,10 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
     user: fields.user,
     password: fields.password,
     database: fields.database,
-    ...(fields.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+    // verifyIdentity: mysql2 checks the certificate against the host name only when asked to;
+    // without it any certificate of a trusted CA would do, for any name.
+    ...(fields.ssl ? { ssl: { rejectUnauthorized: true, verifyIdentity: true } } : {}),
+    ...(options.connectTo !== undefined ? { stream: pinnedStream(options.connectTo, fields.port ?? 3306) } : {}),
     charset: 'utf8mb4',
     // Values the generic codecs can keep exact: temporal values as text (no Date, so no
     // lost microseconds or shifted zones), BIGINT/DECIMAL as strings, JSON as text so
@@ -81,4 +85,19 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
 
 interface SessionConnection {
   query(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/**
+ * mysql2 opens its socket with net.connect(port, host), which would resolve the name once more.
+ * Given a socket factory instead, it uses that socket and keeps `host` (the name) for TLS: the
+ * servername it sends and checks the certificate against. The factory connects to the address
+ * the target policy approved, with the socket options mysql2 would set on its own.
+ */
+export function pinnedStream(address: string, port: number): () => net.Socket {
+  return () => {
+    const socket = net.connect({ host: address, port });
+    socket.setNoDelay(true);
+    socket.once('connect', () => socket.setKeepAlive(true));
+    return socket;
+  };
 }

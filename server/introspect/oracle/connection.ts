@@ -25,6 +25,16 @@ export const ORACLE_URL_PARAMETERS: UrlParameterRules = { ssl: null };
  */
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.$#-]*$/;
 
+/**
+ * Limit of the target policy for Oracle: the check runs before each connection as for the other
+ * dialects, but the connection is NOT pinned to the address the check approved (knexConfig ignores
+ * PinnedConnectOptions.connectTo). The thin driver follows a listener's REDIRECT packet to any
+ * address it names, and its TLS needs the host name in the connect string, so pinning the first
+ * hop would promise what the second does not keep. A name that resolves differently for the
+ * driver than for the check (DNS rebinding), or a listener that redirects, can reach an address
+ * the policy refuses. Where that matters, allow Oracle targets by address (LAZYDB_ALLOW_TARGETS
+ * with literal IPs or ranges) and reach only listeners you trust.
+ */
 export function connectionTarget(spec: DatabaseSpec): ConnectionTarget {
   const parameters = spec.connection.url ? urlParameters(spec.connection.url) : [];
   return serverTarget(connectionFields(spec.connection, ORACLE_URL), { host: 'localhost', port: 1521 }, parameters);

@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
-import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
-import { discreteFields, serverTarget, urlParameterProblems, urlParameters, type UrlParameterRules } from '../common/connection-url';
+import type { ConnectionProblem, ConnectionTarget } from '../dialect';
+import { discreteFields, serverTarget, urlParameterProblems, urlParameters } from '../common/connection-url';
+import type { PinnedConnectOptions, UrlParameterRules } from '../common/connection-url';
 
 /**
  * Type OIDs whose pg default parser would lose information or change the value's form:
@@ -125,7 +127,7 @@ export function connectionProblems(connection: ConnectionSpec): ConnectionProble
   return problems;
 }
 
-export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
+export function knexConfig(spec: DatabaseSpec, options: PinnedConnectOptions): Knex.Config {
   const fields = pgConnectionFields(spec.connection);
   const connection: Record<string, unknown> = {
     application_name: 'lazydb',
@@ -138,6 +140,7 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
   // Without a password of its own, pg would take PGPASSWORD or ~/.pgpass of lazydb's machine:
   // a function that answers '' keeps those out of a connection to a server of the user's choice.
   if (fields.password === undefined || fields.password === '') connection.password = () => '';
+  if (options.connectTo !== undefined) Object.assign(connection, pinnedTo(options.connectTo, fields));
   return {
     client: 'pg',
     connection: connection as Knex.PgConnectionConfig,
@@ -148,6 +151,18 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
     // logs, and describeError can cut the prefix off reliably.
     compileSqlOnError: false,
   };
+}
+
+/**
+ * pg connects to `host` as given (net.connect resolves a name once more): the approved address
+ * goes there. TLS then checks the certificate against `ssl.servername` (pg copies the ssl options
+ * into tls.connect and sets servername itself only for a host that is a name), so the name the
+ * user gave stays what the certificate must match, and the one sent as SNI.
+ */
+export function pinnedTo(address: string, fields: PgFields): { host: string; ssl?: PgFields['ssl'] | { servername: string } } {
+  const name = fields.host ?? 'localhost';
+  if (fields.ssl === undefined || fields.ssl === false || isIP(name) !== 0) return { host: address };
+  return { host: address, ssl: { ...(fields.ssl === true ? {} : fields.ssl), servername: name } };
 }
 
 /** A malformed escape is kept as written rather than failing the whole URL. */

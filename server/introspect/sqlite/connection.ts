@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ConnectionProblem, ConnectionTarget, ConnectOptions } from '../dialect';
+import type { ConnectionProblem, ConnectionTarget } from '../dialect';
+import type { PinnedConnectOptions } from '../common/connection-url';
 import type { ConnectionSpec, DatabaseSpec } from '../../model/types';
 import { SQLITE_SCHEMA } from './catalog';
 
@@ -51,6 +52,14 @@ export function connectionTarget(spec: DatabaseSpec): ConnectionTarget {
 export function connectionProblems(connection: ConnectionSpec): ConnectionProblem[] {
   if (connection.url !== undefined && connection.url.includes('?')) {
     return [{ field: 'url', message: 'query parameters are not taken for sqlite; name the file only' }];
+  }
+  if (connection.url !== undefined) {
+    try {
+      sqliteFilename(connection);
+    } catch {
+      // file://server/share/x.db names a file on another machine; sqlite:// with an empty path names none.
+      return [{ field: 'url', message: 'must name a local file: file:///absolute/path.db (no host after file://) or sqlite:///absolute/path.db' }];
+    }
   }
   return [];
 }
@@ -104,9 +113,12 @@ function sqliteClient(): ClientClass {
  * `poolMax` is deliberately ignored. min 0 lets an idle database release its file;
  * an in-memory database must keep its one connection or it would vanish.
  */
-export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Config {
+export function knexConfig(spec: DatabaseSpec, options: PinnedConnectOptions): Knex.Config {
   const filename = sqliteFilename(spec.connection);
   const inMemory = isInMemory(filename);
+  // The real path the target policy checked, when given: a symlink on the way that is changed
+  // after the check then leads nowhere new (see TargetPolicy.checkFile).
+  const opened = inMemory ? filename : (options.connectTo ?? path.resolve(filename));
   // Waiting for another process's lock blocks this one; keep the wait short.
   const busyTimeoutMs = Math.max(0, Math.min(options.connectTimeoutMs, 5000));
   return {
@@ -115,7 +127,7 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
     // Keep bound values out of knex's error messages (the SQL text is stripped later).
     compileSqlOnError: false,
     connection: {
-      filename: inMemory ? filename : path.resolve(filename),
+      filename: opened,
       options: { fileMustExist: !inMemory, timeout: busyTimeoutMs },
     } as Knex.BetterSqlite3ConnectionConfig,
     acquireConnectionTimeout: options.connectTimeoutMs,
