@@ -13,13 +13,13 @@ export interface RegisteredDatabase {
 }
 
 /**
- * For a describe block: a throwaway database loaded with `sql`, a lazydb server of its own
+ * For a describe block: a throwaway database loaded with `sql` and/or `sqlFile`, a lazydb server of its own
  * with it registered as `name` (before all tests), and both gone after them. Nothing is set up
  * when `available` is false (the suite's tests are skipped).
  */
 export function useRegisteredDatabase(
   engine: Engine,
-  options: { available: boolean; name: string; sql: string; env?: Record<string, string> },
+  options: { available: boolean; name: string; sql?: string; sqlFile?: string; env?: Record<string, string> },
 ): RegisteredDatabase {
   let server: TestServer | undefined;
   let db: ThrowawayDb | undefined;
@@ -27,7 +27,7 @@ export function useRegisteredDatabase(
 
   beforeAll(async () => {
     if (!options.available) return;
-    db = await createThrowawayDatabase(engine, { sql: options.sql });
+    db = await createThrowawayDatabase(engine, { sql: options.sql, sqlFile: options.sqlFile });
     server = await startTestServer({ env: options.env });
     const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: db.dialect, connection: db.connection } });
     expect(registered.status, registered.text).toBe(201);

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
+import { useRegisteredDatabase } from '../helpers/registered';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /**
@@ -282,22 +283,15 @@ describe.skipIf(!pgUp)('long _in lists on PostgreSQL', () => {
 });
 
 describe('configured limits hold on REST as on GraphQL (SQLite)', () => {
-  let db: ThrowawayDb;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    db = await createThrowawayDatabase('sqlite', { sqlFile: 'test/fixtures/sql/sqlite.sql' });
-    server = await startTestServer({ env: { LAZYDB_MAX_INPUT_DEPTH: '4', LAZYDB_MAX_IN_VALUES: '3' } });
-    const registered = await server.request('/api/databases', { method: 'POST', json: { name: 'fx', dialect: 'sqlite', connection: db.connection } });
-    expect(registered.status, registered.text).toBe(201);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
+  const fx = useRegisteredDatabase('sqlite', {
+    available: true,
+    name: 'fx',
+    sqlFile: 'test/fixtures/sql/sqlite.sql',
+    env: { LAZYDB_MAX_INPUT_DEPTH: '4', LAZYDB_MAX_IN_VALUES: '3' },
   });
 
   it('refuses a where= deeper than LAZYDB_MAX_INPUT_DEPTH and an _in longer than LAZYDB_MAX_IN_VALUES, as GraphQL does', async () => {
+    const { server } = fx;
     const deep = encodeURIComponent(JSON.stringify({ _and: [{ _and: [{ name: { _eq: 'x' } }] }] }));
     const rest = await server.request(`/db/fx/rest/artist?where=${deep}`);
     expect(rest.status, rest.text).toBe(400);

@@ -2,6 +2,7 @@ import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
+import { returningList } from '../common/returning';
 import { isMariaDbVersion } from './normalise';
 import { offsetMinutes, pad, toUtcDateTimeText } from '../common/datetime';
 
@@ -97,12 +98,7 @@ export const mysqlQuirks: QueryQuirks = {
     return sql` limit ${limit ?? sql.value(18446744073709551615n)}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
-  returning(columns) {
-    return sql` returning ${sql.join(
-      columns.map((c) => sql.identifier(c)),
-      ', ',
-    )}`;
-  },
+  returning: returningList,
 
   insertDefaults(table) {
     return sql`insert into ${table} () values ()`;

@@ -1,6 +1,7 @@
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
+import { returningList } from '../common/returning';
 import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
 import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 
@@ -53,12 +54,7 @@ export const postgresQuirks: QueryQuirks = {
     return sql`${limit ? sql` limit ${limit}` : sql.empty}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
-  returning(columns) {
-    return sql` returning ${sql.join(
-      columns.map((c) => sql.identifier(c)),
-      ', ',
-    )}`;
-  },
+  returning: returningList,
 
   insertDefaults(table) {
     return sql`insert into ${table} default values`;

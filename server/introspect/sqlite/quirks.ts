@@ -2,6 +2,7 @@ import type { QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
+import { returningList } from '../common/returning';
 import { toUtcDateTimeText } from '../common/datetime';
 
 /**
@@ -34,12 +35,7 @@ export const sqliteQuirks: QueryQuirks = {
     return sql` limit ${limit ?? sql.value(-1)}${offset ? sql` offset ${offset}` : sql.empty}`;
   },
 
-  returning(columns) {
-    return sql` returning ${sql.join(
-      columns.map((c) => sql.identifier(c)),
-      ', ',
-    )}`;
-  },
+  returning: returningList,
 
   insertDefaults(table) {
     return sql`insert into ${table} default values`;
