@@ -124,12 +124,12 @@ function condition(where: BoolExp | null | undefined, scope: FilterScope): SqlFr
     if (value === null || value === undefined) continue;
     if (key === '_and') {
       const parts = (value as BoolExp[]).map((part) => condition(part, scope)).filter((c): c is SqlFragment => c !== null);
-      if (parts.length > 0) conditions.push(sql`(${sql.join(parts, ' and ')})`);
+      if (parts.length > 0) conditions.push(sql`(${chain(parts, 'and')})`);
     } else if (key === '_or') {
       const parts = (value as BoolExp[]).map((part) => condition(part, scope));
       // An empty _or filters nothing out, as in Hasura; so does an _or with an empty part.
       if (parts.length === 0 || parts.some((c) => c === null)) continue;
-      conditions.push(sql`(${sql.join((parts as SqlFragment[]).map((part) => sql`(${part})`), ' or ')})`);
+      conditions.push(sql`(${chain(parts as SqlFragment[], 'or')})`);
     } else if (key === '_not') {
       const inner = condition(value as BoolExp, scope);
       if (inner) conditions.push(sql`not (${inner})`);
@@ -146,6 +146,24 @@ function condition(where: BoolExp | null | undefined, scope: FilterScope): SqlFr
   }
   if (conditions.length === 0) return null;
   return conditions.length === 1 ? conditions[0]! : sql.join(conditions, ' and ');
+}
+
+/** Terms joined flat up to this many; longer lists are grouped into a balanced tree. */
+const FLAT_RUN = 16;
+
+/**
+ * `parts` joined by `and` / `or`. A flat chain of N terms is an expression N deep for the
+ * engine's parser, and SQLite refuses expressions over 1,000 deep ("Expression tree is too
+ * large"): long lists are grouped as a balanced tree, log N deep, meaning the same.
+ */
+function chain(parts: SqlFragment[], op: 'and' | 'or'): SqlFragment {
+  if (parts.length <= FLAT_RUN) {
+    return op === 'and' ? sql.join(parts, ' and ') : sql.join(parts.map((part) => sql`(${part})`), ' or ');
+  }
+  const middle = Math.ceil(parts.length / 2);
+  const left = chain(parts.slice(0, middle), op);
+  const right = chain(parts.slice(middle), op);
+  return op === 'and' ? sql`(${left}) and (${right})` : sql`(${left}) or (${right})`;
 }
 
 /** `where <condition>`, or nothing. */

@@ -306,4 +306,11 @@ describe('configured limits hold on REST as on GraphQL (SQLite)', () => {
     const fits = encodeURIComponent(JSON.stringify({ artist_id: { _in: [1, 2, 3] } }));
     expect((await server.request(`/db/fx/rest/artist?where=${fits}`)).status).toBe(200);
   });
+
+  it('answers an _or of 2,000 branches on SQLite (which refuses expressions over 1,000 deep)', async () => {
+    const branches = Array.from({ length: 2000 }, (_, i) => ({ artist_id: { _eq: i } }));
+    const result = await fx.server.graphql('/db/fx/graphql', 'query($w: artist_bool_exp) { artist(where: $w, limit: 3, order_by: [{artist_id: asc}]) { artist_id } }', { w: { _or: branches } });
+    expect(result.errors).toBeUndefined();
+    expect(result.data.artist.map((a: { artist_id: number }) => a.artist_id)).toEqual([1, 2, 3]);
+  });
 });

@@ -48,4 +48,20 @@ describe('whereCondition', () => {
       values: ['AC/DC'],
     });
   });
+  it('groups long _or and _and lists as a balanced tree, so no engine sees an expression thousands deep', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => ({ album_id: { _eq: i } }));
+    for (const op of ['_or', '_and'] as const) {
+      const statement = condition({ [op]: many })!;
+      expect(statement.values).toEqual(many.map((_, i) => i));
+      // Nesting depth of parentheses stays logarithmic (a flat chain would be one term after another).
+      let depth = 0;
+      let deepest = 0;
+      for (const char of statement.text) {
+        if (char === '(') deepest = Math.max(deepest, ++depth);
+        else if (char === ')') depth--;
+      }
+      expect(deepest).toBeLessThan(20);
+      expect(statement.text.split(op === '_or' ? ' or ' : ' and ').length).toBe(2000);
+    }
+  });
 });
