@@ -561,7 +561,7 @@ describe('connection', () => {
     const conn = { query: (sql: string, cb: (e: Error | null) => void) => (sent.push(sql), cb(null)) };
     const afterCreate = (config.pool as { afterCreate: (c: unknown, done: (e: Error | null, c: unknown) => void) => void }).afterCreate;
     const result = await new Promise<unknown[]>((done) => afterCreate(conn, (...args) => done(args)));
-    expect(sent).toEqual(["set session time_zone = '+00:00', group_concat_max_len = 1073741824"]);
+    expect(sent).toEqual(["set session sql_mode = replace(@@session.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), time_zone = '+00:00', group_concat_max_len = 1073741824"]);
     expect(result).toEqual([null, conn]);
   });
 });
@@ -677,7 +677,9 @@ describe('describeError', () => {
     expect(mysqlDialect.describeError(pool)).toEqual({ kind: 'timeout', message: 'Timed out waiting for a database connection' });
     const connect = Object.assign(new Error('connect ETIMEDOUT'), { errno: 'ETIMEDOUT', code: 'ETIMEDOUT', fatal: true });
     expect(mysqlDialect.describeError(connect)).toEqual({ kind: 'timeout', message: 'connect ETIMEDOUT' });
-    expect(mysqlDialect.describeError({ errno: 1969, sqlMessage: 'Query execution was interrupted (max_statement_time exceeded)' }).kind).toBe('timeout');
+    // Changed on purpose (issue 12): a statement cut at the statement timeout is its own kind (STATEMENT_TIMEOUT, 504).
+    expect(mysqlDialect.describeError({ errno: 1969, sqlMessage: 'Query execution was interrupted (max_statement_time exceeded)' }).kind).toBe('statement_timeout');
+    expect(mysqlDialect.describeError({ errno: 3024, sqlMessage: 'Query execution was interrupted, maximum statement execution time exceeded' }).kind).toBe('statement_timeout');
   });
 
   it('never shows knex-prefixed SQL, and copes with non-errors', () => {

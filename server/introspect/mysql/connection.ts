@@ -75,16 +75,42 @@ export function knexConfig(spec: DatabaseSpec, options: PinnedConnectOptions): K
       max: options.poolMax ?? 10,
       // TIMESTAMP columns convert through the session zone; UTC keeps them as stored. Nested
       // reads aggregate rows into JSON, which the server cuts at group_concat_max_len (1 MB by
-      // default): raised to the most it takes (reads check for cuts all the same).
+      // default): raised to the most it takes (reads check for cuts all the same). The statement
+      // timeout is a session setting too (sessionTimeout).
       afterCreate(conn: SessionConnection, done: (error: Error | null, conn: SessionConnection) => void) {
-        conn.query("set session time_zone = '+00:00', group_concat_max_len = 1073741824", (error) => done(error ?? null, conn));
+        const timeout = sessionTimeout(options.statementTimeoutMs, conn._isMariaDB === true);
+        conn.query(`${SESSION_SETUP}${timeout}`, (error) => done(error ?? null, conn));
       },
     },
   };
 }
 
+/**
+ * Every session's settings. `sql_mode` loses NO_BACKSLASH_ESCAPES, whatever the server's
+ * default: values are spliced into statements escaped by mysql2, which escapes a quote as `\'`;
+ * with that mode a backslash is an ordinary character, the quote would end the string, and a
+ * value could become SQL. (The LIKE escape lazydb writes, `'\\'`, needs the mode off too.)
+ */
+export const SESSION_SETUP =
+  "set session sql_mode = replace(@@session.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), time_zone = '+00:00', group_concat_max_len = 1073741824";
+
 interface SessionConnection {
   query(sql: string, callback: (error: Error | null) => void): void;
+  /** Set by mysql2 from the server's handshake (its version string names MariaDB). */
+  _isMariaDB?: boolean;
+}
+
+/**
+ * The statement timeout as a session variable, or nothing without one:
+ * - MariaDB `max_statement_time`, in seconds (fractions taken), for every statement; the server
+ *   stops it with error 1969 and the session stays usable;
+ * - MySQL `max_execution_time`, in ms, for read-only SELECTs only (error 3024): MySQL has no
+ *   bound on writes, which only lazydb's own KILL QUERY past the timeout stops (see runner.ts).
+ */
+export function sessionTimeout(timeoutMs: number | undefined, mariadb: boolean): string {
+  if (timeoutMs === undefined) return '';
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError('statement timeout must be a positive whole number of ms');
+  return mariadb ? `, max_statement_time = ${timeoutMs / 1000}` : `, max_execution_time = ${timeoutMs}`;
 }
 
 /**
