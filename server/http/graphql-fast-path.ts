@@ -12,6 +12,7 @@ import {
   type DocumentLimits,
   type ParsedDocument,
 } from '../plugins/use-document-limits';
+import { checkOperationCost } from '../plugins/use-query-cost';
 
 /**
  * When graphql-jit compiles a document. Compiling costs about 30 µs and 2 KB per field (70 ms
@@ -111,7 +112,7 @@ export class GraphQLFastPath {
     if (checkVariablesDepth(variables, this.limits)) return null;
 
     const name = (operationName as string | null | undefined) ?? undefined;
-    const found = this.prepared(schema, query, name);
+    const found = this.prepared(schema, query, name, variables);
     if (!found) return null;
     if (variables && checkVariableLists(schema, found.parsed.document, name, variables, this.limits)) return null;
     const result = await found.prepared.run(contextValue, variables as Record<string, unknown> | undefined);
@@ -123,7 +124,7 @@ export class GraphQLFastPath {
   }
 
   /** The prepared operation (and its document), or null when yoga should handle the request (remembered as such). */
-  private prepared(schema: GraphQLSchema, query: string, operationName: string | undefined): { parsed: ParsedDocument; prepared: PreparedDocument } | null {
+  private prepared(schema: GraphQLSchema, query: string, operationName: string | undefined, variables: unknown): { parsed: ParsedDocument; prepared: PreparedDocument } | null {
     const key = `fast:${documentKey(operationName, query)}`;
     let entry = this.cache.get<CachedDocument>(key);
     if (!entry) {
@@ -132,6 +133,9 @@ export class GraphQLFastPath {
     }
     const { parsed } = entry;
     if (!parsed) return null;
+    // Depth, estimated rows and page size (use-query-cost; yoga refuses the same before it executes):
+    // checked before validating, so that a refused document costs this path no validation or preparing.
+    if (checkOperationCost(schema, parsed.document, operationName, variables, this.limits)) return null;
     let slot = entry.prepared.get(schema);
     if (slot === undefined) {
       const valid = this.validOperation(schema, parsed, operationName);

@@ -26,6 +26,8 @@ import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config';
 import { nestingExceeds } from '../query/filter';
 import type { LazydbErrorCode } from '../schema/errors';
+import { AliasAndDirectiveCounter, type AliasLimits } from './use-alias-limits';
+import type { CostLimits } from './use-query-cost';
 
 /**
  * Bounds on the work one GraphQL document may ask for, checked before graphql-js validates it
@@ -34,7 +36,7 @@ import type { LazydbErrorCode } from '../schema/errors';
  * fragments that spread each other twice holds the process for minutes, and inputs nested a
  * thousand deep overflow the stack of graphql-js's recursive parser and coercion.
  */
-export interface DocumentLimits {
+export interface DocumentLimits extends AliasLimits, CostLimits {
   /**
    * Most field selections the document may expand to once every fragment spread is replaced
    * by the fragment (`LAZYDB_MAX_SELECTIONS`).
@@ -57,13 +59,31 @@ export interface DocumentLimits {
    * @default 10000
    */
   maxInValues: number;
+  /**
+   * Most operations in one batched request, a JSON array body (`LAZYDB_MAX_BATCH`; 1: batching
+   * off). See use-batch-limit.
+   * @default 1
+   */
+  maxBatch: number;
 }
 
 /** The defaults, as server/config gives them. */
-export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = { maxSelections: 10_000, maxTokens: 20_000, maxInputDepth: 32, maxInValues: 10_000 };
+export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = {
+  maxSelections: 10_000,
+  maxTokens: 20_000,
+  maxInputDepth: 32,
+  maxInValues: 10_000,
+  maxAliases: 100,
+  maxDirectives: 5,
+  maxDepth: 10,
+  maxCost: 5_000_000,
+  maxLimit: 1000,
+  maxBatch: 1,
+};
 
 export function documentLimitsOf(config: Pick<Config, keyof DocumentLimits>): DocumentLimits {
-  return { maxSelections: config.maxSelections, maxTokens: config.maxTokens, maxInputDepth: config.maxInputDepth, maxInValues: config.maxInValues };
+  const { maxSelections, maxTokens, maxInputDepth, maxInValues, maxAliases, maxDirectives, maxDepth, maxCost, maxLimit, maxBatch } = config;
+  return { maxSelections, maxTokens, maxInputDepth, maxInValues, maxAliases, maxDirectives, maxDepth, maxCost, maxLimit, maxBatch };
 }
 
 /**
@@ -83,8 +103,9 @@ export interface ParsedDocument {
 
 /**
  * Parses a document, refusing it before graphql-js's recursive parser runs when it has too many
- * tokens or nests too deep (a scan of its tokens: linear, no recursion), and after, before any
- * validation, when it expands to too many field selections. Throws the GraphQLError to answer:
+ * tokens, aliases or directives (see use-alias-limits) or nests too deep (a scan of its tokens:
+ * linear, no recursion), and after, before any validation, when it expands to too many field
+ * selections. Throws the GraphQLError to answer:
  * a refusal (status 400 in GraphQL-over-HTTP terms) or graphql-js's own syntax error.
  */
 export function parseWithinLimits(text: string, limits: DocumentLimits): ParsedDocument {
@@ -102,7 +123,7 @@ export function parseWithinLimits(text: string, limits: DocumentLimits): ParsedD
 }
 
 /**
- * Counts tokens and nesting. Braces and brackets inside parentheses (arguments, variable
+ * Counts tokens, nesting, aliases and directives. Braces and brackets inside parentheses (arguments, variable
  * definitions, directive arguments) are input values; braces outside are selection sets.
  * A text the lexer cannot read is left to parse, which reports it as graphql-js always does.
  */
@@ -112,6 +133,7 @@ function scanTokens(text: string, limits: DocumentLimits): number {
   let parens = 0;
   let input = 0;
   let selection = 0;
+  const shape = new AliasAndDirectiveCounter(limits);
   for (;;) {
     let kind: TokenKind;
     try {
@@ -122,6 +144,10 @@ function scanTokens(text: string, limits: DocumentLimits): number {
     if (kind === TokenKind.EOF) return tokens;
     if (++tokens > limits.maxTokens) {
       throw refusal('TOO_MANY_TOKENS', `the document has more than ${limits.maxTokens} tokens (LAZYDB_MAX_TOKENS): send a smaller document`);
+    }
+    if (parens === 0 && kind !== TokenKind.PAREN_L) {
+      const breach = shape.next(kind);
+      if (breach) throw refusal(breach.code, breach.message);
     }
     switch (kind) {
       case TokenKind.PAREN_L:
@@ -352,6 +378,8 @@ function tooManyValues(list: string, count: number, limit: number, node?: ASTNod
 function refusal(code: LazydbErrorCode, message: string, node?: ASTNode): GraphQLError {
   return new GraphQLError(message, { nodes: node ? [node] : undefined, extensions: { code, http: { spec: true, status: 400 } } });
 }
+
+export { refusal as limitRefusal };
 
 /** Tokens of the documents parsed within limits (for the cache to size them). */
 const parsedTokens = new WeakMap<DocumentNode, number>();

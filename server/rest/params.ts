@@ -3,9 +3,14 @@ import type { OrderDirection } from '../schema/source';
 import { HttpError } from '../http/io';
 import { nestingExceeds } from '../query/filter';
 import { DEFAULT_DOCUMENT_LIMITS, inputTooDeepMessage, tooManyValuesMessage, type DocumentLimits } from '../plugins/use-document-limits';
+import { limitTooLargeMessage, queryTooCostlyMessage, queryTooDeepMessage } from '../plugins/use-query-cost';
 
-/** The bounds on `where`: the same as GraphQL's (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES). */
-export type WhereLimits = Pick<DocumentLimits, 'maxInputDepth' | 'maxInValues'>;
+/**
+ * The bounds on a list: `where` as GraphQL's (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES), and
+ * the estimated rows and relation depth of the page with its `include`s (LAZYDB_MAX_COST,
+ * LAZYDB_MAX_DEPTH; their defaults, as server/config derives them, when not given).
+ */
+export type WhereLimits = Pick<DocumentLimits, 'maxInputDepth' | 'maxInValues'> & Partial<Pick<DocumentLimits, 'maxCost' | 'maxDepth'>>;
 
 /**
  * The REST list parameters, checked and turned into GraphQL arguments:
@@ -42,7 +47,7 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, maxL
         break;
       case 'limit':
         limit = wholeNumber('limit', value);
-        if (limit > maxLimit) throw badParam(`limit ${limit} is above the maximum page size of ${maxLimit} (LAZYDB_MAX_LIMIT); page with offset`);
+        if (limit > maxLimit) throw new HttpError(400, 'LIMIT_TOO_LARGE', limitTooLargeMessage(limit, maxLimit));
         break;
       case 'offset':
         offset = wholeNumber('offset', value);
@@ -61,9 +66,25 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, maxL
       }
     }
   }
+  checkListCost(table, limit ?? maxLimit, include, maxLimit, limits);
   const conditions = [...(where ? [where] : []), ...equalities];
   const combined = conditions.length === 0 ? null : conditions.length === 1 ? conditions[0]! : { _and: conditions };
   return { where: combined, orderBy, limit, offset, include };
+}
+
+/**
+ * The page and its includes estimated as GraphQL estimates the same query (use-query-cost):
+ * `page` rows, and for each distinct include `page` × the default page (an array relation) or
+ * `page` (an object relation). Includes do not nest, so the depth is 1 or 2.
+ */
+function checkListCost(table: NamedTable, page: number, include: string[], maxLimit: number, limits: WhereLimits): void {
+  const maxDepth = limits.maxDepth ?? DEFAULT_DOCUMENT_LIMITS.maxDepth;
+  const maxCost = limits.maxCost ?? 5 * maxLimit ** 2;
+  const depth = include.length > 0 ? 2 : 1;
+  if (depth > maxDepth) throw new HttpError(400, 'QUERY_TOO_DEEP', queryTooDeepMessage(depth, maxDepth));
+  let rows = page;
+  for (const name of new Set(include)) rows += table.relations.find((r) => r.field === name)?.kind === 'array' ? page * maxLimit : page;
+  if (rows > maxCost) throw new HttpError(400, 'QUERY_TOO_COSTLY', queryTooCostlyMessage(rows, { maxCost, maxLimit, maxDepth }));
 }
 
 function badParam(message: string): HttpError {

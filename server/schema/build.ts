@@ -19,7 +19,8 @@ import {
   type GraphQLScalarType,
 } from 'graphql';
 import type { ScalarKind } from '../model/types';
-import { badInput } from './errors';
+import { badInput, lazydbError } from './errors';
+import { limitTooLargeMessage } from '../plugins/use-query-cost';
 import { toGraphQLName, type NamedColumn, type NamedModel, type NamedRelation, type NamedTable } from './naming';
 import {
   BigIntScalar,
@@ -243,6 +244,8 @@ class SchemaBuilder {
     const object = new GraphQLObjectType<Row, object>({
       name: this.typeName(table),
       description: description ?? `${table.table.kind === 'view' ? 'View' : 'Table'} ${table.label}`,
+      // Its fields read rows: the query cost and depth limits count them (server/plugins/use-query-cost.ts).
+      extensions: { lazydb: 'table' },
       fields: () => this.objectFields(table),
     });
     const boolExp: GraphQLInputObjectType = new GraphQLInputObjectType({
@@ -317,6 +320,7 @@ class SchemaBuilder {
     const aggregate = new GraphQLObjectType<{ where?: BoolExp | null }, object>({
       name: this.typeName(table, '_aggregate'),
       description: `Aggregates over ${table.label}.`,
+      extensions: { lazydb: 'aggregate' },
       fields: { aggregate: { type: new GraphQLNonNull(aggregateFields), resolve: (parent) => parent } },
     });
     return { object, boolExp, orderBy, insertInput, setInput, pkColumnsInput, mutationResponse, aggregate };
@@ -380,9 +384,8 @@ class SchemaBuilder {
     const { maxLimit } = this.options;
     if (args.limit != null) {
       if (args.limit < 0) throw badInput(`limit must be 0 or more; got ${args.limit}`);
-      if (args.limit > maxLimit) {
-        throw badInput(`limit ${args.limit} is above the maximum page size of ${maxLimit} (LAZYDB_MAX_LIMIT); page with offset`);
-      }
+      // Refused before execution on every path (use-query-cost, rest/params); kept for documents run directly.
+      if (args.limit > maxLimit) throw lazydbError('LIMIT_TOO_LARGE', limitTooLargeMessage(args.limit, maxLimit));
     }
     if (args.offset != null && args.offset < 0) throw badInput(`offset must be 0 or more; got ${args.offset}`);
     return { ...args, limit: args.limit ?? maxLimit };

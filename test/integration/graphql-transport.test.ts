@@ -38,6 +38,13 @@ describe('GraphQL fast path answers as graphql-yoga does', () => {
     ['variables nested 2,000 deep (INPUT_TOO_DEEP)', { query: 'query ($w: artist_bool_exp) { artist(where: $w) { name } }', variables: { w: deepWhere } }],
     ['a long literal _in list (TOO_MANY_VALUES)', { query: `{ artist(where: {artist_id: {_in: [${ids.join(',')}]}}) { name } }` }],
     ['a long _in list in variables (TOO_MANY_VALUES)', { query: 'query ($w: artist_bool_exp) { artist(where: $w) { name } }', variables: { w: { artist_id: { _in: ids } } } }],
+    // The operation limits of issue 12 (use-alias-limits, use-query-cost): yoga answers them too.
+    ['relations nested 31 deep (QUERY_TOO_DEEP)', { query: `{ album(limit: 1) { ${'artist { albums(limit: 1) { '.repeat(15)}title${' } }'.repeat(15)} } }` }],
+    ['101 aliases (TOO_MANY_ALIASES)', { query: `{ ${Array.from({ length: 101 }, (_, i) => `a${i}: artist_by_pk(artist_id: ${i}) { name }`).join(' ')} }` }],
+    ['a field with 6 directives (TOO_MANY_DIRECTIVES)', { query: `{ artist(limit: 1) { name ${'@include(if: true) '.repeat(6)}} }` }],
+    ['four nested lists of default pages (QUERY_TOO_COSTLY)', { query: '{ artist { albums { artist { albums { artist { albums { title } } } } } } }' }],
+    ['a limit above LAZYDB_MAX_LIMIT (LIMIT_TOO_LARGE)', { query: '{ artist(limit: 101) { name } }' }],
+    ['a limit above LAZYDB_MAX_LIMIT in variables (LIMIT_TOO_LARGE)', { query: 'query ($n: Int) { artist(limit: 1) { albums(limit: $n) { title } } }', variables: { n: 101 } }],
   ];
 
   const cases: [string, Record<string, unknown>][] = [
@@ -50,6 +57,7 @@ describe('GraphQL fast path answers as graphql-yoga does', () => {
     ['a bad variable (yoga answers it)', { query: 'query ($id: Int!) { artist_by_pk(artist_id: $id) { name } }', variables: { id: 'x' } }],
     ['no operation named so (yoga answers it)', { query: 'query A { artist { name } }', operationName: 'Z' }],
     ['a gateway query', { query: '{ fx { employee(order_by: [{employee_id: asc}]) { name manager { name } } } }' }],
+    ['an array body while batching is off (yoga answers it: TOO_MANY_OPERATIONS)', [{ query: '{ artist(limit: 1) { name } }' }] as unknown as Record<string, unknown>],
     ...refusals,
   ];
 

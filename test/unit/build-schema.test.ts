@@ -75,7 +75,7 @@ describe('buildSchema', () => {
     const schema = buildSchema(named, recordingSource().source, { maxLimit: 100 });
     const result = await graphql({ schema, source: '{ artist(limit: 101) { name } }', contextValue: {} });
     expect(result.errors?.[0]?.message).toMatch(/above the maximum page size of 100.*offset/);
-    expect(result.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.extensions.code).toBe('LIMIT_TOO_LARGE');
   });
 
   it('rejects bad scalar input before reaching the database', async () => {
