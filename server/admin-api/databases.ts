@@ -18,6 +18,8 @@ export function describeDatabase(snapshot: Snapshot, detail = false): Record<str
     dialect: snapshot.dialect.dialect,
     connection: maskSpec(snapshot.spec).connection,
     schemas: snapshot.spec.schemas ?? snapshot.built?.model.schemas ?? null,
+    /** The database's own statement timeout in ms; null: LAZYDB_STATEMENT_TIMEOUT_MS applies. */
+    statementTimeoutMs: snapshot.spec.statementTimeoutMs ?? null,
     status: snapshot.status,
     lastError: snapshot.lastError,
     tableCount: tables.filter((t) => t.kind === 'table').length,

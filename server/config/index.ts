@@ -161,6 +161,56 @@ export interface Config {
    * @default []
    */
   corsOrigins: string[];
+  /**
+   * Most relation levels one GraphQL operation may nest (`LAZYDB_MAX_DEPTH`): fields that read
+   * rows (a table's list, `_by_pk`, `_aggregate`, an object or array relation). The database
+   * namespace of `/graphql` does not count. `artist_by_pk { albums { tracks { genre } } }` is 4.
+   * @default 10
+   */
+  maxDepth: number;
+  /**
+   * Most aliases (`name: field`) one GraphQL document may use (`LAZYDB_MAX_ALIASES`).
+   * @default 100
+   */
+  maxAliases: number;
+  /**
+   * Most directives on one field or fragment (`LAZYDB_MAX_DIRECTIVES`); lazydb's only
+   * executable directives, @include and @skip, are not repeatable, so a valid field has at most 2.
+   * @default 5
+   */
+  maxDirectives: number;
+  /**
+   * Most rows one GraphQL operation or REST list is estimated to read (`LAZYDB_MAX_COST`):
+   * each list's `limit` (LAZYDB_MAX_LIMIT when none is given) multiplied along its path, summed
+   * over every row-reading field. Unset: 5 × LAZYDB_MAX_LIMIT², so that two nested lists of
+   * default pages pass (1000 × 1000, a few times over), and a third level does not, whatever the page.
+   * @default 5000000 (5 × 1000²)
+   */
+  maxCost: number;
+  /**
+   * Most operations in one batched GraphQL request, a JSON array body (`LAZYDB_MAX_BATCH`);
+   * 1 turns batching off (an array body is refused with TOO_MANY_OPERATIONS).
+   * @default 1
+   */
+  maxBatch: number;
+  /**
+   * Longest a statement may run on a user database, in ms (`LAZYDB_STATEMENT_TIMEOUT_MS`); a
+   * database's spec may set its own `statementTimeoutMs`. The server cancels a statement past
+   * it (PostgreSQL `statement_timeout`, MariaDB `max_statement_time`, MySQL `max_execution_time`
+   * for SELECTs, Oracle's call timeout) and the client gets STATEMENT_TIMEOUT (504). 30 s: long
+   * enough for any page an API should serve and for introspecting a large catalog, short
+   * enough that a few runaway statements cannot hold a pool for minutes. SQLite is not bounded.
+   * @default 30000
+   */
+  statementTimeoutMs: number;
+  /**
+   * Longest a request waits for a free connection of its database's pool, in ms
+   * (`LAZYDB_POOL_WAIT_MS`), once every connection (LAZYDB_POOL_MAX) is busy; then it is answered
+   * POOL_EXHAUSTED (503, Retry-After). Opening a new connection is bounded apart, by
+   * LAZYDB_CONNECT_TIMEOUT_MS. 0: refuse at once when the pool is full.
+   * @default 5000
+   */
+  poolWaitMs: number;
 }
 
 export interface ConfigIssue {
@@ -311,6 +361,14 @@ const envSchema = z.object({
     }
     return normalised;
   }),
+  LAZYDB_MAX_DEPTH: integer(10, 1, 100),
+  LAZYDB_MAX_ALIASES: integer(100, 0, 100_000),
+  LAZYDB_MAX_DIRECTIVES: integer(5, 1, 1000),
+  // 0 stands for unset (below the minimum, so never given): loadConfig derives it from LAZYDB_MAX_LIMIT.
+  LAZYDB_MAX_COST: integer(0, 1, 1_000_000_000_000),
+  LAZYDB_MAX_BATCH: integer(1, 1, 1000),
+  LAZYDB_STATEMENT_TIMEOUT_MS: integer(30_000, 100, 86_400_000, ' ms'),
+  LAZYDB_POOL_WAIT_MS: integer(5_000, 0, 600_000, ' ms'),
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -354,6 +412,13 @@ export function loadConfig(env: Env = process.env): Config {
     documentCacheBytes: e.LAZYDB_DOCUMENT_CACHE_BYTES,
     healthIntervalMs: e.LAZYDB_HEALTH_INTERVAL_MS,
     corsOrigins: e.LAZYDB_CORS_ORIGINS,
+    maxDepth: e.LAZYDB_MAX_DEPTH,
+    maxAliases: e.LAZYDB_MAX_ALIASES,
+    maxDirectives: e.LAZYDB_MAX_DIRECTIVES,
+    maxCost: e.LAZYDB_MAX_COST || 5 * e.LAZYDB_MAX_LIMIT ** 2,
+    maxBatch: e.LAZYDB_MAX_BATCH,
+    statementTimeoutMs: e.LAZYDB_STATEMENT_TIMEOUT_MS,
+    poolWaitMs: e.LAZYDB_POOL_WAIT_MS,
   };
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;

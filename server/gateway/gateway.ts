@@ -66,7 +66,8 @@ export interface TestResult {
   introspectMs: number;
 }
 
-type GatewayConfig = Pick<Config, 'maxLimit' | 'connectTimeoutMs' | 'poolMax' | 'retryMaxMs'> & Partial<Pick<Config, 'healthIntervalMs'>>;
+type GatewayConfig = Pick<Config, 'maxLimit' | 'connectTimeoutMs' | 'poolMax' | 'retryMaxMs'> &
+  Partial<Pick<Config, 'healthIntervalMs' | 'statementTimeoutMs' | 'poolWaitMs'>>;
 
 /**
  * The live set of databases. Every change (register, update, refresh, remove, reconnect)
@@ -354,7 +355,8 @@ export class Gateway {
 
   private newPool(dialect: DialectModule, spec: DatabaseSpec): PoolHandle {
     const beforeConnect = () => this.targets.check(dialect, spec);
-    return new PoolHandle(dialect, spec, { connectTimeoutMs: this.config.connectTimeoutMs, poolMax: this.config.poolMax, beforeConnect }, this.log);
+    const { connectTimeoutMs, poolMax, statementTimeoutMs, poolWaitMs } = this.config;
+    return new PoolHandle(dialect, spec, { connectTimeoutMs, poolMax, statementTimeoutMs, poolWaitMs, beforeConnect }, this.log);
   }
 
   private async introspect(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<{ model: DbModel; introspectMs: number }> {

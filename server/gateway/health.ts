@@ -4,6 +4,7 @@ import { describeConnectFailure } from '../introspect/common/connect-failure';
 import { redactSecrets } from '../registry/validate';
 import type { PoolHandle } from './pool';
 import { TargetNotAllowedError } from './targets';
+import { PoolExhaustedError } from '../query/runner';
 
 /** What a health probe found: the server answers, the pool is jammed, or the server does not answer. */
 export type HealthVerdict = { status: 'ready' } | { status: 'degraded' | 'error'; reason: string };
@@ -18,8 +19,9 @@ export function probe(pool: PoolHandle, dialect: DialectModule, spec: DatabaseSp
   const answered = pool.knex.raw(dialect.pingQuery).then(
     (): HealthVerdict => ({ status: 'ready' }),
     (error: unknown): HealthVerdict =>
-      // knex gave up waiting for a connection of its own pool: the pool is jammed, the server may be fine.
-      (error as Error | null)?.name === 'KnexTimeoutError'
+      // The pool gave up waiting for a connection of its own (LAZYDB_POOL_WAIT_MS, or knex's bound):
+      // the pool is jammed, the server may be fine.
+      error instanceof PoolExhaustedError || (error as Error | null)?.name === 'KnexTimeoutError'
         ? exhausted(pool, timeoutMs, 0) ?? { status: 'error', reason: 'no connection could be made in time' }
         : { status: 'error', reason: failureReason(dialect, spec, error) },
   );

@@ -2,6 +2,7 @@ import knexFactory, { type Knex } from 'knex';
 import type { DialectModule } from '../introspect/dialect';
 import type { Logger } from '../log';
 import type { DatabaseSpec } from '../model/types';
+import { PoolExhaustedError } from '../query/runner';
 
 /** Connections in use, idle, and acquires waiting for one; `max` is the pool's bound. */
 export interface PoolLoad {
@@ -19,6 +20,27 @@ interface TarnPoolView {
   numPendingAcquires(): number;
 }
 
+/** What knex asks of tarn's pool for a connection (knex reads only `promise`). */
+interface TarnPending {
+  promise: Promise<unknown>;
+  abort(): void;
+}
+interface TarnPool extends TarnPoolView {
+  acquire(): TarnPending;
+  release(resource: unknown): boolean;
+}
+
+/** The pool's options (the gateway's config; spec settings win where a spec has them). */
+export interface PoolOptions {
+  connectTimeoutMs: number;
+  poolMax: number;
+  /** LAZYDB_STATEMENT_TIMEOUT_MS; the spec's statementTimeoutMs wins. */
+  statementTimeoutMs?: number;
+  /** LAZYDB_POOL_WAIT_MS: the longest an acquire waits while every connection is in use. */
+  poolWaitMs?: number;
+  beforeConnect?: () => Promise<string | undefined | void>;
+}
+
 /**
  * A knex pool shared by every snapshot of one connection spec. Requests hold it while they
  * run; when a new spec replaces it (or the database is removed) it is retired and destroyed
@@ -26,6 +48,8 @@ interface TarnPoolView {
  */
 export class PoolHandle {
   readonly knex: Knex;
+  /** The statement timeout of this database's sessions, in ms (the spec's, else the global one). */
+  readonly statementTimeoutMs: number | undefined;
   private inflight = 0;
   private retired = false;
   private destroyed: Promise<void> | null = null;
@@ -39,17 +63,29 @@ export class PoolHandle {
   constructor(
     dialect: DialectModule,
     spec: DatabaseSpec,
-    options: { connectTimeoutMs: number; poolMax: number; beforeConnect?: () => Promise<string | undefined | void> },
+    options: PoolOptions,
     log: Logger,
   ) {
+    this.statementTimeoutMs = spec.statementTimeoutMs ?? options.statementTimeoutMs;
+    const connect = { connectTimeoutMs: options.connectTimeoutMs, poolMax: options.poolMax, ...(this.statementTimeoutMs !== undefined ? { statementTimeoutMs: this.statementTimeoutMs } : {}) };
     // knex would print pool errors with stacks to the console; they go through our logger,
     // once, as the driver's message (connection failures reach the API as ConnectionFailedError).
     const knexLog = (level: 'debug' | 'warn' | 'error') => (message: unknown) =>
       log[level]('knex', { database: spec.name, message: message instanceof Error ? message.message : String(message) });
+    const config = dialect.knexConfig(spec, connect);
+    const waitMs = options.poolWaitMs;
     this.knex = knexFactory({
-      ...dialect.knexConfig(spec, options),
+      ...config,
+      // Two bounds, kept apart: opening a connection (tarn's create, LAZYDB_CONNECT_TIMEOUT_MS) and
+      // waiting for one of a full pool to be given back (boundWaits, LAZYDB_POOL_WAIT_MS). knex's
+      // own acquire timeout stays as the outer bound of both.
+      ...(waitMs !== undefined
+        ? { acquireConnectionTimeout: options.connectTimeoutMs + waitMs, pool: { ...config.pool, createTimeoutMillis: options.connectTimeoutMs } }
+        : {}),
       log: { debug: knexLog('debug'), warn: knexLog('debug'), error: knexLog('debug'), deprecate: knexLog('debug') },
     });
+    const pool = (this.knex.client as { pool?: TarnPool }).pool;
+    if (waitMs !== undefined && pool) boundWaits(pool, waitMs);
     const beforeConnect = options.beforeConnect;
     if (beforeConnect) {
       const client = this.knex.client as { acquireRawConnection(): Promise<unknown>; connectionSettings: unknown };
@@ -61,7 +97,7 @@ export class PoolHandle {
         // hand connectionSettings to the driver synchronously, at the very start of
         // acquireRawConnection, so they are swapped in and back around that call only, with no
         // await in between where another connection could pick them up.
-        const pinned = pinnedSettings(dialect.knexConfig(spec, { ...options, connectTo: approved } as typeof options).connection);
+        const pinned = pinnedSettings(dialect.knexConfig(spec, { ...connect, connectTo: approved } as typeof connect).connection);
         const shared = client.connectionSettings;
         client.connectionSettings = pinned;
         try {
@@ -103,6 +139,49 @@ export class PoolHandle {
     this.destroyed ??= this.knex.destroy().catch(() => undefined);
     return this.destroyed;
   }
+}
+
+/** How often a wait past its bound checks again whether it waits on a full pool or on a connection being opened. */
+const RECHECK_MS = 100;
+
+/**
+ * Bounds every wait of `pool` for a connection while all of its connections are in use: past
+ * `waitMs` the acquire is taken out of tarn's queue and fails with PoolExhaustedError, so a
+ * request never hangs behind slow ones, and a waiter whose time is up does not keep its place.
+ * A wait for a connection being opened (the pool had room) is bounded by the create timeout instead.
+ */
+function boundWaits(pool: TarnPool, waitMs: number): void {
+  const acquire = pool.acquire.bind(pool);
+  pool.acquire = () => {
+    const pending = acquire();
+    let gaveUp = false;
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const check = () => {
+        if (pool.numUsed() < pool.max) {
+          timer = setTimeout(check, RECHECK_MS);
+          return;
+        }
+        gaveUp = true;
+        reject(new PoolExhaustedError(waitMs, pool.max));
+        pending.abort();
+      };
+      timer = setTimeout(check, waitMs);
+      pending.promise.then(
+        (resource) => {
+          clearTimeout(timer);
+          // Handed over in the same instant as the wait gave up: straight back to the pool.
+          if (gaveUp) pool.release(resource);
+          else resolve(resource);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+    return { promise, abort: () => pending.abort() };
+  };
 }
 
 /** A fresh settings object with the password hidden from enumeration, as knex keeps its own. */

@@ -51,7 +51,7 @@ export class InvalidSchemaError extends Error {}
 export function buildDatabase(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle, maxLimit: number): Built {
   const started = performance.now();
   const named = nameModel(model);
-  const source = new KnexDataSource(pool.knex, dialect, name, model.serverVersion);
+  const source = new KnexDataSource(pool.knex, dialect, name, model.serverVersion, { statementTimeoutMs: pool.statementTimeoutMs });
   const description = `Database ${name} (${model.dialect} ${model.serverVersion})`;
   const schema = valid(name, buildSchema(named, source, { maxLimit, description }));
   let namespaced: GraphQLSchema | undefined;

@@ -11,6 +11,8 @@ import { serveAdmin } from './admin-static';
 import { GraphQLFastPath } from './graphql-fast-path';
 import { DocumentCache, yogaParserCache } from '../plugins/document-cache';
 import { documentLimitsOf, tokensOf, useDocumentLimits, type DocumentLimits } from '../plugins/use-document-limits';
+import { useBatchLimit, yogaBatching } from '../plugins/use-batch-limit';
+import { useQueryCost } from '../plugins/use-query-cost';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
 import { HttpError, invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse } from './io';
@@ -19,10 +21,13 @@ import { createCors } from './cors';
 import { createCsrfGuard } from './csrf-guard';
 import { createHostGuard } from './host-guard';
 import { checkRequestTarget } from './request-target';
+import { clientGoneSignal } from './client-gone';
 
 /** What each GraphQL request carries into yoga: the schema it took when it started. */
 interface RequestState {
   lazydbSchema: GraphQLSchema;
+  /** Aborts when the client goes away: the data source cancels the request's statements (see RequestContext). */
+  signal: AbortSignal;
 }
 
 type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'host' | 'allowedHosts' | 'corsOrigins'> &
@@ -89,7 +94,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
-    plugins: [useDocumentLimits(limits)],
+    plugins: [useBatchLimit(limits), useDocumentLimits(limits), useQueryCost(limits)],
+    batching: yogaBatching(limits),
     parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const databaseYoga = createYoga<RequestState>({
@@ -102,7 +108,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
-    plugins: [useDocumentLimits(limits)],
+    plugins: [useBatchLimit(limits), useDocumentLimits(limits), useQueryCost(limits)],
+    batching: yogaBatching(limits),
     parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const api = databasesApi(gateway, config);
@@ -122,13 +129,14 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
       if (typeof value === 'string') headers.set(name, value);
       else if (Array.isArray(value)) headers.set(name, value.join(', '));
     }
+    const signal = clientGoneSignal(response);
     snapshot?.pool.acquire();
     try {
       if (body && fastPath && fast.accepts(request)) {
-        const text = await fast.run(schema, body, {});
+        const text = await fast.run(schema, body, { signal });
         if (text !== null) return sendJsonText(response, 200, text);
       }
-      const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema });
+      const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema, signal });
       await sendResponse(response, result);
     } finally {
       snapshot?.pool.release();
@@ -166,7 +174,14 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
         const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : await readBody(request, config.maxBody);
         snapshot.pool.acquire();
         try {
-          const reply = await api.handle({ method, path: rest.slice('/rest'.length), search: url.searchParams, body, contentType: request.headers['content-type'] });
+          const reply = await api.handle({
+            method,
+            path: rest.slice('/rest'.length),
+            search: url.searchParams,
+            body,
+            contentType: request.headers['content-type'],
+            signal: clientGoneSignal(response),
+          });
           return sendJsonText(response, reply.status, reply.body, reply.headers);
         } finally {
           snapshot.pool.release();

@@ -49,7 +49,18 @@ export interface StatementDriver extends SqlSyntax {
    * Errors are the driver's own, unchanged: describeError reads them.
    */
   execute(connection: unknown, statement: BoundStatement, options: { inTransaction: boolean }): Promise<StatementResult>;
+  /**
+   * Stops the statement running on `connection` on the server (its client went away, or it ran
+   * past the statement timeout without the server stopping it). `side` runs work on a fresh
+   * connection to the same server, outside the pool (PostgreSQL pg_cancel_backend, MySQL/MariaDB
+   * KILL QUERY need one). Absent where nothing can interrupt a statement (SQLite: better-sqlite3
+   * runs it synchronously, on the event loop).
+   */
+  cancel?(connection: unknown, side: SideConnection): Promise<void>;
 }
+
+/** A connection opened for one piece of work and closed after it (not a pooled one). */
+export type SideConnection = <T>(work: (connection: unknown) => Promise<T>) => Promise<T>;
 
 export interface StatementResult {
   /** Rows of a select or a RETURNING clause; empty otherwise. */
@@ -100,6 +111,11 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
   /** Upper bound of the pool; small by default, the gateway may raise it. */
   poolMax?: number;
+  /**
+   * Longest a statement may run, in ms, set on every session (the engine's own setting, see each
+   * dialect's connection.ts); none when absent.
+   */
+  statementTimeoutMs?: number;
 }
 
 export interface QueryQuirks {
@@ -190,6 +206,8 @@ export type DbErrorKind =
   | 'unreachable'
   | 'unknown_database'
   | 'timeout'
+  /** The statement ran past the statement timeout and the server cancelled it. */
+  | 'statement_timeout'
   /** A materialized view read before its first REFRESH (PostgreSQL `WITH NO DATA`). */
   | 'not_populated'
   | 'other';

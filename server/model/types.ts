@@ -130,4 +130,9 @@ export interface DatabaseSpec {
   connection: ConnectionSpec;
   /** Schemas to introspect; defaults per dialect when absent. */
   schemas?: string[];
+  /**
+   * Longest a statement on this database may run, in ms; LAZYDB_STATEMENT_TIMEOUT_MS when absent.
+   * Not part of where the spec connects (a stored password stays usable when it changes).
+   */
+  statementTimeoutMs?: number;
 }

@@ -41,7 +41,11 @@ const ROW_NUMBER = '__lazydb_rn';
 const CHILD = '__lazydb_c';
 const WINDOW = '__lazydb_w';
 
-type Executor = Knex | Knex.Transaction;
+/** Where a statement runs (the pool, or a transaction) and for which request (its signal cancels it). */
+interface Executor {
+  db: Knex | Knex.Transaction;
+  signal: AbortSignal | undefined;
+}
 
 /** A nested read as it went into the statement, with those of its own that did (some may not fit). */
 interface PlannedRead {
@@ -78,6 +82,8 @@ export class KnexDataSource implements DataSource {
     private readonly databaseName: string,
     /** As introspected: some engines' abilities depend on it. */
     serverVersion = '',
+    /** The database's statement timeout (PoolHandle.statementTimeoutMs), watched by the runner. */
+    private readonly options: { statementTimeoutMs?: number | undefined } = {},
   ) {
     const { quirks } = dialect;
     this.nestedJson = quirks.nestedJson ?? quirks.nestedJsonFor?.(serverVersion);
@@ -107,7 +113,7 @@ export class KnexDataSource implements DataSource {
           extra: nestedColumns.planned,
         };
       });
-      const read = this.attachNested(this.decodeRows(await this.rowsOf(this.knex, statement), columns), planned);
+      const read = this.attachNested(this.decodeRows(await this.rowsOf(this.on(context), statement), columns), planned);
       return read ?? this.list(table, args, columns, context);
     });
   }
@@ -129,19 +135,19 @@ export class KnexDataSource implements DataSource {
           extra: nestedColumns.planned,
         };
       });
-      const read = this.attachNested(this.decodeRows(await this.rowsOf(this.knex, statement), columns), planned);
+      const read = this.attachNested(this.decodeRows(await this.rowsOf(this.on(context), statement), columns), planned);
       return read ? (read[0] ?? null) : this.byKey(table, key, columns, context);
     });
   }
 
-  async count(table: NamedTable, where: BoolExp | null | undefined): Promise<number> {
+  async count(table: NamedTable, where: BoolExp | null | undefined, context?: RequestContext): Promise<number> {
     return this.run(async () => {
       // REST lists count beside every page: compiled once per table and filter, like the page itself.
       const { statement } = this.statements.prepare(`c:${table.typeName}:${JSON.stringify(where ?? null)}`, [], () => {
         const condition = whereCondition(where, this.scope(table));
         return { statement: sql`select count(*) as ${sql.identifier('count')} from ${tableReference(table.table)}${whereClause(condition)}`, extra: null };
       });
-      const [row] = await this.rowsOf(this.knex, statement);
+      const [row] = await this.rowsOf(this.on(context), statement);
       return Number(row?.count ?? 0);
     });
   }
@@ -150,7 +156,7 @@ export class KnexDataSource implements DataSource {
     const values = relation.ownerColumns.map((c) => parent[c.field]);
     if (values.some((v) => v === null || v === undefined)) return Promise.resolve(null);
     const loader = this.loader(context, `o:${relationId(relation)}:${fieldList(columns)}`, (keys) =>
-      this.loadRelated(relation, keys, columns),
+      this.loadRelated(relation, keys, columns, this.on(context)),
     );
     return loader.load(keyString(values)) as Promise<Row | null>;
   }
@@ -159,18 +165,19 @@ export class KnexDataSource implements DataSource {
     const values = relation.ownerColumns.map((c) => parent[c.field]);
     if (values.some((v) => v === null || v === undefined)) return Promise.resolve([]);
     const signature = `a:${relationId(relation)}:${fieldList(columns)}:${JSON.stringify(args)}`;
-    const loader = this.loader(context, signature, (keys) => this.loadRelatedLists(relation, keys, args, columns));
+    const loader = this.loader(context, signature, (keys) => this.loadRelatedLists(relation, keys, args, columns, this.on(context)));
     return loader.load(keyString(values)) as Promise<Row[]>;
   }
 
-  async insert(table: NamedTable, objects: Row[], columns: NamedColumn[]): Promise<Row[]> {
+  async insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
     this.assertWritable(table);
     // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
     if (objects.length === 1 && columns.length > 0 && this.insertReturns) {
-      return this.run(async () => [await this.insertOne(this.knex, table, objects[0]!, columns)]);
+      return this.run(async () => [await this.insertOne(this.on(context), table, objects[0]!, columns)]);
     }
     return this.run(() =>
-      this.knex.transaction(async (trx) => {
+      this.knex.transaction(async (db) => {
+        const trx = this.on(context, db);
         const rows: Row[] = [];
         for (const object of objects) rows.push(await this.insertOne(trx, table, object, columns));
         return rows;
@@ -178,11 +185,12 @@ export class KnexDataSource implements DataSource {
     );
   }
 
-  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[]): Promise<Row[]> {
+  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
     this.assertWritable(table);
     const assignments = this.encodeObject(table, set);
     return this.run(() =>
-      this.knex.transaction(async (trx) => {
+      this.knex.transaction(async (db) => {
+        const trx = this.on(context, db);
         const target = tableReference(table.table);
         if (table.primaryKey.length > 0) {
           const keys = await this.matchingKeys(trx, table, where);
@@ -210,10 +218,11 @@ export class KnexDataSource implements DataSource {
     );
   }
 
-  async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
+  async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
     this.assertWritable(table);
     return this.run(() =>
-      this.knex.transaction(async (trx) => {
+      this.knex.transaction(async (db) => {
+        const trx = this.on(context, db);
         const target = tableReference(table.table);
         if (table.primaryKey.length > 0) {
           const keys = await this.matchingKeys(trx, table, where);
@@ -233,8 +242,13 @@ export class KnexDataSource implements DataSource {
 
   // ---- running -------------------------------------------------------------------------
 
+  /** The pool (or `db`, a transaction) for the request of `context`. */
+  private on(context: RequestContext | undefined, db: Knex | Knex.Transaction = this.knex): Executor {
+    return { db, signal: context?.signal };
+  }
+
   private send(executor: Executor, statement: BoundStatement): Promise<StatementResult> {
-    return runStatement(executor, this.dialect.statements, statement);
+    return runStatement(executor.db, this.dialect.statements, statement, { signal: executor.signal, timeoutMs: this.options.statementTimeoutMs, pool: this.knex });
   }
 
   private async rowsOf(executor: Executor, statement: BoundStatement): Promise<Row[]> {
@@ -440,7 +454,7 @@ export class KnexDataSource implements DataSource {
     return keys.map((k) => found.get(keyOf(k, keyColumns))).filter((r): r is Row => r !== undefined);
   }
 
-  private async loadRelated(relation: NamedRelation, keys: readonly string[], columns: NamedColumn[]): Promise<(Row | null)[]> {
+  private async loadRelated(relation: NamedRelation, keys: readonly string[], columns: NamedColumn[], executor: Executor): Promise<(Row | null)[]> {
     const targetColumns = relation.targetColumns;
     const target = relation.target;
     const selected = withColumns(target, columns, targetColumns);
@@ -454,7 +468,7 @@ export class KnexDataSource implements DataSource {
         extra: null,
       };
     });
-    const rows = await this.rowsOf(this.knex, statement);
+    const rows = await this.rowsOf(executor, statement);
     const byKey = new Map(this.decodeRows(rows, selected).map((row) => [keyOf(row, targetColumns), row]));
     return keys.map((k) => byKey.get(k) ?? null);
   }
@@ -463,7 +477,7 @@ export class KnexDataSource implements DataSource {
    * One statement for the children of every parent: the parent's page (limit/offset/order)
    * applies to each parent separately, through ROW_NUMBER() partitioned by the foreign key.
    */
-  private async loadRelatedLists(relation: NamedRelation, keys: readonly string[], args: ListArgs, columns: NamedColumn[]): Promise<Row[][]> {
+  private async loadRelatedLists(relation: NamedRelation, keys: readonly string[], args: ListArgs, columns: NamedColumn[], executor: Executor): Promise<Row[][]> {
     const child = relation.target;
     const fkColumns = relation.targetColumns;
     const selected = withColumns(child, columns, fkColumns);
@@ -498,7 +512,7 @@ export class KnexDataSource implements DataSource {
         extra: null,
       };
     });
-    const rows = await this.rowsOf(this.knex, statement);
+    const rows = await this.rowsOf(executor, statement);
     const groups = new Map<string, Row[]>(keys.map((k) => [k, []]));
     for (const row of this.decodeRows(rows, selected)) groups.get(keyOf(row, fkColumns))?.push(row);
     return keys.map((k) => groups.get(k)!);

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { DbErrorKind, DialectModule } from '../introspect/dialect';
 import { lazydbError, type LazydbErrorCode } from '../schema/errors';
 import { TooManyBindingsError } from '../sql/fragment';
+import { PoolExhaustedError, StatementCancelledError, StatementTimeoutError } from './runner';
 
 const CODE_FOR_KIND: Record<DbErrorKind, LazydbErrorCode> = {
   unique_violation: 'CONSTRAINT_VIOLATION',
@@ -13,6 +14,7 @@ const CODE_FOR_KIND: Record<DbErrorKind, LazydbErrorCode> = {
   unreachable: 'DATABASE_UNAVAILABLE',
   unknown_database: 'DATABASE_UNAVAILABLE',
   timeout: 'DATABASE_UNAVAILABLE',
+  statement_timeout: 'STATEMENT_TIMEOUT',
   not_populated: 'VIEW_NOT_POPULATED',
   other: 'DATABASE_ERROR',
 };
@@ -42,7 +44,16 @@ export function toGraphQLError(error: unknown, dialect: DialectModule, database:
   if (error instanceof GraphQLError) return error;
   // Refused before it was sent: the request asked for more than one statement can carry.
   if (error instanceof TooManyBindingsError) return lazydbError('BAD_USER_INPUT', error.message, { reason: 'too_many_bindings' });
+  if (error instanceof PoolExhaustedError) {
+    return lazydbError(
+      'POOL_EXHAUSTED',
+      `database "${database}" is busy: ${error.message} (LAZYDB_POOL_MAX connections, LAZYDB_POOL_WAIT_MS of waiting); try again shortly`,
+      { reason: 'pool_exhausted' },
+    );
+  }
+  if (error instanceof StatementCancelledError) return lazydbError('REQUEST_CANCELLED', error.message);
   const info = dialect.describeError(error);
+  if (error instanceof StatementTimeoutError || info.kind === 'statement_timeout') return statementTimeout(database, error);
   const code = CODE_FOR_KIND[info.kind];
   let reason = info.message;
   if (!isDriverError(error)) {
@@ -55,6 +66,17 @@ export function toGraphQLError(error: unknown, dialect: DialectModule, database:
     reason: info.kind,
     ...(info.constraint ? { constraint: info.constraint } : {}),
   });
+}
+
+/** The same answer whether the server cut the statement or lazydb did: the message names the settings. */
+function statementTimeout(database: string, error: unknown): Error {
+  const limit = error instanceof StatementTimeoutError ? ` (${error.timeoutMs} ms)` : '';
+  return lazydbError(
+    'STATEMENT_TIMEOUT',
+    `a statement on database "${database}" ran past its statement timeout${limit} and was cancelled on the server; ` +
+      'ask for less (a filter, a smaller limit) or raise the timeout: statementTimeoutMs of the database, else LAZYDB_STATEMENT_TIMEOUT_MS',
+    { reason: 'statement_timeout' },
+  );
 }
 
 /**

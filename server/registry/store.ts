@@ -89,6 +89,8 @@ interface Row {
   connection: string;
   secrets: string | null;
   schemas: string | null;
+  /** Per-database settings that are not part of the connection target, as JSON (`{ "statementTimeoutMs": 5000 }`). */
+  settings: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -238,10 +240,10 @@ export class RegistryStore {
   async update(name: string, spec: DatabaseSpec): Promise<void> {
     assertSpec(spec);
     if (spec.name !== name) throw new TypeError(`cannot rename "${name}" to "${spec.name}": names are fixed`);
-    const { dialect, connection, secrets, schemas } = this.#toRow(spec);
+    const { dialect, connection, secrets, schemas, settings } = this.#toRow(spec);
     const now = new Date().toISOString();
     const changed = await this.#write('update', name, now, (trx) =>
-      trx(REGISTRY_TABLE).where({ name }).update({ dialect, connection, secrets, schemas, updated_at: now }),
+      trx(REGISTRY_TABLE).where({ name }).update({ dialect, connection, secrets, schemas, settings, updated_at: now }),
     );
     if (changed === 0) throw new NotFoundError(name);
   }
@@ -350,7 +352,7 @@ export class RegistryStore {
   }
 
   async #ensureTable(): Promise<void> {
-    if (await this.#db.schema.hasTable(REGISTRY_TABLE)) return;
+    if (await this.#db.schema.hasTable(REGISTRY_TABLE)) return this.#ensureSettingsColumn();
     try {
       await this.#db.schema.createTable(REGISTRY_TABLE, (table) => {
         table.string('name', 63).primary();
@@ -358,12 +360,24 @@ export class RegistryStore {
         table.text('connection').notNullable();
         table.text('secrets').nullable();
         table.text('schemas').nullable();
+        table.text('settings').nullable();
         table.string('created_at', 32).notNullable();
         table.string('updated_at', 32).notNullable();
       });
     } catch (error) {
       // Another replica may have created it between our check and our CREATE.
       if (!(await this.#db.schema.hasTable(REGISTRY_TABLE))) throw error;
+    }
+  }
+
+  /** A registry made before per-database settings existed gets the column (its rows keep none: the global defaults). */
+  async #ensureSettingsColumn(): Promise<void> {
+    if (await this.#db.schema.hasColumn(REGISTRY_TABLE, 'settings')) return;
+    try {
+      await this.#db.schema.alterTable(REGISTRY_TABLE, (table) => table.text('settings').nullable());
+    } catch (error) {
+      // Another replica may have added it between our check and our ALTER.
+      if (!(await this.#db.schema.hasColumn(REGISTRY_TABLE, 'settings'))) throw error;
     }
   }
 
@@ -383,6 +397,8 @@ export class RegistryStore {
       connection: JSON.stringify(connection),
       secrets: sealed,
       schemas: spec.schemas ? JSON.stringify(spec.schemas) : null,
+      // Outside the sealed target on purpose: changing the timeout does not touch where the password goes.
+      settings: spec.statementTimeoutMs !== undefined ? JSON.stringify({ statementTimeoutMs: spec.statementTimeoutMs }) : null,
     };
   }
 
@@ -442,6 +458,15 @@ export class RegistryStore {
     }
     const candidate: Record<string, unknown> = { name: row.name, dialect: row.dialect as Dialect, connection };
     if (row.schemas) candidate.schemas = parse('schemas', row.schemas);
+    if (row.settings) {
+      const settings = parse('settings', row.settings);
+      if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+        throw new InvalidEntryError(`registry entry ${label}: column settings is not a JSON object`);
+      }
+      // Validated with the rest below, as on register.
+      const { statementTimeoutMs } = settings as { statementTimeoutMs?: unknown };
+      if (statementTimeoutMs !== undefined) candidate.statementTimeoutMs = statementTimeoutMs;
+    }
     const checked = validateRegister(candidate);
     if (!checked.ok) {
       // Field names and fixed texts only: never a value, which may be a secret.

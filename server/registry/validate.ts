@@ -94,6 +94,13 @@ export const schemasSchema = z
   .min(1, 'must name at least one schema (or leave it out for the default)')
   .max(50, 'must name at most 50 schemas');
 
+/** The same range as LAZYDB_STATEMENT_TIMEOUT_MS: every statement has a timeout, none turns it off. */
+export const statementTimeoutSchema = z
+  .number({ error: typeError('a whole number of milliseconds between 100 and 86400000') })
+  .int('must be a whole number of milliseconds between 100 and 86400000')
+  .min(100, 'must be between 100 and 86400000 ms')
+  .max(86_400_000, 'must be between 100 and 86400000 ms');
+
 /** Shape of POST /api/databases. Cross-field rules (which connection form) are in {@link validateRegister}. */
 export const registerBodySchema = z.strictObject(
   {
@@ -101,6 +108,7 @@ export const registerBodySchema = z.strictObject(
     dialect: dialectSchema,
     connection: connectionSchema,
     schemas: schemasSchema.optional(),
+    statementTimeoutMs: statementTimeoutSchema.optional(),
   },
   { error: objectError },
 );
@@ -109,7 +117,7 @@ export const registerBodySchema = z.strictObject(
  * Shape of PATCH /api/databases/:name. `name` is accepted only when it equals the current
  * name (clients often send back what they read). In `connection`, a password that is
  * omitted, empty or the mask keeps the stored one; `null` removes it. `schemas: null`
- * returns to the dialect's default schemas.
+ * returns to the dialect's default schemas; `statementTimeoutMs: null` to LAZYDB_STATEMENT_TIMEOUT_MS.
  */
 export const patchBodySchema = z.strictObject(
   {
@@ -119,6 +127,7 @@ export const patchBodySchema = z.strictObject(
       .strictObject({ ...connectionFields, password: text(1024, 0).nullable().optional() }, { error: objectError })
       .optional(),
     schemas: schemasSchema.nullable().optional(),
+    statementTimeoutMs: statementTimeoutSchema.nullable().optional(),
   },
   { error: objectError },
 );
@@ -227,6 +236,8 @@ export function mergePatch(existing: DatabaseSpec, patch: PatchBody): DatabaseSp
   if (existing.schemas) merged.schemas = [...existing.schemas];
   if (patch.schemas === null) delete merged.schemas;
   else if (patch.schemas) merged.schemas = [...patch.schemas];
+  const timeout = patch.statementTimeoutMs === undefined ? existing.statementTimeoutMs : patch.statementTimeoutMs;
+  if (timeout !== undefined && timeout !== null) merged.statementTimeoutMs = timeout;
 
   if (patch.connection) {
     const p = patch.connection;
@@ -630,5 +641,6 @@ function toSpec(body: RegisterBody): DatabaseSpec {
   if (connection.url !== undefined && body.dialect !== 'sqlite') connection.url = urlWithoutTrailingDot(connection.url);
   const spec: DatabaseSpec = { name: body.name, dialect: body.dialect, connection };
   if (body.schemas) spec.schemas = [...body.schemas];
+  if (body.statementTimeoutMs !== undefined) spec.statementTimeoutMs = body.statementTimeoutMs;
   return spec;
 }

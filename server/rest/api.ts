@@ -26,6 +26,8 @@ export interface RestRequest {
   body: Buffer | undefined;
   /** The request's Content-Type: a body is read only when it says JSON. */
   contentType?: string | undefined;
+  /** Aborts when the client has gone away: the request's statements are cancelled. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -36,7 +38,8 @@ export interface RestRequest {
  * GraphQL execution, errors). Reads, the hot path, execute a prepared GraphQL document of
  * the same root field with the same selection (every column, as SOFA selects) directly:
  * no WHATWG Request/Response per call, one statement for `include`, and the total counted
- * beside the page instead of after it.
+ * after the page on the same turn (one connection at a time), or not at all when the page
+ * itself tells it (see list).
  */
 export class RestApi {
   private readonly resources = new Map<string, NamedTable>();
@@ -90,7 +93,7 @@ export class RestApi {
     const kind = this.operation(table, request.method, keys);
     if (kind === 'list') return this.list(table, request);
     const params = keyParams(table, keys);
-    if (kind === 'byKey') return this.byKey(table, params);
+    if (kind === 'byKey') return this.byKey(table, params, request.signal);
 
     const route = this.sofa.routes.get(`${table.typeName} ${kind}`)!;
     let body: unknown;
@@ -99,20 +102,20 @@ export class RestApi {
       const typedKey = Object.fromEntries(table.primaryKey.map((c) => [c.field, typedValue(c.column.kind, params[c.field]!)]));
       body = { pk_columns: typedKey, _set: jsonObject(request, 'the fields to change') };
     }
-    const response = await route.handler(sofaRequest(request.method, route.path, params, undefined, body), {});
+    const response = await route.handler(sofaRequest(request.method, route.path, params, undefined, body), { signal: request.signal });
     const reply = await toReply(response);
     if (reply.status === 200 && kind !== 'insert' && reply.body === 'null') throw notFound(table, params);
     return reply;
   }
 
-  private async byKey(table: NamedTable, params: Record<string, string>): Promise<RestReply> {
+  private async byKey(table: NamedTable, params: Record<string, string>, signal: AbortSignal | undefined): Promise<RestReply> {
     const document = this.document(`k ${table.typeName}`, () => {
       const declared = table.primaryKey.map((c, i) => `$k${i}: ${this.argumentType(table.root.byPk, c.field)}`).join(', ');
       const args = table.primaryKey.map((c, i) => `${c.field}: $k${i}`).join(', ');
       return `query (${declared}) { row: ${table.root.byPk}(${args}) { ${columnFields(table)} } }`;
     });
     const variables = Object.fromEntries(table.primaryKey.map((c, i) => [`k${i}`, keyValue(c.column.kind, params[c.field]!)]));
-    const row = (await this.run(document, variables)).row;
+    const row = (await this.run(document, variables, signal)).row;
     if (row === null || row === undefined) throw notFound(table, params);
     return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(row) };
   }
@@ -148,12 +151,15 @@ export class RestApi {
         rows: ${table.root.list}(where: $where, order_by: $order_by, limit: $limit, offset: $offset) { ${columnFields(table)} ${selections.join(' ')} }
       }`;
     });
-    const [page, total] = await Promise.all([
-      this.run(document, { where: params.where, order_by: params.orderBy, limit: params.limit, offset: params.offset }),
-      this.count(table, params.where),
-    ]);
+    const { signal } = request;
+    // One after the other: a list holds one connection at a time, never two (page and count in
+    // parallel took two of the pool for every list). A page shorter than asked for ends the
+    // rows, so it tells the total itself and the count is not sent at all.
+    const page = await this.run(document, { where: params.where, order_by: params.orderBy, limit: params.limit, offset: params.offset }, signal);
     const rows = page.rows as Row[];
     const first = params.offset ?? 0;
+    const asked = params.limit ?? this.maxLimit;
+    const total = rows.length < asked && (rows.length > 0 || first === 0) ? first + rows.length : await this.count(table, params.where, signal);
     const range = rows.length > 0 ? `${first}-${first + rows.length - 1}` : '*';
     return {
       status: 200,
@@ -167,9 +173,9 @@ export class RestApi {
     };
   }
 
-  private async count(table: NamedTable, where: Record<string, unknown> | null): Promise<number> {
+  private async count(table: NamedTable, where: Record<string, unknown> | null, signal: AbortSignal | undefined): Promise<number> {
     const document = this.document(`c ${table.typeName}`, () => `query ($where: ${table.typeName}_bool_exp) { ${table.root.aggregate}(where: $where) { aggregate { count } } }`);
-    const data = await this.run(document, { where });
+    const data = await this.run(document, { where }, signal);
     return (data[table.root.aggregate] as { aggregate: { count: number } }).aggregate.count;
   }
 
@@ -190,8 +196,8 @@ export class RestApi {
   }
 
   /** Executes a prepared document; GraphQL errors become the REST error answer (status and message). */
-  private async run(document: PreparedDocument, variableValues: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const result = await document.run({}, variableValues);
+  private async run(document: PreparedDocument, variableValues: Record<string, unknown>, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+    const result = await document.run({ signal }, variableValues);
     if (result.errors?.length) {
       const { status, code, message, details, headers } = describeErrors(result.errors);
       throw new HttpError(status, code, message, details, headers);

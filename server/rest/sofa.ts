@@ -102,8 +102,10 @@ export function buildSofaRest(database: string, named: NamedModel, schema: Graph
       depthLimit: 1,
       customScalars: customScalars(),
       routes: routesConfig,
-      // A fresh context per request: the query layer keeps its per-request batches on it.
-      context: () => ({}),
+      // A fresh context per request: the query layer keeps its per-request batches on it. The
+      // signal (RestApi passes it as the server context) cancels the write's statements when the
+      // client goes away.
+      context: (serverContext: { signal?: AbortSignal }) => ({ signal: serverContext.signal }),
       // fets types its own Response; ours is the platform's, which is what fets runs with.
       errorHandler: ((errors: readonly unknown[]) => errorResponse(errors)) as unknown as Parameters<typeof createSofa>[0]['errorHandler'],
       openAPI: {

@@ -47,8 +47,12 @@ export function prefetched(row: Row, key: string | number): Row | Row[] | null |
   return (row as { [PREFETCHED]?: Prefetched })[PREFETCHED]?.get(String(key));
 }
 
-/** Per-request state (dataloaders) is kept against the GraphQL context object. */
-export type RequestContext = object;
+/**
+ * Per-request state (dataloaders) is kept against the GraphQL context object. `signal`, when the
+ * transport gives one, aborts when the request's client has gone away: the data source then
+ * cancels the request's statements on the server.
+ */
+export type RequestContext = object & { readonly signal?: AbortSignal | undefined };
 
 export interface DataSource {
   /**

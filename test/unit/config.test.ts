@@ -38,6 +38,13 @@ describe('loadConfig', () => {
       documentCacheBytes: 33554432,
       healthIntervalMs: 10000,
       corsOrigins: [],
+      maxDepth: 10,
+      maxAliases: 100,
+      maxDirectives: 5,
+      maxCost: 5000000,
+      maxBatch: 1,
+      statementTimeoutMs: 30000,
+      poolWaitMs: 5000,
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
@@ -71,6 +78,13 @@ describe('loadConfig', () => {
       LAZYDB_DOCUMENT_CACHE_BYTES: '1024',
       LAZYDB_HEALTH_INTERVAL_MS: '0',
       LAZYDB_CORS_ORIGINS: 'https://App.Example.com, http://localhost:5173/,https://x.example:443',
+      LAZYDB_MAX_DEPTH: '4',
+      LAZYDB_MAX_ALIASES: '0',
+      LAZYDB_MAX_DIRECTIVES: '2',
+      LAZYDB_MAX_COST: '20000',
+      LAZYDB_MAX_BATCH: '10',
+      LAZYDB_STATEMENT_TIMEOUT_MS: '1500',
+      LAZYDB_POOL_WAIT_MS: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -98,7 +112,20 @@ describe('loadConfig', () => {
       documentCacheBytes: 1024,
       healthIntervalMs: 0,
       corsOrigins: ['https://app.example.com', 'http://localhost:5173', 'https://x.example'],
+      maxDepth: 4,
+      maxAliases: 0,
+      maxDirectives: 2,
+      maxCost: 20000,
+      maxBatch: 10,
+      statementTimeoutMs: 1500,
+      poolWaitMs: 0,
     });
+  });
+
+  it('derives LAZYDB_MAX_COST from LAZYDB_MAX_LIMIT when it is unset: two nested default pages, five times over', () => {
+    expect(loadConfig({ LAZYDB_MAX_LIMIT: '100' }).maxCost).toBe(50_000);
+    expect(loadConfig({ LAZYDB_MAX_LIMIT: '5000' }).maxCost).toBe(125_000_000);
+    expect(loadConfig({ LAZYDB_MAX_LIMIT: '5000', LAZYDB_MAX_COST: '7' }).maxCost).toBe(7);
   });
 
   it('treats empty variables as unset', () => {
@@ -137,6 +164,12 @@ describe('loadConfig', () => {
     // Bounded where the code that uses them would otherwise overflow the stack or an engine's bind limit.
     ['LAZYDB_MAX_INPUT_DEPTH', '257', /LAZYDB_MAX_INPUT_DEPTH must be between 2 and 256/],
     ['LAZYDB_MAX_IN_VALUES', '30001', /LAZYDB_MAX_IN_VALUES must be between 1 and 30000/],
+    // Past the fixed bound of 128 nested selection sets a depth limit would never be reached.
+    ['LAZYDB_MAX_DEPTH', '101', /LAZYDB_MAX_DEPTH must be between 1 and 100/],
+    ['LAZYDB_MAX_BATCH', '0', /LAZYDB_MAX_BATCH must be between 1 and 1000/],
+    ['LAZYDB_MAX_COST', '0', /LAZYDB_MAX_COST must be between 1 and/],
+    // Every statement has a timeout: there is no value that turns it off.
+    ['LAZYDB_STATEMENT_TIMEOUT_MS', '0', /LAZYDB_STATEMENT_TIMEOUT_MS must be between 100 and 86400000 ms/],
     ['LAZYDB_REGISTRY_URL', 'mysql://root@localhost/x', /LAZYDB_REGISTRY_URL must be a PostgreSQL URL/],
     ['LAZYDB_REGISTRY_URL', 'not a url', /LAZYDB_REGISTRY_URL must be a PostgreSQL URL/],
     ['LAZYDB_CORS_ORIGINS', '*', /LAZYDB_CORS_ORIGINS must list origins such as https:\/\/app.example.com .*got "\*"/],

@@ -376,7 +376,8 @@ describe('postgres describeError', () => {
     });
     expect(describeError(acquire).kind).toBe('timeout');
     expect(describeError(Object.assign(new Error('connect ETIMEDOUT 10.0.0.1:5432'), { code: 'ETIMEDOUT' })).kind).toBe('timeout');
-    expect(describeError(serverError({ message: 'select 1 - canceling statement due to statement timeout', code: '57014' })).kind).toBe('timeout');
+    // Changed on purpose (issue 12): a statement cut at statement_timeout is its own kind (STATEMENT_TIMEOUT, 504).
+    expect(describeError(serverError({ message: 'select 1 - canceling statement due to statement timeout', code: '57014' })).kind).toBe('statement_timeout');
   });
 
   it('falls back to other without leaking a stack', () => {

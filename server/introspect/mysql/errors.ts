@@ -36,8 +36,9 @@ const KIND_BY_ERRNO: ReadonlyMap<number, DbErrorKind> = new Map<number, DbErrorK
   [1251, 'auth_failed'], // client does not support the server's auth protocol
   [1049, 'unknown_database'], // ER_BAD_DB_ERROR
   [1205, 'timeout'], // lock wait timeout
-  [3024, 'timeout'], // MySQL max_execution_time exceeded
-  [1969, 'timeout'], // MariaDB max_statement_time exceeded
+  [3024, 'statement_timeout'], // MySQL ER_QUERY_TIMEOUT: max_execution_time exceeded
+  [1969, 'statement_timeout'], // MariaDB ER_STATEMENT_TIMEOUT: max_statement_time exceeded
+  [1317, 'statement_timeout'], // ER_QUERY_INTERRUPTED: lazydb's KILL QUERY (past the timeout, or the client went away)
 ]);
 
 const UNREACHABLE_CODES = new Set([

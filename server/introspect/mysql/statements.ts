@@ -6,6 +6,8 @@ interface MysqlConnection {
   query(sql: string, callback: (error: Error | null, results: unknown) => void): void;
   /** mysql2's own literal escaping, with the connection's settings (time zone). */
   escape(value: unknown): string;
+  /** The server's id of this session (CONNECTION_ID()), from the handshake. */
+  threadId?: number | null;
 }
 
 interface ResultHeader {
@@ -61,5 +63,18 @@ export const mysqlStatements: StatementDriver = {
         resolve({ rows: [], affectedRows: header.affectedRows ?? 0, insertId: header.insertId });
       });
     });
+  },
+  // KILL QUERY from another session of the same user (no privilege needed for one's own): the
+  // statement fails with 1317 and the session stays open; the kill flag is cleared when the
+  // session's next command starts.
+  async cancel(connection, side): Promise<void> {
+    const id = (connection as MysqlConnection).threadId;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) return;
+    await side(
+      (other) =>
+        new Promise<void>((resolve, reject) => {
+          (other as MysqlConnection).query(`kill query ${id}`, (error) => (error ? reject(error) : resolve()));
+        }),
+    );
   },
 };

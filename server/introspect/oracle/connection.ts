@@ -113,6 +113,10 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
       min: 0,
       max: options.poolMax ?? 10,
       afterCreate(conn: SessionConnection, done: (error: Error | null, conn: SessionConnection) => void) {
+        // node-oracledb's call timeout bounds each round trip on this connection: past it the
+        // driver interrupts the call on the server (a break) and fails it with NJS-123/DPI-1067
+        // (ORA-01013). Not tried live here: no Oracle server runs on this machine.
+        if (options.statementTimeoutMs !== undefined) conn.callTimeout = options.statementTimeoutMs;
         conn.execute(SESSION_SETUP).then(
           () => done(null, conn),
           (error: Error) => done(error, conn),
@@ -124,4 +128,6 @@ export function knexConfig(spec: DatabaseSpec, options: ConnectOptions): Knex.Co
 
 interface SessionConnection {
   execute(sql: string): Promise<unknown>;
+  /** ms; 0 for none (node-oracledb Connection.callTimeout). */
+  callTimeout: number;
 }

@@ -52,7 +52,7 @@ const KIND_BY_CODE: Record<string, DbErrorKind> = {
   'ORA-01109': 'unknown_database', // database not open
   'ORA-12170': 'timeout', // connect timeout
   'ORA-12535': 'timeout', // operation timed out
-  'ORA-01013': 'timeout', // user requested cancel (call timeout)
+  'ORA-01013': 'statement_timeout', // user requested cancel (call timeout, or lazydb's break())
   'ORA-00054': 'timeout', // resource busy, NOWAIT
   'ORA-30006': 'timeout', // resource busy, WAIT timeout expired
   'NJS-500': 'unreachable', // connection closed or broken
@@ -63,7 +63,7 @@ const KIND_BY_CODE: Record<string, DbErrorKind> = {
   'NJS-518': 'unknown_database', // service not registered with the listener
   'NJS-510': 'timeout', // connect timed out
   'NJS-040': 'timeout', // queueTimeout of the driver pool
-  'NJS-123': 'timeout', // callTimeout
+  'NJS-123': 'statement_timeout', // callTimeout (the statement timeout, see connection.ts)
   ETIMEDOUT: 'timeout',
   ECONNREFUSED: 'unreachable',
   ENOTFOUND: 'unreachable',

@@ -9,6 +9,8 @@ interface OracleConnection {
     binds: unknown[],
     options: { outFormat: number; autoCommit: boolean },
   ): Promise<{ rows?: Record<string, unknown>[]; rowsAffected?: number; outBinds?: unknown[] }>;
+  /** Interrupts the call running on this connection (the server answers it with ORA-01013). */
+  break(): Promise<void>;
 }
 
 interface OracleConstants {
@@ -82,5 +84,9 @@ export const oracleStatements: StatementDriver = {
     });
     const rows = result.outBinds ? returnedRows(statement.values, result.outBinds) : (result.rows ?? []);
     return { rows, affectedRows: result.rowsAffected ?? 0 };
+  },
+  // node-oracledb sends the break on the connection itself: no other session is needed.
+  async cancel(connection): Promise<void> {
+    await (connection as OracleConnection).break();
   },
 };

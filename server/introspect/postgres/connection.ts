@@ -132,8 +132,10 @@ export function knexConfig(spec: DatabaseSpec, options: PinnedConnectOptions): K
   const connection: Record<string, unknown> = {
     application_name: 'lazydb',
     connectionTimeoutMillis: options.connectTimeoutMs,
-    // Session time zone UTC: timestamptz values then come back as `...+00`.
-    options: '-c TimeZone=UTC',
+    // Session time zone UTC: timestamptz values then come back as `...+00`. The statement timeout
+    // is a session setting from the first statement on (introspection included): the server
+    // cancels a statement past it (SQLSTATE 57014) and the session stays usable.
+    options: `-c TimeZone=UTC${statementTimeoutOption(options.statementTimeoutMs)}`,
     types: pgTypes,
     ...fields,
   };
@@ -151,6 +153,13 @@ export function knexConfig(spec: DatabaseSpec, options: PinnedConnectOptions): K
     // logs, and describeError can cut the prefix off reliably.
     compileSqlOnError: false,
   };
+}
+
+/** ` -c statement_timeout=<ms>` for a whole number of milliseconds; nothing when there is no timeout. */
+export function statementTimeoutOption(timeoutMs: number | undefined): string {
+  if (timeoutMs === undefined) return '';
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError('statement timeout must be a positive whole number of ms');
+  return ` -c statement_timeout=${timeoutMs}`;
 }
 
 /**

@@ -10,7 +10,9 @@ const SQLSTATE_KINDS: Record<string, DbErrorKind> = {
   '28P01': 'auth_failed', // invalid_password
   '28000': 'auth_failed', // invalid_authorization_specification (no such role, pg_hba reject)
   '3D000': 'unknown_database', // invalid_catalog_name
-  '57014': 'timeout', // query_canceled (statement_timeout)
+  // query_canceled: statement_timeout, or lazydb's own cancel (pg_cancel_backend) when the timeout was
+  // not kept or the client went away; the client then hears nothing, so both read as the timeout.
+  '57014': 'statement_timeout',
   '57P03': 'unreachable', // cannot_connect_now (server starting up / shutting down)
   '53300': 'unreachable', // too_many_connections
 };
