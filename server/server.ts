@@ -21,6 +21,8 @@ export interface RunningServer {
 }
 
 const DEMO_MARKER = '.demo-registered';
+/** How long shutdown waits for requests in flight before it closes every connection. */
+const SHUTDOWN_GRACE_MS = 5000;
 
 /**
  * Starts lazydb: registry -> cached models served at once -> listen -> reconnect in the
@@ -56,6 +58,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         await new Promise<void>((resolve) => {
           app.server.close(() => resolve());
           app.server.closeIdleConnections();
+          // Requests in flight get a moment to finish; a socket its client left half-open
+          // (an aborted request on keep-alive) would otherwise hold shutdown for the keep-alive timeout.
+          setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         });
         await gateway.close();
         await registry.close();
