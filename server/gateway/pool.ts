@@ -153,6 +153,8 @@ const RECHECK_MS = 100;
 function boundWaits(pool: TarnPool, waitMs: number): void {
   const acquire = pool.acquire.bind(pool);
   pool.acquire = () => {
+    // A free connection is handed over at once: no wait to bound (the common case, kept cheap).
+    if (pool.numFree() > 0) return acquire();
     const pending = acquire();
     let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;

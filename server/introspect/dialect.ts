@@ -57,6 +57,13 @@ export interface StatementDriver extends SqlSyntax {
    * runs it synchronously, on the event loop).
    */
   cancel?(connection: unknown, side: SideConnection): Promise<void>;
+  /**
+   * The server stops every statement at the session's statement timeout by itself (PostgreSQL
+   * statement_timeout, MariaDB max_statement_time): lazydb then arms no timer of its own per
+   * statement, and only watches for the client going away. False for MySQL, whose
+   * max_execution_time covers read-only SELECTs only.
+   */
+  readonly serverBoundsStatements?: boolean;
 }
 
 /** A connection opened for one piece of work and closed after it (not a pooled one). */

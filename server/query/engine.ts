@@ -248,7 +248,9 @@ export class KnexDataSource implements DataSource {
   }
 
   private send(executor: Executor, statement: BoundStatement): Promise<StatementResult> {
-    return runStatement(executor.db, this.dialect.statements, statement, { signal: executor.signal, timeoutMs: this.options.statementTimeoutMs, pool: this.knex });
+    // Where the server stops statements at the session's timeout itself, no timer of lazydb's is needed per statement.
+    const timeoutMs = this.dialect.statements.serverBoundsStatements ? undefined : this.options.statementTimeoutMs;
+    return runStatement(executor.db, this.dialect.statements, statement, { signal: executor.signal, timeoutMs, pool: this.knex });
   }
 
   private async rowsOf(executor: Executor, statement: BoundStatement): Promise<Row[]> {

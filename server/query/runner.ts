@@ -115,6 +115,7 @@ export async function runStatement(
     const running = driver.execute(connection, statement, { inTransaction: Boolean((executor as Partial<Knex.Transaction>).isTransaction) });
     const { cancel } = driver;
     if (!cancel || !options.pool || (options.timeoutMs === undefined && !signal)) return await running;
+    if (options.timeoutMs === undefined) return await untilDoneOrAbandoned(running, () => cancel.call(driver, connection, sideConnection(options.pool!)), signal!);
     const side = sideConnection(options.pool);
     const watched = supervise(running, () => cancel.call(driver, connection, side), options);
     settled = watched.settled;
@@ -125,6 +126,31 @@ export async function runStatement(
   } finally {
     if (settled) void settled.then(() => client.releaseConnection(connection)).catch(() => undefined);
     else await client.releaseConnection(connection);
+  }
+}
+
+/**
+ * The lean watch, for a statement the server bounds by itself: only the client going away is
+ * watched (one listener, no timer, no race). On abort the statement is cancelled on the server;
+ * this resolves once the statement and the cancel are both over, so the connection goes back to
+ * the pool idle.
+ */
+async function untilDoneOrAbandoned(running: Promise<StatementResult>, cancel: () => Promise<void>, signal: AbortSignal): Promise<StatementResult> {
+  let cancelling: Promise<unknown> | undefined;
+  const onAbort = () => {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)));
+    cancelling = Promise.race([cancel().catch(() => undefined), bound]).finally(() => clearTimeout(timer));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await running;
+  } catch (error) {
+    if (signal.aborted) throw new StatementCancelledError({ cause: error });
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (cancelling) await cancelling;
   }
 }
 

@@ -29,7 +29,7 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
     connectionTarget,
     connectionProblems,
     connectFailure,
-    statements: mysqlStatements,
+    statements: dialect === 'mariadb' ? { ...mysqlStatements, serverBoundsStatements: true } : mysqlStatements,
   };
 }
 

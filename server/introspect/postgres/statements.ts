@@ -15,6 +15,8 @@ interface PgConnection {
  */
 export const postgresStatements: StatementDriver = {
   quoteIdentifier: quoteWith('"'),
+  // statement_timeout is set on every session (connection.ts).
+  serverBoundsStatements: true,
   placeholder: (position) => `$${position}`,
   // The protocol counts parameters in 16 bits; a statement with more fails on the server anyway.
   maxBindings: 65_535,
