@@ -70,3 +70,31 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     },
   };
 }
+
+/**
+ * Fires /healthz every few milliseconds (200 at most) while `work` runs; returns the slowest
+ * answer's latency in ms. A /healthz that does not answer 200 fails the caller.
+ */
+export async function healthzDuring(server: TestServer, work: () => Promise<void>): Promise<number> {
+  let done = false;
+  const latencies: Promise<number>[] = [];
+  const probing = (async () => {
+    for (let i = 0; i < 200 && !done; i++) {
+      const started = performance.now();
+      latencies.push(
+        server.request('/healthz').then((answer) => {
+          if (answer.status !== 200) throw new Error(`/healthz answered ${answer.status} while the work ran`);
+          return performance.now() - started;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    done = true;
+    await probing;
+  }
+  return Math.max(...(await Promise.all(latencies)));
+}

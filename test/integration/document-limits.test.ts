@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
 import { useRegisteredDatabase } from '../helpers/registered';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { healthzDuring, startTestServer, type TestServer } from '../helpers/server';
 
 /**
  * Bounded work per document (issue 10): documents and inputs beyond a limit are refused in
@@ -35,29 +35,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
   return { result, ms: performance.now() - started };
 }
 
-/** Fires /healthz every few milliseconds while `work` runs; returns the slowest answer's latency. */
-async function healthzDuring(server: TestServer, work: () => Promise<void>): Promise<number> {
-  let done = false;
-  const latencies: Promise<number>[] = [];
-  const probing = (async () => {
-    for (let i = 0; i < 200 && !done; i++) {
-      latencies.push(
-        timed(() => server.request('/healthz')).then(({ result, ms }) => {
-          expect(result.status).toBe(200);
-          return ms;
-        }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
-  try {
-    await work();
-  } finally {
-    done = true;
-    await probing;
-  }
-  return Math.max(...(await Promise.all(latencies)));
-}
 
 describe('document limits over HTTP (SQLite)', () => {
   let db: ThrowawayDb;

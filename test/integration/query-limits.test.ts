@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useRegisteredDatabase, type RegisteredDatabase } from '../helpers/registered';
-import type { TestServer } from '../helpers/server';
+import { healthzDuring, type TestServer } from '../helpers/server';
 
 /**
  * The operation limits of issue 12 — relation depth, aliases, directives, estimated rows, page
@@ -111,25 +111,6 @@ describe('operation limits, configured small (SQLite)', () => {
   });
 });
 
-/** Fires /healthz every few milliseconds while `work` runs; returns the slowest answer's latency. */
-async function healthzDuring(server: TestServer, work: () => Promise<void>): Promise<number> {
-  let done = false;
-  const latencies: Promise<number>[] = [];
-  const probing = (async () => {
-    for (let i = 0; i < 200 && !done; i++) {
-      const started = performance.now();
-      latencies.push(server.request('/healthz').then((answer) => (expect(answer.status).toBe(200), performance.now() - started)));
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
-  try {
-    await work();
-  } finally {
-    done = true;
-    await probing;
-  }
-  return Math.max(...(await Promise.all(latencies)));
-}
 
 describe('hostile requests with the default limits (SQLite)', () => {
   // 10,000 aliases have 100,000 tokens, but the scan refuses the 101st alias before it reaches LAZYDB_MAX_TOKENS.
