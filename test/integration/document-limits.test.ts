@@ -37,14 +37,13 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
 
 
 describe('document limits over HTTP (SQLite)', () => {
+  const registeredDb = useRegisteredDatabase('sqlite', { available: true, name: 'fx', sqlFile: 'test/fixtures/sql/sqlite.sql' });
   let db: ThrowawayDb;
   let server: TestServer;
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase('sqlite', { sqlFile: 'test/fixtures/sql/sqlite.sql' });
-    server = await startTestServer();
-    const registered = await server.request('/api/databases', { method: 'POST', json: { name: 'fx', dialect: 'sqlite', connection: db.connection } });
-    expect(registered.status, registered.text).toBe(201);
+    db = registeredDb.db;
+    server = registeredDb.server;
     // Warm every path once, so that timings below are of the refusal only.
     for (const accept of ['application/json', GRAPHQL_RESPONSE]) {
       for (const path of ['/db/fx/graphql', '/graphql']) {
@@ -52,11 +51,6 @@ describe('document limits over HTTP (SQLite)', () => {
         expect((await server.request(path, { method: 'POST', json: { query }, headers: { accept } })).status).toBe(200);
       }
     }
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
   });
 
   it('answers a fragment fan-out with TOO_MANY_SELECTIONS in milliseconds on every path, while /healthz keeps answering', async () => {
@@ -219,19 +213,13 @@ describe('document limits raised: big documents stay bounded in time and memory 
 const pgUp = await requireOrSkip('postgres');
 
 describe.skipIf(!pgUp)('long _in lists on PostgreSQL', () => {
+  const registeredDb = useRegisteredDatabase('postgres', { available: pgUp, name: 'pg', sqlFile: 'test/fixtures/sql/postgres.sql' });
   let db: ThrowawayDb;
   let server: TestServer;
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase('postgres', { sqlFile: 'test/fixtures/sql/postgres.sql' });
-    server = await startTestServer();
-    const registered = await server.request('/api/databases', { method: 'POST', json: { name: 'pg', dialect: 'postgres', connection: db.connection } });
-    expect(registered.status, registered.text).toBe(201);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
+    db = registeredDb.db;
+    server = registeredDb.server;
   });
 
   const query = 'query ($ids: [Int!]) { artist(where: {artist_id: {_in: $ids}}, order_by: [{artist_id: asc}]) { artist_id } }';

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThrowawayDatabase, requireOrSkip, type ThrowawayDb } from '../helpers/databases';
+import { useRegisteredDatabase } from '../helpers/registered';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /**
@@ -74,19 +75,13 @@ function simpleBodies(name: string): [string, Record<string, string>, string][] 
 }
 
 describe('HTTP guards', () => {
+  const registeredDb = useRegisteredDatabase('sqlite', { available: true, name: 'fx', sqlFile: 'test/fixtures/sql/sqlite.sql' });
   let db: ThrowawayDb;
   let server: TestServer;
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase('sqlite', { sqlFile: 'test/fixtures/sql/sqlite.sql' });
-    server = await startTestServer();
-    const registered = await server.request('/api/databases', { method: 'POST', json: { name: 'fx', dialect: 'sqlite', connection: db.connection } });
-    expect(registered.status, registered.text).toBe(201);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
+    db = registeredDb.db;
+    server = registeredDb.server;
   });
 
   const artistNames = async (): Promise<string[]> => {
