@@ -6,7 +6,7 @@ import { TargetNotAllowedError } from '../gateway/targets';
 import type { DatabaseSpec } from '../model/types';
 import { InvalidEntryError } from '../registry/store';
 import { maskSpec, validatePatch, validateRegister, type FieldError, type ValidationResult } from '../registry/validate';
-import { HttpError, readJson, sendJson } from '../http/io';
+import { HttpError, readJson, sendJson, databaseNotFound } from '../http/io';
 import { describeResources } from './resources';
 
 /** The public description of a registered database: never a password, never a stack. */
@@ -213,7 +213,7 @@ function outcomeOf(error: unknown): string {
 
 function found(gateway: Gateway, name: string): Snapshot {
   const snapshot = gateway.get(name);
-  if (!snapshot) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
+  if (!snapshot) throw databaseNotFound(name);
   return snapshot;
 }
 

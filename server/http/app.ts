@@ -15,7 +15,7 @@ import { useBatchLimit, yogaBatching } from '../plugins/use-batch-limit';
 import { useQueryCost } from '../plugins/use-query-cost';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
-import { HttpError, invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse } from './io';
+import { HttpError, invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse, databaseNotFound } from './io';
 import { isUtf8 } from 'node:buffer';
 import { createCors } from './cors';
 import { createCsrfGuard } from './csrf-guard';
@@ -49,7 +49,7 @@ function sendReadiness(response: ServerResponse, gateway: Gateway, only: string 
   const databases = gateway.list().map((s) => ({ name: s.name, status: s.status, ...(s.status === 'ready' ? {} : { reason: s.lastError ?? s.status }) }));
   if (only !== null) {
     const one = databases.find((d) => d.name === only);
-    if (!one) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${only}" is registered`);
+    if (!one) throw databaseNotFound(only);
     return sendJson(response, one.status === 'ready' ? 200 : 503, one);
   }
   sendJson(response, 200, { status: databases.every((d) => d.status === 'ready') ? 'ready' : 'degraded', databases });
@@ -162,7 +162,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     if (db) {
       const name = decodeURIComponent(db[1]!);
       const snapshot = gateway.get(name);
-      if (!snapshot) throw new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
+      if (!snapshot) throw databaseNotFound(name);
       const rest = db[2] ?? '/';
       if (!snapshot.built) {
         throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });

@@ -139,3 +139,8 @@ export async function sendResponse(response: ServerResponse, result: Response): 
   response.writeHead(result.status, headers);
   response.end(payload);
 }
+
+/** 404 DATABASE_NOT_FOUND for `name`: one wording for every HTTP endpoint that names a database. */
+export function databaseNotFound(name: string): HttpError {
+  return new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
+}
