@@ -1,3 +1,5 @@
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
 import { ConnectionFailedError, DuplicateNameError, GatewayClashError, UnknownDatabaseError, type Gateway } from '../gateway/gateway';
@@ -6,7 +8,7 @@ import { TargetNotAllowedError } from '../gateway/targets';
 import type { DatabaseSpec } from '../model/types';
 import { InvalidEntryError } from '../registry/store';
 import { maskSpec, validatePatch, validateRegister, type FieldError, type ValidationResult } from '../registry/validate';
-import { HttpError, readJson, sendJson, databaseNotFound } from '../http/io';
+import { readJson, sendJson, databaseNotFound } from '../http/io';
 import { describeResources } from './resources';
 
 /** The public description of a registered database: never a password, never a stack. */
@@ -55,7 +57,7 @@ type Attempt = 'test' | 'register' | 'change';
 
 /**
  * /api/databases[/:name[/action]]: list, register, test, read, change, refresh, reconnect,
- * remove, and the model/SDL of one database. Each failure is an HttpError with a status and
+ * remove, and the model/SDL of one database. Each failure is an LazydbError with a status and
  * a message that says what to fix; validation names every bad field.
  */
 export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) {
@@ -90,12 +92,7 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
   const connecting = async <T>(attempt: Attempt, spec: DatabaseSpec, work: () => Promise<T>): Promise<T> => {
     if (attempts >= MAX_CONNECTION_ATTEMPTS) {
       logAttempt(attempt, spec.name, { spec: maskSpec(spec), outcome: 'busy' });
-      throw new HttpError(
-        429,
-        'TOO_MANY_CONNECTION_ATTEMPTS',
-        `${MAX_CONNECTION_ATTEMPTS} connection tests or changes are running already; try again in a moment`,
-        {},
-        { 'retry-after': '1' },
+      throw fail('TOO_MANY_CONNECTION_ATTEMPTS', `${MAX_CONNECTION_ATTEMPTS} connection tests or changes are running already; try again in a moment`
       );
     }
     attempts++;
@@ -186,9 +183,9 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
     if (!route) {
       const allowed = Object.keys(routes).filter((r) => r.endsWith(` ${key}`)).map((r) => r.split(' ')[0]!);
       if (allowed.length > 0) {
-        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, {}, { allow: allowed.join(', ') });
+        throw fail('METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, {}, { allow: allowed.join(', ') });
       }
-      throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${method} /api/databases${rest}`);
+      throw fail('NOT_FOUND', `no such endpoint: ${method} /api/databases${rest}`);
     }
     try {
       await route(request, response, name);
@@ -198,16 +195,16 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
   };
 }
 
-function invalid(errors: FieldError[]): HttpError {
+function invalid(errors: FieldError[]): LazydbError {
   const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return new HttpError(400, 'VALIDATION_FAILED', `invalid database spec — ${summary}`, { fields: errors });
+  return fail('VALIDATION_FAILED', `invalid database spec — ${summary}`, { fields: errors });
 }
 
 /** How a connection attempt ended, for the log: a code or a fixed, redacted reason. */
 function outcomeOf(error: unknown): string {
   if (error instanceof TargetNotAllowedError) return `refused: ${error.code} (${error.setting})`;
   if (error instanceof ConnectionFailedError) return `failed: ${error.reason}`;
-  if (error instanceof HttpError) return `failed: ${error.code}`;
+  if (error instanceof LazydbError) return `failed: ${error.code}`;
   return `failed: ${(error as Error)?.name ?? 'error'}`;
 }
 
@@ -217,23 +214,23 @@ function found(gateway: Gateway, name: string): Snapshot {
   return snapshot;
 }
 
-function notIntrospected(snapshot: Snapshot): HttpError {
-  return new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${snapshot.name}" has not been introspected yet: ${snapshot.lastError ?? 'connecting'}`, {}, { 'retry-after': '5' });
+function notIntrospected(snapshot: Snapshot): LazydbError {
+  return fail('DATABASE_UNAVAILABLE', `database "${snapshot.name}" has not been introspected yet: ${snapshot.lastError ?? 'connecting'}`);
 }
 
 function toHttpError(error: unknown): unknown {
-  if (error instanceof HttpError) return error;
-  if (error instanceof DuplicateNameError) return new HttpError(409, 'DUPLICATE_NAME', `${error.message}; pick another name or PATCH the existing one`);
-  if (error instanceof GatewayClashError) return new HttpError(409, 'GATEWAY_NAME_CLASH', error.message);
-  if (error instanceof UnknownDatabaseError) return new HttpError(404, 'DATABASE_NOT_FOUND', error.message);
+  if (error instanceof LazydbError) return error;
+  if (error instanceof DuplicateNameError) return fail('DUPLICATE_NAME', `${error.message}; pick another name or PATCH the existing one`);
+  if (error instanceof GatewayClashError) return fail('GATEWAY_NAME_CLASH', error.message);
+  if (error instanceof UnknownDatabaseError) return fail('DATABASE_NOT_FOUND', error.message);
   if (error instanceof InvalidEntryError) {
-    return new HttpError(409, 'INVALID_STORED_ENTRY', `${error.message}; remove that row from the registry or pick another name`);
+    return fail('INVALID_STORED_ENTRY', `${error.message}; remove that row from the registry or pick another name`);
   }
   if (error instanceof TargetNotAllowedError) {
-    return new HttpError(403, 'TARGET_NOT_ALLOWED', error.message, { setting: error.setting });
+    return fail('TARGET_NOT_ALLOWED', error.message, { setting: error.setting });
   }
   if (error instanceof ConnectionFailedError) {
-    return new HttpError(422, 'CONNECTION_FAILED', error.message, { reason: error.reason });
+    return fail('CONNECTION_FAILED', error.message, { reason: error.reason });
   }
   return error;
 }

@@ -211,6 +211,33 @@ export interface Config {
    * @default 5000
    */
   poolWaitMs: number;
+  /**
+   * Whether lazydb runs in production (`NODE_ENV=production`): the three settings below then
+   * default to their guarded values. Each can still be set by itself.
+   * @default false
+   */
+  production: boolean;
+  /**
+   * Whether GraphQL introspection (`__schema`, `__type`) is answered (`LAZYDB_INTROSPECTION`).
+   * Off, introspection queries are refused in validation (GRAPHQL_VALIDATION_FAILED) on every
+   * path; GraphiQL then cannot load the schema. `__typename` stays.
+   * @default true, false when NODE_ENV=production
+   */
+  introspection: boolean;
+  /**
+   * Whether validation errors suggest names ("Did you mean …?", `LAZYDB_FIELD_SUGGESTIONS`).
+   * Suggestions tell a client without introspection which tables and columns exist.
+   * @default true, false when NODE_ENV=production
+   */
+  fieldSuggestions: boolean;
+  /**
+   * Whether a database error's own text reaches clients (`LAZYDB_EXPOSE_DB_ERRORS`). Off, the
+   * client gets the error's code, kind and constraint name with a fixed message and the request
+   * id; the database's text (which can quote values, SQL fragments or catalog details) goes to
+   * the log line with that request id.
+   * @default true, false when NODE_ENV=production
+   */
+  exposeDatabaseErrors: boolean;
 }
 
 export interface ConfigIssue {
@@ -278,12 +305,12 @@ const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['0', 'false', 'no', 'off'];
 
 /** A yes/no variable: unset means `fallback`. */
-function onOff(fallback: boolean) {
+function onOff<T extends boolean | undefined>(fallback: T) {
   return optionalText.transform((value, ctx) => {
     if (value === undefined) return fallback;
     const word = value.toLowerCase();
-    if (TRUE_WORDS.includes(word)) return true;
-    if (FALSE_WORDS.includes(word)) return false;
+    if (TRUE_WORDS.includes(word)) return true as boolean | T;
+    if (FALSE_WORDS.includes(word)) return false as boolean | T;
     ctx.addIssue({
       code: 'custom',
       message: `must be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')} (got "${clip(value)}")`,
@@ -369,6 +396,10 @@ const envSchema = z.object({
   LAZYDB_MAX_BATCH: integer(1, 1, 1000),
   LAZYDB_STATEMENT_TIMEOUT_MS: integer(30_000, 100, 86_400_000, ' ms'),
   LAZYDB_POOL_WAIT_MS: integer(5_000, 0, 600_000, ' ms'),
+  NODE_ENV: optionalText,
+  LAZYDB_INTROSPECTION: onOff(undefined),
+  LAZYDB_FIELD_SUGGESTIONS: onOff(undefined),
+  LAZYDB_EXPOSE_DB_ERRORS: onOff(undefined),
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -389,6 +420,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const e = result.data;
+  const production = e.NODE_ENV === 'production';
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -419,6 +451,10 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatch: e.LAZYDB_MAX_BATCH,
     statementTimeoutMs: e.LAZYDB_STATEMENT_TIMEOUT_MS,
     poolWaitMs: e.LAZYDB_POOL_WAIT_MS,
+    production,
+    introspection: e.LAZYDB_INTROSPECTION ?? !production,
+    fieldSuggestions: e.LAZYDB_FIELD_SUGGESTIONS ?? !production,
+    exposeDatabaseErrors: e.LAZYDB_EXPOSE_DB_ERRORS ?? !production,
   };
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;

@@ -9,7 +9,7 @@ import {
   type GraphQLFieldConfigMap,
   type GraphQLNamedType,
 } from 'graphql';
-import { lazydbError } from '../schema/errors';
+import { lazydbError } from '../errors/graphql';
 
 export interface NamespaceEntry {
   /** The database name: the namespace root field. */

@@ -1,8 +1,10 @@
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
-import { HttpError } from './io';
+
 
 const ADMIN_DIST = resolve(import.meta.dirname, '../../admin/dist');
 const ADMIN_PLACEHOLDER = resolve(import.meta.dirname, '../../admin/placeholder.html');
@@ -30,7 +32,7 @@ export async function serveAdmin(_request: IncomingMessage, response: ServerResp
   if (!root) return send(response, ADMIN_PLACEHOLDER, 'no-cache');
   const relative = normalize(decodeURIComponent(path.slice('/admin/'.length))).replace(/^(\.\.[/\\])+/, '');
   const file = join(root, relative);
-  if (!file.startsWith(root)) throw new HttpError(400, 'BAD_PATH', 'invalid path');
+  if (!file.startsWith(root)) throw fail('BAD_PATH', 'invalid path');
   if (relative && existsSync(file) && extname(file)) return send(response, file, relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
   return send(response, join(root, 'index.html'), 'no-cache');
 }

@@ -1,3 +1,5 @@
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -7,31 +9,23 @@ import type { Config } from '../config';
 import type { Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
 import type { Logger } from '../log';
+import type { LazydbPlugin } from '../pipeline/plugin';
 import { serveAdmin } from './admin-static';
 import { GraphQLFastPath } from './graphql-fast-path';
 import { DocumentCache, yogaParserCache } from '../plugins/document-cache';
-import { documentLimitsOf, tokensOf, useDocumentLimits, type DocumentLimits } from '../plugins/use-document-limits';
-import { useBatchLimit, yogaBatching } from '../plugins/use-batch-limit';
-import { useQueryCost } from '../plugins/use-query-cost';
+import { documentLimitsOf, tokensOf } from '../plugins/use-document-limits';
+import { yogaBatching } from '../plugins/use-batch-limit';
+import { lazydbPlugins, type PluginConfig } from '../plugins';
+import { Pipeline } from '../pipeline/pipeline';
+import { graphqlContextOf, type RequestContext } from '../pipeline/context';
+import { yogaPipeline, type YogaServerContext } from '../pipeline/yoga';
+import { errorCodeOf } from '../pipeline/outcome';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
-import { HttpError, invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse, databaseNotFound } from './io';
+import { invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse, databaseNotFound } from './io';
 import { isUtf8 } from 'node:buffer';
-import { createCors } from './cors';
-import { createCsrfGuard } from './csrf-guard';
-import { createHostGuard } from './host-guard';
-import { checkRequestTarget } from './request-target';
-import { clientGoneSignal } from './client-gone';
 
-/** What each GraphQL request carries into yoga: the schema it took when it started. */
-interface RequestState {
-  lazydbSchema: GraphQLSchema;
-  /** Aborts when the client goes away: the data source cancels the request's statements (see RequestContext). */
-  signal: AbortSignal;
-}
-
-type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'host' | 'allowedHosts' | 'corsOrigins'> &
-  Pick<Config, keyof DocumentLimits | 'documentCacheBytes'>;
+type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'documentCacheBytes'> & PluginConfig;
 
 export interface App {
   server: Server;
@@ -61,22 +55,27 @@ function sendReadiness(response: ServerResponse, gateway: Gateway, only: string 
  * bodies, which a hostile page can send cross-site without a preflight, mutations included.
  * The bytes are checked to be UTF-8 here, once, for the fast path and yoga alike.
  */
-function graphqlBodyRefusal(request: IncomingMessage, body: Buffer): HttpError | null {
+function graphqlBodyRefusal(request: IncomingMessage, body: Buffer): LazydbError | null {
   const type = request.headers['content-type'];
   try {
     requireJsonMediaType(type);
   } catch (error) {
-    return error as HttpError;
+    return error as LazydbError;
   }
   // Of the JSON types, yoga reads these two; `application/graphql-response+json` names an answer (Accept), not a request.
   const essence = type!.split(';', 1)[0]!.trim().toLowerCase();
   if (essence !== 'application/json' && essence !== 'application/graphql+json') {
-    return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the GraphQL request as JSON with Content-Type: application/json (got Content-Type "${essence}")`);
+    return fail('UNSUPPORTED_MEDIA_TYPE', `send the GraphQL request as JSON with Content-Type: application/json (got Content-Type "${essence}")`);
   }
   return isUtf8(body) ? null : invalidUtf8();
 }
 
-export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App {
+export interface AppOptions {
+  /** The plugins every request runs through. @default lazydbPlugins(config, log) */
+  plugins?: LazydbPlugin[];
+}
+
+export function createApp(gateway: Gateway, config: AppConfig, log: Logger, options: AppOptions = {}): App {
   const yogaLogger = {
     debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
     info: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
@@ -86,7 +85,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
   // One byte budget for every parsed document, whichever path and endpoint parsed it.
   const documents = new DocumentCache(config.documentCacheBytes);
   const limits = documentLimitsOf(config);
-  const gatewayYoga = createYoga<RequestState>({
+  const pipeline = new Pipeline(options.plugins ?? lazydbPlugins(config, log), limits);
+  const gatewayYoga = createYoga<YogaServerContext>({
     graphqlEndpoint: '/graphql',
     schema: (context) => context.lazydbSchema,
     graphiql: { title: 'lazydb — all databases' },
@@ -94,11 +94,11 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
-    plugins: [useBatchLimit(limits), useDocumentLimits(limits), useQueryCost(limits)],
+    plugins: [yogaPipeline(pipeline)],
     batching: yogaBatching(limits),
     parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
-  const databaseYoga = createYoga<RequestState>({
+  const databaseYoga = createYoga<YogaServerContext>({
     graphqlEndpoint: '/db/:name/graphql',
     schema: (context) => context.lazydbSchema,
     graphiql: (request) => {
@@ -108,15 +108,15 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     renderGraphiQL,
     landingPage: false,
     logging: yogaLogger,
-    plugins: [useBatchLimit(limits), useDocumentLimits(limits), useQueryCost(limits)],
+    plugins: [yogaPipeline(pipeline)],
     batching: yogaBatching(limits),
     parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const api = databasesApi(gateway, config);
-  const fast = new GraphQLFastPath(log, { limits, cache: documents });
+  const fast = new GraphQLFastPath(pipeline, { cache: documents });
   const fastPath = config.graphqlFastPath;
 
-  async function graphql(yoga: YogaServerInstance<RequestState, object>, request: IncomingMessage, response: ServerResponse, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
+  async function graphql(yoga: YogaServerInstance<YogaServerContext, object>, request: IncomingMessage, response: ServerResponse, context: RequestContext, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
     const method = request.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.maxBody);
     const refusal = method === 'POST' ? graphqlBodyRefusal(request, body!) : null;
@@ -129,31 +129,30 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
       if (typeof value === 'string') headers.set(name, value);
       else if (Array.isArray(value)) headers.set(name, value.join(', '));
     }
-    const signal = clientGoneSignal(response);
     snapshot?.pool.acquire();
     try {
       if (body && fastPath && fast.accepts(request)) {
-        const text = await fast.run(schema, body, { signal });
+        const text = await fast.run(schema, body, context);
         if (text !== null) return sendJsonText(response, 200, text);
       }
-      const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema, signal });
+      const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema, ...graphqlContextOf(context) });
       await sendResponse(response, result);
     } finally {
       snapshot?.pool.release();
     }
   }
 
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://lazydb');
+  async function route(request: IncomingMessage, response: ServerResponse, url: URL, context: RequestContext): Promise<void> {
     const path = url.pathname;
     if (path === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (path === '/readyz') return sendReadiness(response, gateway, url.searchParams.get('database'));
     if (path === '/graphql') {
+      context.transport = 'gateway';
       // A gateway request may touch any database: hold every pool it could use until it is done.
       const snapshots = gateway.list();
       for (const s of snapshots) s.pool.acquire();
       try {
-        return await graphql(gatewayYoga, request, response, gateway.gatewaySchema());
+        return await graphql(gatewayYoga, request, response, context, gateway.gatewaySchema());
       } finally {
         for (const s of snapshots) s.pool.release();
       }
@@ -161,15 +160,20 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     const db = /^\/db\/([^/]+)(\/.*)?$/.exec(path);
     if (db) {
       const name = decodeURIComponent(db[1]!);
+      context.database = name;
       const snapshot = gateway.get(name);
       if (!snapshot) throw databaseNotFound(name);
       const rest = db[2] ?? '/';
       if (!snapshot.built) {
-        throw new HttpError(503, 'DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`, {}, { 'retry-after': '5' });
+        throw fail('DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`);
       }
-      if (rest === '/graphql' || rest === '/graphql/') return graphql(databaseYoga, request, response, snapshot.built.schema, snapshot);
+      if (rest === '/graphql' || rest === '/graphql/') {
+        context.transport = 'graphql';
+        return graphql(databaseYoga, request, response, context, snapshot.built.schema, snapshot);
+      }
       const api = restApiFor(snapshot.built, name, config.maxLimit, config);
       if (rest === '/rest' || rest.startsWith('/rest/')) {
+        context.transport = 'rest';
         const method = request.method ?? 'GET';
         const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? undefined : await readBody(request, config.maxBody);
         snapshot.pool.acquire();
@@ -180,7 +184,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
             search: url.searchParams,
             body,
             contentType: request.headers['content-type'],
-            signal: clientGoneSignal(response),
+            context,
+            pipeline,
           });
           return sendJsonText(response, reply.status, reply.body, reply.headers);
         } finally {
@@ -189,42 +194,49 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
       }
       if (rest === '/openapi.json') return sendJsonText(response, 200, api.openAPIText());
       if (rest === '/docs' || rest === '/docs/') return serveDocs(response, name);
-      throw new HttpError(404, 'NOT_FOUND', `no such endpoint under /db/${name}: ${rest} (try /graphql, /rest, /openapi.json or /docs)`);
+      throw fail('NOT_FOUND', `no such endpoint under /db/${name}: ${rest} (try /graphql, /rest, /openapi.json or /docs)`);
     }
     if (path.startsWith('/assets/swagger-ui/')) return serveSwaggerAsset(response, path.slice('/assets/swagger-ui/'.length));
-    if (path === '/api/databases' || path.startsWith('/api/databases/')) return api(request, response, path.slice('/api/databases'.length));
+    if (path === '/api/databases' || path.startsWith('/api/databases/')) {
+      context.transport = 'management';
+      return api(request, response, path.slice('/api/databases'.length));
+    }
     if (path === '/' ) {
       response.writeHead(302, { location: '/admin/' });
       return void response.end();
     }
     if (path === '/admin' || path.startsWith('/admin/')) return serveAdmin(request, response, path);
-    throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${path}`);
+    throw fail('NOT_FOUND', `no such endpoint: ${path}`);
   }
 
-  const hostGuard = createHostGuard(config);
-  const cors = createCors(config.corsOrigins);
-  const csrfGuard = createCsrfGuard(config.corsOrigins);
-
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let context: RequestContext | undefined;
+    let failure: unknown;
     try {
-      // Before anything else, in this order: who the request was meant for (DNS rebinding),
-      // whether its URL can be read at all, CORS (preflights are answered here, for every
-      // endpoint alike), and whether a state change comes from a page that may make it.
-      const target = request.url ?? '/';
-      hostGuard(request, target.split('?', 1)[0]!);
-      checkRequestTarget(target);
-      if (cors.answerOptions(request, response)) return;
-      cors.applyHeaders(request, response);
-      csrfGuard(request);
-      await route(request, response);
+      // Request received: host, URL, CORS (preflights are answered there) and CSRF, before anything reads the request.
+      context = pipeline.context(request, response, (request.url ?? '/').split('?', 1)[0]!);
+      if (pipeline.received(request, response)) return;
+      pipeline.contextBuilt(context, response);
+      await route(request, response, new URL(request.url ?? '/', 'http://lazydb'), context);
     } catch (error) {
+      failure = error;
       if (response.headersSent) {
         response.destroy();
         return;
       }
-      if (error instanceof HttpError) return sendError(response, error);
-      log.error('unexpected error', { path: request.url, error: (error as Error)?.message ?? String(error) });
-      sendError(response, new HttpError(500, 'INTERNAL', 'unexpected server error; see the server log'));
+      if (error instanceof LazydbError) return sendError(response, error);
+      const requestId = context?.requestId;
+      log.error('unexpected error', { requestId, path: context?.path, error: (error as Error)?.message ?? String(error) });
+      sendError(response, fail('INTERNAL', `unexpected server error; see the server log${requestId ? ` (request id ${requestId})` : ''}`, requestId ? { requestId } : {}));
+    } finally {
+      if (context) {
+        context.errorCode ??= errorCodeOf(failure);
+        try {
+          pipeline.responded(context, { status: response.statusCode, code: context.errorCode });
+        } catch (error) {
+          log.error('a response hook failed', { requestId: context.requestId, error: (error as Error)?.message ?? String(error) });
+        }
+      }
     }
   }
 

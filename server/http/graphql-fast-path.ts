@@ -1,18 +1,10 @@
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { prepareDocument, type PreparedDocument } from '../schema/prepared';
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from '../log';
 import { COMPILED_BYTES_PER_SELECTION, DocumentCache, documentKey, estimateDocumentBytes, INTERPRETED_BYTES } from '../plugins/document-cache';
-import {
-  checkVariableLists,
-  checkVariablesDepth,
-  DEFAULT_DOCUMENT_LIMITS,
-  inValuesRule,
-  parseWithinLimits,
-  type DocumentLimits,
-  type ParsedDocument,
-} from '../plugins/use-document-limits';
-import { checkOperationCost } from '../plugins/use-query-cost';
+import { graphqlContextOf, type RequestContext } from '../pipeline/context';
+import type { Pipeline } from '../pipeline/pipeline';
+import type { ParsedDocument } from '../pipeline/plugin';
 
 /**
  * When graphql-jit compiles a document. Compiling costs about 30 µs and 2 KB per field (70 ms
@@ -36,8 +28,6 @@ export const JIT = {
 const REFUSED_BYTES = 256;
 
 export interface FastPathOptions {
-  /** @default DEFAULT_DOCUMENT_LIMITS */
-  limits?: DocumentLimits;
   /** Where documents are kept; shared with yoga's parser caches by the app. @default a cache of its own of 32 MiB */
   cache?: DocumentCache;
 }
@@ -68,17 +58,14 @@ interface PreparedSlot {
  * only bounded work before handing over. Unexpected errors are masked exactly as yoga masks them.
  */
 export class GraphQLFastPath {
-  private readonly limits: DocumentLimits;
   private readonly cache: DocumentCache;
-  private readonly rules: ValidationRule[];
 
   constructor(
-    private readonly log: Logger,
+    /** The hooks and rules this path runs, the same as yoga's (see yogaPipeline). */
+    private readonly pipeline: Pipeline,
     options: FastPathOptions = {},
   ) {
-    this.limits = options.limits ?? DEFAULT_DOCUMENT_LIMITS;
     this.cache = options.cache ?? new DocumentCache(32 * 1024 * 1024);
-    this.rules = [...specifiedRules, inValuesRule(this.limits)];
   }
 
   /** Estimated bytes its document cache holds now (shared with yoga's parser caches when the app gave one). */
@@ -96,7 +83,7 @@ export class GraphQLFastPath {
   }
 
   /** The JSON response text, or null when yoga should handle the request. */
-  async run(schema: GraphQLSchema, body: Buffer, contextValue: object): Promise<string | null> {
+  async run(schema: GraphQLSchema, body: Buffer, context: RequestContext): Promise<string | null> {
     let params: unknown;
     try {
       params = JSON.parse(body.toString('utf8'));
@@ -108,34 +95,33 @@ export class GraphQLFastPath {
     if (typeof query !== 'string' || extensions !== undefined) return null;
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
-    // Before anything reads them: graphql-js coerces variables recursively.
-    if (checkVariablesDepth(variables, this.limits)) return null;
+    // Before anything reads them (graphql-js coerces variables recursively); yoga answers a refusal.
+    if (this.pipeline.params(params as Record<string, unknown>, context)) return null;
 
     const name = (operationName as string | null | undefined) ?? undefined;
-    const found = this.prepared(schema, query, name, variables);
+    const found = this.prepared(schema, query, name, variables, context);
     if (!found) return null;
-    if (variables && checkVariableLists(schema, found.parsed.document, name, variables, this.limits)) return null;
-    const result = await found.prepared.run(contextValue, variables as Record<string, unknown> | undefined);
+    const result = await found.run(graphqlContextOf(context), variables as Record<string, unknown> | undefined);
     // No data at all means the request itself was refused (e.g. a variable of the wrong type)
     // before anything ran: yoga answers those, with its status codes.
     if (result.data === undefined) return null;
-    if (result.errors) result.errors = result.errors.map((error) => this.mask(error));
-    return JSON.stringify(result);
+    return JSON.stringify(this.pipeline.result(result, context));
   }
 
   /** The prepared operation (and its document), or null when yoga should handle the request (remembered as such). */
-  private prepared(schema: GraphQLSchema, query: string, operationName: string | undefined, variables: unknown): { parsed: ParsedDocument; prepared: PreparedDocument } | null {
+  private prepared(schema: GraphQLSchema, query: string, operationName: string | undefined, variables: unknown, context: RequestContext): PreparedDocument | null {
     const key = `fast:${documentKey(operationName, query)}`;
     let entry = this.cache.get<CachedDocument>(key);
     if (!entry) {
-      entry = { parsed: parseOrNull(query, this.limits), prepared: new WeakMap() };
+      entry = { parsed: this.parseOrNull(query), prepared: new WeakMap() };
       this.cache.set(key, entry, entry.parsed ? estimateDocumentBytes(query.length, entry.parsed.tokens) : REFUSED_BYTES);
     }
     const { parsed } = entry;
     if (!parsed) return null;
-    // Depth, estimated rows and page size (use-query-cost; yoga refuses the same before it executes):
-    // checked before validating, so that a refused document costs this path no validation or preparing.
-    if (checkOperationCost(schema, parsed.document, operationName, variables, this.limits)) return null;
+    // The execute hooks (depth, estimated rows, page size, variable lists; yoga refuses the same
+    // before it executes), checked before validating: a refused document costs this path no
+    // validation or preparing. They read an unvalidated document safely.
+    if (this.pipeline.beforeExecute({ schema, document: parsed.document, operationName, variables }, context)) return null;
     let slot = entry.prepared.get(schema);
     if (slot === undefined) {
       const valid = this.validOperation(schema, parsed, operationName);
@@ -151,31 +137,24 @@ export class GraphQLFastPath {
         this.cache.grow(key, parsed.selections * COMPILED_BYTES_PER_SELECTION);
       }
     }
-    return { parsed, prepared: slot.prepared };
+    return slot.prepared;
   }
 
   /** Whether the document is valid against the schema and names one operation this path runs. */
   private validOperation(schema: GraphQLSchema, parsed: ParsedDocument, operationName: string | undefined): boolean {
     const { document } = parsed;
-    if (validate(schema, document, this.rules).length > 0) return false;
+    if (this.pipeline.validate(schema, document).length > 0) return false;
     const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
     const operation = operations.find((d) => (operationName ? d.name?.value === operationName : operations.length === 1));
     return operation !== undefined && operation.operation !== 'subscription';
   }
 
-  private mask(error: GraphQLError): GraphQLError {
-    const original = error.originalError;
-    if (!original || original instanceof GraphQLError) return error;
-    this.log.error('unexpected error in a resolver', { path: error.path?.join('.'), error: original.message });
-    return new GraphQLError('Unexpected error.', { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-  }
-}
-
-/** The document parsed within the limits, or null for yoga to answer (it parses again and reports the error). */
-function parseOrNull(query: string, limits: DocumentLimits): ParsedDocument | null {
-  try {
-    return parseWithinLimits(query, limits);
-  } catch {
-    return null;
+  /** The document parsed within the pipeline's bounds, or null for yoga to answer (it parses again and reports the error). */
+  private parseOrNull(query: string): ParsedDocument | null {
+    try {
+      return this.pipeline.parse(query);
+    } catch {
+      return null;
+    }
   }
 }

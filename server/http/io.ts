@@ -1,17 +1,6 @@
+import { fail } from '../errors/catalogue';
+import type { LazydbError } from '../errors/lazydb-error';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** An error that knows its HTTP answer: `{ "error": { "code", "message", "fields"? } }`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 /** Reads the whole body, refusing (413) past `limit` bytes whatever the Content-Length says. */
 export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -30,8 +19,8 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
   return Buffer.concat(chunks);
 }
 
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes (LAZYDB_MAX_BODY)`);
+function tooLarge(limit: number): LazydbError {
+  return fail('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes (LAZYDB_MAX_BODY)`);
 }
 
 /**
@@ -50,7 +39,7 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 export function requireJsonMediaType(contentType: string | undefined): void {
   if (isJsonMediaType(contentType)) return;
   const got = contentType === undefined || contentType.trim() === '' ? 'no Content-Type' : `Content-Type "${clip(contentType)}"`;
-  throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as JSON with Content-Type: application/json (got ${got})`);
+  throw fail('UNSUPPORTED_MEDIA_TYPE', `send the body as JSON with Content-Type: application/json (got ${got})`);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -64,15 +53,15 @@ export function decodeUtf8(body: Uint8Array): string {
   }
 }
 
-export function invalidUtf8(): HttpError {
-  return new HttpError(400, 'INVALID_UTF8', 'the body is not valid UTF-8: send JSON text encoded as UTF-8');
+export function invalidUtf8(): LazydbError {
+  return fail('INVALID_UTF8', 'the body is not valid UTF-8: send JSON text encoded as UTF-8');
 }
 
 export function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+    throw fail('INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -82,10 +71,10 @@ export function parseJsonText(text: string): unknown {
  * the messages ("the database spec").
  */
 export function parseJsonBody(body: Buffer | undefined, contentType: string | undefined, what = 'the request body'): unknown {
-  if (body === undefined || body.length === 0) throw new HttpError(400, 'BAD_BODY', `send ${what} as JSON with Content-Type: application/json; the body is empty`);
+  if (body === undefined || body.length === 0) throw fail('BAD_BODY', `send ${what} as JSON with Content-Type: application/json; the body is empty`);
   requireJsonMediaType(contentType);
   const text = decodeUtf8(body);
-  if (text.trim() === '') throw new HttpError(400, 'BAD_BODY', `send ${what} as JSON with Content-Type: application/json; the body is blank`);
+  if (text.trim() === '') throw fail('BAD_BODY', `send ${what} as JSON with Content-Type: application/json; the body is blank`);
   return parseJsonText(text);
 }
 
@@ -111,7 +100,7 @@ export function sendJsonText(response: ServerResponse, status: number, text: str
   response.end(text);
 }
 
-export function sendError(response: ServerResponse, error: HttpError): void {
+export function sendError(response: ServerResponse, error: LazydbError): void {
   sendJson(response, error.status, { error: { code: error.code, message: error.message, ...error.details } }, error.headers);
 }
 
@@ -121,7 +110,7 @@ export function sendError(response: ServerResponse, error: HttpError): void {
  * `errors`, and yoga answers its own refusals of a request (invalid JSON, a mutation over GET)
  * that way too.
  */
-export function sendGraphQLError(response: ServerResponse, error: HttpError): void {
+export function sendGraphQLError(response: ServerResponse, error: LazydbError): void {
   sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, error.headers);
 }
 
@@ -141,6 +130,6 @@ export async function sendResponse(response: ServerResponse, result: Response): 
 }
 
 /** 404 DATABASE_NOT_FOUND for `name`: one wording for every HTTP endpoint that names a database. */
-export function databaseNotFound(name: string): HttpError {
-  return new HttpError(404, 'DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
+export function databaseNotFound(name: string): LazydbError {
+  return fail('DATABASE_NOT_FOUND', `no database named "${name}" is registered`);
 }

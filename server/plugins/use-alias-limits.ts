@@ -1,5 +1,5 @@
 import { TokenKind } from 'graphql';
-import type { LazydbErrorCode } from '../schema/errors';
+import type { LazydbPlugin, LimitBreach, TokenRule } from '../pipeline/plugin';
 
 /** Bounds on a document's aliases and directives, counted on its tokens before it is parsed. */
 export interface AliasLimits {
@@ -21,12 +21,6 @@ export interface AliasLimits {
   maxDirectives: number;
 }
 
-/** A bound broken: the caller throws it as a refusal (see use-document-limits). */
-export interface LimitBreach {
-  code: LazydbErrorCode;
-  message: string;
-}
-
 /**
  * Counts aliases and directives as the document limits' token scan goes, so that a document of
  * 10,000 aliases is refused after the 101st, before graphql-js parses any of it (parsing and
@@ -35,7 +29,7 @@ export interface LimitBreach {
  * a colon can only follow an alias, and an `@` starts a directive of the field, fragment or
  * operation named just before it (a name not after `@`, or a brace, starts the next one).
  */
-export class AliasAndDirectiveCounter {
+export class AliasAndDirectiveCounter implements TokenRule {
   private aliases = 0;
   private directives = 0;
   private afterAt = false;
@@ -76,4 +70,9 @@ export class AliasAndDirectiveCounter {
         return null;
     }
   }
+}
+
+/** The plugin: counts aliases and directives on the tokens, while the document is scanned before it is parsed. */
+export function useAliasLimits(limits: AliasLimits): LazydbPlugin {
+  return { name: 'alias-limits', tokenRule: () => new AliasAndDirectiveCounter(limits) };
 }

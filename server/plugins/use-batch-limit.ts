@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { LazydbPlugin } from '../pipeline/plugin';
 
 /**
  * Operations per batched request, a JSON array of `{ query, variables }` (`LAZYDB_MAX_BATCH`).
@@ -32,17 +32,12 @@ export function checkBatch(operations: number, limits: BatchLimits): GraphQLErro
   });
 }
 
-/** The yoga plugin: runs as soon as the body is parsed, before yoga's own batching check and before any document is. */
-export function useBatchLimit(limits: BatchLimits): Plugin {
+/** The plugin: runs as soon as the body is parsed, before any document is (and, on yoga, before its own batching check). */
+export function useBatchLimit(limits: BatchLimits): LazydbPlugin {
   return {
-    onRequestParse() {
-      return {
-        onRequestParseDone({ requestParserResult }) {
-          if (!Array.isArray(requestParserResult)) return;
-          const error = checkBatch(requestParserResult.length, limits);
-          if (error) throw error;
-        },
-      };
+    name: 'batch-limit',
+    onParams(params) {
+      return Array.isArray(params) ? (checkBatch(params.length, limits) ?? undefined) : undefined;
     },
   };
 }

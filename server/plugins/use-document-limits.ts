@@ -22,11 +22,12 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { LazydbPlugin, ParsedDocument, TokenRule } from '../pipeline/plugin';
 import type { Config } from '../config';
 import { nestingExceeds } from '../query/filter';
-import type { LazydbErrorCode } from '../schema/errors';
-import { AliasAndDirectiveCounter, type AliasLimits } from './use-alias-limits';
+import type { ErrorCode } from '../errors/catalogue';
+import { requestRefusal } from '../errors/graphql';
+import type { AliasLimits } from './use-alias-limits';
 import type { CostLimits } from './use-query-cost';
 
 /**
@@ -93,13 +94,7 @@ export function documentLimitsOf(config: Pick<Config, keyof DocumentLimits>): Do
  */
 export const MAX_SELECTION_NESTING = 128;
 
-/** What parsing within the limits learnt about a document. */
-export interface ParsedDocument {
-  document: DocumentNode;
-  tokens: number;
-  /** Field selections with fragments spread out (see {@link countSelections}). */
-  selections: number;
-}
+export type { ParsedDocument };
 
 /**
  * Parses a document, refusing it before graphql-js's recursive parser runs when it has too many
@@ -108,8 +103,8 @@ export interface ParsedDocument {
  * selections. Throws the GraphQLError to answer:
  * a refusal (status 400 in GraphQL-over-HTTP terms) or graphql-js's own syntax error.
  */
-export function parseWithinLimits(text: string, limits: DocumentLimits): ParsedDocument {
-  const tokens = scanTokens(text, limits);
+export function parseWithinLimits(text: string, limits: DocumentLimits, tokenRules: readonly (() => TokenRule)[] = []): ParsedDocument {
+  const tokens = scanTokens(text, limits, tokenRules.map((make) => make()));
   // The scan has counted exactly as parse does; its maxTokens stays as the parser's own guard.
   const document = parse(text, { maxTokens: limits.maxTokens });
   const selections = countSelections(document);
@@ -127,13 +122,12 @@ export function parseWithinLimits(text: string, limits: DocumentLimits): ParsedD
  * definitions, directive arguments) are input values; braces outside are selection sets.
  * A text the lexer cannot read is left to parse, which reports it as graphql-js always does.
  */
-function scanTokens(text: string, limits: DocumentLimits): number {
+function scanTokens(text: string, limits: DocumentLimits, rules: readonly TokenRule[]): number {
   const lexer = new Lexer(new Source(text));
   let tokens = 0;
   let parens = 0;
   let input = 0;
   let selection = 0;
-  const shape = new AliasAndDirectiveCounter(limits);
   for (;;) {
     let kind: TokenKind;
     try {
@@ -146,8 +140,10 @@ function scanTokens(text: string, limits: DocumentLimits): number {
       throw refusal('TOO_MANY_TOKENS', `the document has more than ${limits.maxTokens} tokens (LAZYDB_MAX_TOKENS): send a smaller document`);
     }
     if (parens === 0 && kind !== TokenKind.PAREN_L) {
-      const breach = shape.next(kind);
-      if (breach) throw refusal(breach.code, breach.message);
+      for (const rule of rules) {
+        const breach = rule.next(kind);
+        if (breach) throw refusal(breach.code, breach.message);
+      }
     }
     switch (kind) {
       case TokenKind.PAREN_L:
@@ -369,15 +365,7 @@ function tooManyValues(list: string, count: number, limit: number, node?: ASTNod
   return refusal('TOO_MANY_VALUES', tooManyValuesMessage(list, count, limit), node);
 }
 
-/**
- * A refusal of the request as a whole. `http.spec` marks it as GraphQL-over-HTTP's request
- * error, as yoga marks validation errors: 400 for `application/graphql-response+json`, 200 with
- * the error for `application/json` (the spec asks for 200 there). yoga answers every refusal on
- * every path, so the status and body never depend on the path.
- */
-function refusal(code: LazydbErrorCode, message: string, node?: ASTNode): GraphQLError {
-  return new GraphQLError(message, { nodes: node ? [node] : undefined, extensions: { code, http: { spec: true, status: 400 } } });
-}
+const refusal = requestRefusal;
 
 export { refusal as limitRefusal };
 
@@ -389,31 +377,29 @@ export function tokensOf(document: DocumentNode): number | undefined {
 }
 
 /**
- * The yoga plugin: the same bounds as the fast path's, at the same points — variables before
- * anything (onParams), the document in place of yoga's parse (onParse: its parser cache then
- * keeps refusals too), literal lists during validation, variable lists before execution
- * (graphql-js coerces variables inside execute).
+ * The plugin: the same bounds on every path and at the same points — variables before anything
+ * (onParams), the document in place of graphql-js's parse (so that caches keep refusals too),
+ * literal lists during validation, variable lists before execution (graphql-js coerces
+ * variables inside execute).
  */
-export function useDocumentLimits(limits: DocumentLimits): Plugin {
-  const rule = inValuesRule(limits);
+export function useDocumentLimits(limits: DocumentLimits): LazydbPlugin {
   return {
-    onParams({ params, setResult }) {
-      const error = checkVariablesDepth(params.variables, limits);
-      if (error) setResult({ errors: [error] });
+    name: 'document-limits',
+    onParams(params) {
+      for (const one of Array.isArray(params) ? params : [params]) {
+        const error = checkVariablesDepth((one as { variables?: unknown }).variables, limits);
+        if (error) return error;
+      }
+      return undefined;
     },
-    onParse({ setParseFn }) {
-      setParseFn((source) => {
-        const parsed = parseWithinLimits(typeof source === 'string' ? source : source.body, limits);
-        parsedTokens.set(parsed.document, parsed.tokens);
-        return parsed.document;
-      });
+    parse(text, tokenRules) {
+      const parsed = parseWithinLimits(text, limits, tokenRules);
+      parsedTokens.set(parsed.document, parsed.tokens);
+      return parsed;
     },
-    onValidate({ addValidationRule }) {
-      addValidationRule(rule);
-    },
-    onExecute({ args, setResultAndStopExecution }) {
-      const error = checkVariableLists(args.schema, args.document, args.operationName, args.variableValues, limits);
-      if (error) setResultAndStopExecution({ errors: [error] });
+    validationRules: [inValuesRule(limits)],
+    onExecute(args) {
+      return checkVariableLists(args.schema, args.document, args.operationName, args.variables, limits);
     },
   };
 }

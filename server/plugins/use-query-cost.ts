@@ -15,8 +15,8 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import { limitRefusal } from './use-document-limits';
+import { requestRefusal as limitRefusal } from '../errors/graphql';
+import type { LazydbPlugin } from '../pipeline/plugin';
 
 /** Bounds on what one operation may read, judged from its document, its variables and the schema, before it runs. */
 export interface CostLimits {
@@ -280,15 +280,14 @@ function evaluate(shape: Shape, rows: number, depth: number, totals: { rows: num
 }
 
 /**
- * The yoga plugin: refuses before execution (graphql-js coerces the variables a `limit` may
- * come from inside execute, and nothing has reached SQL yet). The fast path calls
- * {@link checkOperationCost} at the same point.
+ * The plugin: refuses before execution (graphql-js coerces the variables a `limit` may come
+ * from inside execute, and nothing has reached SQL yet), on GraphQL and REST reads alike.
  */
-export function useQueryCost(limits: CostLimits): Plugin {
+export function useQueryCost(limits: CostLimits): LazydbPlugin {
   return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const error = checkOperationCost(args.schema, args.document, args.operationName, args.variableValues, limits);
-      if (error) setResultAndStopExecution({ errors: [error] });
+    name: 'query-cost',
+    onExecute(args) {
+      return checkOperationCost(args.schema, args.document, args.operationName, args.variables, limits) ?? undefined;
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { DialectModule, NestedJsonQuirks, StatementResult } from '../introspect/dialect';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
-import { badInput } from '../schema/errors';
+import { badInput } from '../errors/graphql';
 import { attachPrefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type RequestContext, type Row } from '../schema/source';
 import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';

@@ -1,10 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { DbErrorKind, DialectModule } from '../introspect/dialect';
-import { lazydbError, type LazydbErrorCode } from '../schema/errors';
+import type { ErrorCode } from '../errors/catalogue';
+import { lazydbError } from '../errors/graphql';
 import { TooManyBindingsError } from '../sql/fragment';
 import { PoolExhaustedError, StatementCancelledError, StatementTimeoutError } from './runner';
 
-const CODE_FOR_KIND: Record<DbErrorKind, LazydbErrorCode> = {
+const CODE_FOR_KIND: Record<DbErrorKind, ErrorCode> = {
   unique_violation: 'CONSTRAINT_VIOLATION',
   foreign_key_violation: 'CONSTRAINT_VIOLATION',
   not_null_violation: 'BAD_USER_INPUT',

@@ -1,5 +1,5 @@
 import type { QueryQuirks } from '../introspect/dialect';
-import { badInput, lazydbError } from '../schema/errors';
+import { badInput, lazydbError } from '../errors/graphql';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import type { BoolExp, OrderDirection } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';

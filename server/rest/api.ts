@@ -1,10 +1,15 @@
-import { parse, type GraphQLSchema } from 'graphql';
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { prepareDocument, type PreparedDocument } from '../schema/prepared';
-import { decodeUtf8, HttpError, parseJsonText, requireJsonMediaType } from '../http/io';
+import { decodeUtf8, parseJsonText, requireJsonMediaType } from '../http/io';
 import type { NamedColumn, NamedModel, NamedTable } from '../schema/naming';
 import type { Row } from '../schema/source';
 import { correctOpenAPI } from './openapi';
 import { DEFAULT_DOCUMENT_LIMITS } from '../plugins/use-document-limits';
+import { graphqlContextOf, type RequestContext } from '../pipeline/context';
+import type { Pipeline } from '../pipeline/pipeline';
+import type { SofaContext } from './sofa';
 import { parseListParams, typedValue, type WhereLimits } from './params';
 import { buildSofaRest, describeErrors, restOperations, type RouteKind, type SofaRest } from './sofa';
 
@@ -26,8 +31,10 @@ export interface RestRequest {
   body: Buffer | undefined;
   /** The request's Content-Type: a body is read only when it says JSON. */
   contentType?: string | undefined;
-  /** Aborts when the client has gone away: the request's statements are cancelled. */
-  signal?: AbortSignal | undefined;
+  /** The request's context: its signal cancels the request's statements when the client goes away. */
+  context: RequestContext;
+  /** The hooks every operation runs through (the same as GraphQL's). */
+  pipeline: Pipeline;
 }
 
 /**
@@ -45,7 +52,7 @@ export class RestApi {
   private readonly resources = new Map<string, NamedTable>();
   private sofaRest: SofaRest | null = null;
   private openapi: string | null = null;
-  private readonly documents = new Map<string, PreparedDocument>();
+  private readonly documents = new Map<string, RestDocument>();
 
   constructor(
     private readonly database: string,
@@ -87,13 +94,14 @@ export class RestApi {
     if (segments.length === 0) return this.index();
     const table = this.resources.get(segments[0]!);
     if (!table) {
-      throw new HttpError(404, 'NOT_FOUND', `database "${this.database}" has no table or view "${segments[0]}"; GET /db/${this.database}/rest lists them`);
+      throw fail('NOT_FOUND', `database "${this.database}" has no table or view "${segments[0]}"; GET /db/${this.database}/rest lists them`);
     }
     const keys = segments.slice(1);
     const kind = this.operation(table, request.method, keys);
+    request.context.operation = kind === 'list' || kind === 'byKey' ? 'rest_read' : 'rest_write';
     if (kind === 'list') return this.list(table, request);
     const params = keyParams(table, keys);
-    if (kind === 'byKey') return this.byKey(table, params, request.signal);
+    if (kind === 'byKey') return this.byKey(table, params, request);
 
     const route = this.sofa.routes.get(`${table.typeName} ${kind}`)!;
     let body: unknown;
@@ -102,20 +110,24 @@ export class RestApi {
       const typedKey = Object.fromEntries(table.primaryKey.map((c) => [c.field, typedValue(c.column.kind, params[c.field]!)]));
       body = { pk_columns: typedKey, _set: jsonObject(request, 'the fields to change') };
     }
-    const response = await route.handler(sofaRequest(request.method, route.path, params, undefined, body), { signal: request.signal });
+    // A write's values are its variables: the same bounds as GraphQL's (input depth) before SOFA parses them.
+    const refusal = request.pipeline.params({ variables: body }, request.context);
+    if (refusal) throw restError([refusal]);
+    const serverContext: SofaContext = { ...graphqlContextOf(request.context), pipeline: request.pipeline };
+    const response = await route.handler(sofaRequest(request.method, route.path, params, undefined, body), serverContext);
     const reply = await toReply(response);
     if (reply.status === 200 && kind !== 'insert' && reply.body === 'null') throw notFound(table, params);
     return reply;
   }
 
-  private async byKey(table: NamedTable, params: Record<string, string>, signal: AbortSignal | undefined): Promise<RestReply> {
+  private async byKey(table: NamedTable, params: Record<string, string>, request: RestRequest): Promise<RestReply> {
     const document = this.document(`k ${table.typeName}`, () => {
       const declared = table.primaryKey.map((c, i) => `$k${i}: ${this.argumentType(table.root.byPk, c.field)}`).join(', ');
       const args = table.primaryKey.map((c, i) => `${c.field}: $k${i}`).join(', ');
       return `query (${declared}) { row: ${table.root.byPk}(${args}) { ${columnFields(table)} } }`;
     });
     const variables = Object.fromEntries(table.primaryKey.map((c, i) => [`k${i}`, keyValue(c.column.kind, params[c.field]!)]));
-    const row = (await this.run(document, variables, signal)).row;
+    const row = (await this.run(document, variables, request)).row;
     if (row === null || row === undefined) throw notFound(table, params);
     return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(row) };
   }
@@ -129,12 +141,12 @@ export class RestApi {
       if (match) return match[0];
       const allowed = offered.map(([, m]) => m);
       const why = table.table.kind === 'view' ? ` (${table.typeName} is a view: read-only)` : keyed === 0 ? ` (${table.typeName} has no primary key: list and create only)` : '';
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here${why}; use ${allowed.join(', ') || 'nothing'}`, {}, { allow: allowed.join(', ') });
+      throw fail('METHOD_NOT_ALLOWED', `${method} is not allowed here${why}; use ${allowed.join(', ') || 'nothing'}`, {}, { allow: allowed.join(', ') });
     };
     if (keys.length === 0) return allow([['list', 'GET'], ['insert', 'POST']]);
-    if (keyed === 0) throw new HttpError(404, 'NOT_FOUND', `${table.typeName} has no primary key, so rows have no URL of their own; filter the list instead`);
+    if (keyed === 0) throw fail('NOT_FOUND', `${table.typeName} has no primary key, so rows have no URL of their own; filter the list instead`);
     if (keys.length !== keyed) {
-      throw new HttpError(404, 'NOT_FOUND', `${table.typeName} rows are addressed by ${keyed} key value(s): /${table.typeName}/${table.primaryKey.map((c) => `<${c.field}>`).join('/')}`);
+      throw fail('NOT_FOUND', `${table.typeName} rows are addressed by ${keyed} key value(s): /${table.typeName}/${table.primaryKey.map((c) => `<${c.field}>`).join('/')}`);
     }
     return allow([['byKey', 'GET'], ['update', 'PATCH'], ['delete', 'DELETE']]);
   }
@@ -151,15 +163,14 @@ export class RestApi {
         rows: ${table.root.list}(where: $where, order_by: $order_by, limit: $limit, offset: $offset) { ${columnFields(table)} ${selections.join(' ')} }
       }`;
     });
-    const { signal } = request;
     // One after the other: a list holds one connection at a time, never two (page and count in
     // parallel took two of the pool for every list). A page shorter than asked for ends the
     // rows, so it tells the total itself and the count is not sent at all.
-    const page = await this.run(document, { where: params.where, order_by: params.orderBy, limit: params.limit, offset: params.offset }, signal);
+    const page = await this.run(document, { where: params.where, order_by: params.orderBy, limit: params.limit, offset: params.offset }, request);
     const rows = page.rows as Row[];
     const first = params.offset ?? 0;
     const asked = params.limit ?? this.maxLimit;
-    const total = rows.length < asked && (rows.length > 0 || first === 0) ? first + rows.length : await this.count(table, params.where, signal);
+    const total = rows.length < asked && (rows.length > 0 || first === 0) ? first + rows.length : await this.count(table, params.where, request);
     const range = rows.length > 0 ? `${first}-${first + rows.length - 1}` : '*';
     return {
       status: 200,
@@ -173,18 +184,19 @@ export class RestApi {
     };
   }
 
-  private async count(table: NamedTable, where: Record<string, unknown> | null, signal: AbortSignal | undefined): Promise<number> {
+  private async count(table: NamedTable, where: Record<string, unknown> | null, request: RestRequest): Promise<number> {
     const document = this.document(`c ${table.typeName}`, () => `query ($where: ${table.typeName}_bool_exp) { ${table.root.aggregate}(where: $where) { aggregate { count } } }`);
-    const data = await this.run(document, { where }, signal);
+    const data = await this.run(document, { where }, request);
     return (data[table.root.aggregate] as { aggregate: { count: number } }).aggregate.count;
   }
 
   /** Prepared once per (kind, table, includes); the documents name only fields the schema has, taken from the model. */
-  private document(key: string, text: () => string): PreparedDocument {
+  private document(key: string, text: () => string): RestDocument {
     let document = this.documents.get(key);
     if (!document) {
       if (this.documents.size >= MAX_CACHED_DOCUMENTS) this.documents.delete(this.documents.keys().next().value!);
-      document = prepareDocument(this.schema, parse(text()));
+      const parsed = parse(text());
+      document = { parsed, prepared: prepareDocument(this.schema, parsed) };
       this.documents.set(key, document);
     }
     return document;
@@ -196,12 +208,17 @@ export class RestApi {
   }
 
   /** Executes a prepared document; GraphQL errors become the REST error answer (status and message). */
-  private async run(document: PreparedDocument, variableValues: Record<string, unknown>, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
-    const result = await document.run({ signal }, variableValues);
-    if (result.errors?.length) {
-      const { status, code, message, details, headers } = describeErrors(result.errors);
-      throw new HttpError(status, code, message, details, headers);
-    }
+  /**
+   * Executes a prepared read through the pipeline's execute hooks (the same limits as GraphQL:
+   * depth, estimated rows, page size), its result through the result hooks (masking); GraphQL
+   * errors become the REST error answer (status and message).
+   */
+  private async run(document: RestDocument, variableValues: Record<string, unknown>, request: RestRequest): Promise<Record<string, unknown>> {
+    const { pipeline, context } = request;
+    const refusal = pipeline.beforeExecute({ schema: this.schema, document: document.parsed, operationName: undefined, variables: variableValues }, context);
+    if (refusal) throw restError([refusal]);
+    const result = pipeline.result(await document.prepared.run(graphqlContextOf(context), variableValues), context);
+    if (result.errors?.length) throw restError(result.errors);
     return result.data as Record<string, unknown>;
   }
 
@@ -218,12 +235,24 @@ export class RestApi {
   }
 }
 
+/** A read REST runs: its document (for the pipeline's execute hooks) and that document prepared. */
+interface RestDocument {
+  parsed: DocumentNode;
+  prepared: PreparedDocument;
+}
+
+/** GraphQL errors as the REST error they stand for (the first decides). */
+function restError(errors: readonly unknown[]): LazydbError {
+  const { status, code, message, details, headers } = describeErrors(errors);
+  return new LazydbError(code, message, details, { status, hint: '' }, headers);
+}
+
 function columnFields(table: NamedTable): string {
   return table.columns.map((c) => c.field).join(' ');
 }
 
-function notFound(table: NamedTable, params: Record<string, string>): HttpError {
-  return new HttpError(404, 'NOT_FOUND', `${table.typeName} has no row with ${table.primaryKey.map((c) => `${c.field} = ${params[c.field]}`).join(' and ')}`);
+function notFound(table: NamedTable, params: Record<string, string>): LazydbError {
+  return fail('NOT_FOUND', `${table.typeName} has no row with ${table.primaryKey.map((c) => `${c.field} = ${params[c.field]}`).join(' and ')}`);
 }
 
 /** A key segment as the variable of its argument: numbers and booleans typed, the rest (BigInt, Decimal, text…) as text. */
@@ -243,7 +272,7 @@ function splitPath(path: string): string[] {
   try {
     return path.split('/').filter(Boolean).map(decodeURIComponent);
   } catch {
-    throw new HttpError(400, 'BAD_URL_ENCODING', "the URL's path is not valid percent-encoding of UTF-8 text");
+    throw fail('BAD_URL_ENCODING', "the URL's path is not valid percent-encoding of UTF-8 text");
   }
 }
 
@@ -258,12 +287,12 @@ function keyParams(table: NamedTable, keys: string[]): Record<string, string> {
  */
 function jsonObject(request: RestRequest, what: string): Record<string, unknown> {
   const { body } = request;
-  if (body === undefined || body.length === 0) throw new HttpError(400, 'BAD_BODY', `send ${what} as a JSON object`);
+  if (body === undefined || body.length === 0) throw fail('BAD_BODY', `send ${what} as a JSON object`);
   requireJsonMediaType(request.contentType);
   const text = decodeUtf8(body);
-  if (text.trim() === '') throw new HttpError(400, 'BAD_BODY', `send ${what} as a JSON object`);
+  if (text.trim() === '') throw fail('BAD_BODY', `send ${what} as a JSON object`);
   const parsed = parseJsonText(text);
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'BAD_BODY', `send ${what} as a JSON object`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('BAD_BODY', `send ${what} as a JSON object`);
   return parsed as Record<string, unknown>;
 }
 

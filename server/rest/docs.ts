@@ -1,8 +1,9 @@
+import { fail } from '../errors/catalogue';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { HttpError } from '../http/io';
+
 
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -37,7 +38,7 @@ export function serveDocs(response: ServerResponse, database: string): void {
 
 export async function serveSwaggerAsset(response: ServerResponse, name: string): Promise<void> {
   const type = ASSETS.get(name);
-  if (!type) throw new HttpError(404, 'NOT_FOUND', `no such asset: ${name}`);
+  if (!type) throw fail('NOT_FOUND', `no such asset: ${name}`);
   const body = await readFile(join(SWAGGER_DIR, name));
   response.writeHead(200, { 'content-type': type, 'cache-control': 'public, max-age=86400', 'content-length': body.length });
   response.end(body);

@@ -1,6 +1,8 @@
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import type { NamedTable } from '../schema/naming';
 import type { OrderDirection } from '../schema/source';
-import { HttpError } from '../http/io';
+
 import { nestingExceeds } from '../query/filter';
 import { DEFAULT_DOCUMENT_LIMITS, inputTooDeepMessage, tooManyValuesMessage, type DocumentLimits } from '../plugins/use-document-limits';
 import { limitTooLargeMessage, queryTooCostlyMessage, queryTooDeepMessage } from '../plugins/use-query-cost';
@@ -47,7 +49,7 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, maxL
         break;
       case 'limit':
         limit = wholeNumber('limit', value);
-        if (limit > maxLimit) throw new HttpError(400, 'LIMIT_TOO_LARGE', limitTooLargeMessage(limit, maxLimit));
+        if (limit > maxLimit) throw fail('LIMIT_TOO_LARGE', limitTooLargeMessage(limit, maxLimit));
         break;
       case 'offset':
         offset = wholeNumber('offset', value);
@@ -81,14 +83,14 @@ function checkListCost(table: NamedTable, page: number, include: string[], maxLi
   const maxDepth = limits.maxDepth ?? DEFAULT_DOCUMENT_LIMITS.maxDepth;
   const maxCost = limits.maxCost ?? 5 * maxLimit ** 2;
   const depth = include.length > 0 ? 2 : 1;
-  if (depth > maxDepth) throw new HttpError(400, 'QUERY_TOO_DEEP', queryTooDeepMessage(depth, maxDepth));
+  if (depth > maxDepth) throw fail('QUERY_TOO_DEEP', queryTooDeepMessage(depth, maxDepth));
   let rows = page;
   for (const name of new Set(include)) rows += table.relations.find((r) => r.field === name)?.kind === 'array' ? page * maxLimit : page;
-  if (rows > maxCost) throw new HttpError(400, 'QUERY_TOO_COSTLY', queryTooCostlyMessage(rows, { maxCost, maxLimit, maxDepth }));
+  if (rows > maxCost) throw fail('QUERY_TOO_COSTLY', queryTooCostlyMessage(rows, { maxCost, maxLimit, maxDepth }));
 }
 
-function badParam(message: string): HttpError {
-  return new HttpError(400, 'BAD_PARAMETER', message);
+function badParam(message: string): LazydbError {
+  return fail('BAD_PARAMETER', message);
 }
 
 function wholeNumber(name: string, value: string): number {
@@ -105,9 +107,9 @@ function parseWhere(value: string, limits: WhereLimits): Record<string, unknown>
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badParam('where must be a JSON object, e.g. {"name":{"_eq":"AC/DC"}}');
   // Before GraphQL coerces it as a variable: coercion recurses, and so does the filter compiler.
-  if (nestingExceeds(parsed, limits.maxInputDepth)) throw new HttpError(400, 'INPUT_TOO_DEEP', inputTooDeepMessage('where', limits.maxInputDepth));
+  if (nestingExceeds(parsed, limits.maxInputDepth)) throw fail('INPUT_TOO_DEEP', inputTooDeepMessage('where', limits.maxInputDepth));
   const long = longestInList(parsed);
-  if (long && long.count > limits.maxInValues) throw new HttpError(400, 'TOO_MANY_VALUES', tooManyValuesMessage(`where: ${long.list}`, long.count, limits.maxInValues));
+  if (long && long.count > limits.maxInValues) throw fail('TOO_MANY_VALUES', tooManyValuesMessage(`where: ${long.list}`, long.count, limits.maxInValues));
   return parsed as Record<string, unknown>;
 }
 

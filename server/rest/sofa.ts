@@ -1,7 +1,9 @@
 import { filterSchema } from '@graphql-tools/utils';
-import { GraphQLError, Kind, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
+import { execute, GraphQLError, Kind, type ExecutionArgs, type GraphQLSchema, type ObjectTypeDefinitionNode } from 'graphql';
+import type { GraphQLContext } from '../pipeline/context';
+import type { Pipeline } from '../pipeline/pipeline';
 import { createSofaRouter, createSofa } from 'sofa-api';
-import { httpStatusFor } from '../schema/errors';
+import { headersOf, statusOf } from '../errors/catalogue';
 import { customScalars } from './openapi';
 import type { NamedModel, NamedTable } from '../schema/naming';
 
@@ -20,7 +22,7 @@ interface RouteConfig {
 export interface SofaRoute {
   method: string;
   path: string;
-  handler: (request: Request, context: Record<string, unknown>) => Promise<Response> | Response;
+  handler: (request: Request, context: SofaContext) => Promise<Response> | Response;
 }
 
 export interface SofaRest {
@@ -102,10 +104,11 @@ export function buildSofaRest(database: string, named: NamedModel, schema: Graph
       depthLimit: 1,
       customScalars: customScalars(),
       routes: routesConfig,
-      // A fresh context per request: the query layer keeps its per-request batches on it. The
-      // signal (RestApi passes it as the server context) cancels the write's statements when the
-      // client goes away.
-      context: (serverContext: { signal?: AbortSignal }) => ({ signal: serverContext.signal }),
+      // A fresh context per request (the query layer keeps its per-request batches on it) that
+      // carries the request's: its signal cancels the write's statements when the client goes
+      // away, its pipeline runs the execute and result hooks (see pipelineExecute).
+      context: (serverContext: SofaContext) => ({ ...serverContext }),
+      execute: pipelineExecute,
       // fets types its own Response; ours is the platform's, which is what fets runs with.
       errorHandler: ((errors: readonly unknown[]) => errorResponse(errors)) as unknown as Parameters<typeof createSofa>[0]['errorHandler'],
       openAPI: {
@@ -124,6 +127,22 @@ export function buildSofaRest(database: string, named: NamedModel, schema: Graph
     if (owner) routes.set(`${owner.table.typeName} ${owner.kind}`, { method: route.method.toUpperCase(), path: route.path, handler: route.handler });
   }
   return { routes, openAPIDocument: router.openAPIDocument, schema: restSchema };
+}
+
+/** What RestApi hands SOFA's route handlers as the server context of a write. */
+export type SofaContext = GraphQLContext & { pipeline: Pipeline };
+
+/** graphql-js's execute with the pipeline's execute hooks before (no SQL yet) and its result hooks after, as every other path runs them. */
+const pipelineExecute = ((args: ExecutionArgs) => {
+  const { pipeline, lazydb } = args.contextValue as SofaContext;
+  const refusal = pipeline.beforeExecute({ schema: args.schema, document: args.document, operationName: args.operationName ?? undefined, variables: args.variableValues }, lazydb);
+  if (refusal) return { errors: [refusal] };
+  const result = execute(args);
+  return isPromise(result) ? result.then((done) => pipeline.result(done, lazydb)) : pipeline.result(result, lazydb);
+}) as typeof execute;
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T>)?.then === 'function';
 }
 
 /** The REST error a list of GraphQL errors stands for: the first one decides. */
@@ -150,7 +169,7 @@ export function describeErrors(errors: readonly unknown[]): RestError {
     const original = graphQLError.originalError;
     if (typeof extensions.code === 'string') {
       code = extensions.code;
-      status = httpStatusFor(code);
+      status = statusOf(code);
       message = graphQLError.message;
       if (extensions.constraint) details.constraint = extensions.constraint;
     } else if (http?.status) {
@@ -164,7 +183,7 @@ export function describeErrors(errors: readonly unknown[]): RestError {
       message = graphQLError.message;
     }
   }
-  return { status, code, message, details, headers: status === 503 ? { 'retry-after': '5' } : {} };
+  return { status, code, message, details, headers: { ...headersOf(code) } };
 }
 
 /** `{ error: { code, message } }` with its status, as SOFA's error handler answers. */

@@ -19,7 +19,7 @@ import {
   type GraphQLScalarType,
 } from 'graphql';
 import type { ScalarKind } from '../model/types';
-import { badInput, lazydbError } from './errors';
+import { badInput, lazydbError } from '../errors/graphql';
 import { limitTooLargeMessage } from '../plugins/use-query-cost';
 import { toGraphQLName, type NamedColumn, type NamedModel, type NamedRelation, type NamedTable } from './naming';
 import {
@@ -33,7 +33,7 @@ import {
   UUIDScalar,
 } from './scalars';
 import { columnsFor, nestedReads, requestedColumns, requestedFields } from './selection';
-import { prefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type Row } from './source';
+import { dataSourceFor, prefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type Row } from './source';
 
 export interface BuildOptions {
   /** Prepended to every type name lazydb derives (the gateway uses `<db>_`). Scalars are shared, never prefixed. */
@@ -313,7 +313,7 @@ class SchemaBuilder {
       fields: {
         count: {
           type: new GraphQLNonNull(GraphQLInt),
-          resolve: (parent, _args, context) => this.source.count(table, parent.where, context),
+          resolve: (parent, _args, context) => dataSourceFor(context, this.source).count(table, parent.where, context),
         },
       },
     });
@@ -360,7 +360,7 @@ class SchemaBuilder {
         resolve: (parent, _args, context, info) => {
           const ready = prefetched(parent, info.path.key);
           if (ready !== undefined) return ready;
-          return this.source.related(relation, parent, requestedColumns(relation.target, info), context);
+          return dataSourceFor(context, this.source).related(relation, parent, requestedColumns(relation.target, info), context);
         },
       };
     }
@@ -371,7 +371,7 @@ class SchemaBuilder {
       resolve: (parent, args: ListArgs, context, info) => {
         const ready = prefetched(parent, info.path.key);
         if (ready !== undefined) return ready;
-        return this.source.relatedList(relation, parent, this.checkPage(args), requestedColumns(relation.target, info), context);
+        return dataSourceFor(context, this.source).relatedList(relation, parent, this.checkPage(args), requestedColumns(relation.target, info), context);
       },
     };
   }
@@ -403,7 +403,7 @@ class SchemaBuilder {
         description: `Rows of ${table.label}`,
         args: this.listArgs(table),
         resolve: (_root, args: ListArgs, context, info) =>
-          this.source.list(table, this.checkPage(args), requestedColumns(table, info), context, this.nested(table, info)),
+          dataSourceFor(context, this.source).list(table, this.checkPage(args), requestedColumns(table, info), context, this.nested(table, info)),
       },
       [table.root.aggregate]: {
         type: new GraphQLNonNull(types.aggregate),
@@ -418,7 +418,7 @@ class SchemaBuilder {
         description: `One row of ${table.label} by its primary key`,
         args: this.keyArgs(table),
         resolve: (_root, args: Row, context, info) =>
-          this.source.byKey(table, args, requestedColumns(table, info), context, this.nested(table, info)),
+          dataSourceFor(context, this.source).byKey(table, args, requestedColumns(table, info), context, this.nested(table, info)),
       };
     }
     return fields;
@@ -437,7 +437,7 @@ class SchemaBuilder {
           if (args.objects.length > this.options.maxLimit) {
             throw badInput(`at most ${this.options.maxLimit} objects per insert (LAZYDB_MAX_LIMIT); got ${args.objects.length}`);
           }
-          return this.source.insert(table, args.objects, returned(info, 'returning'), context);
+          return dataSourceFor(context, this.source).insert(table, args.objects, returned(info, 'returning'), context);
         },
       },
       [table.root.insertOne]: {
@@ -445,21 +445,21 @@ class SchemaBuilder {
         description: `Insert one row into ${table.label}`,
         args: { object: { type: new GraphQLNonNull(types.insertInput) } },
         resolve: async (_root, args: { object: Row }, context, info) =>
-          (await this.source.insert(table, [args.object], returned(info), context))[0] ?? null,
+          (await dataSourceFor(context, this.source).insert(table, [args.object], returned(info), context))[0] ?? null,
       },
       [table.root.update]: {
         type: types.mutationResponse,
         description: `Update the rows of ${table.label} matching \`where\``,
         args: { where: { type: new GraphQLNonNull(types.boolExp) }, _set: { type: types.setInput } },
         resolve: (_root, args: { where: BoolExp; _set?: Row | null }, context, info) =>
-          this.source.update(table, args.where, args._set ?? {}, returned(info, 'returning'), context),
+          dataSourceFor(context, this.source).update(table, args.where, args._set ?? {}, returned(info, 'returning'), context),
       },
       [table.root.delete]: {
         type: types.mutationResponse,
         description: `Delete the rows of ${table.label} matching \`where\``,
         args: { where: { type: new GraphQLNonNull(types.boolExp) } },
         resolve: (_root, args: { where: BoolExp }, context, info) =>
-          this.source.delete(table, args.where, returned(info, 'returning'), context),
+          dataSourceFor(context, this.source).delete(table, args.where, returned(info, 'returning'), context),
       },
     };
     if (types.pkColumnsInput) {
@@ -468,14 +468,14 @@ class SchemaBuilder {
         description: `Update one row of ${table.label} by its primary key`,
         args: { pk_columns: { type: new GraphQLNonNull(types.pkColumnsInput) }, _set: { type: types.setInput } },
         resolve: async (_root, args: { pk_columns: Row; _set?: Row | null }, context, info) =>
-          (await this.source.update(table, keyWhere(args.pk_columns), args._set ?? {}, returned(info), context))[0] ?? null,
+          (await dataSourceFor(context, this.source).update(table, keyWhere(args.pk_columns), args._set ?? {}, returned(info), context))[0] ?? null,
       };
       fields[table.root.deleteByPk] = {
         type: types.object,
         description: `Delete one row of ${table.label} by its primary key`,
         args: this.keyArgs(table),
         resolve: async (_root, args: Row, context, info) =>
-          (await this.source.delete(table, keyWhere(args), returned(info), context))[0] ?? null,
+          (await dataSourceFor(context, this.source).delete(table, keyWhere(args), returned(info), context))[0] ?? null,
       };
     }
     return fields;

@@ -54,6 +54,18 @@ export function prefetched(row: Row, key: string | number): Row | Row[] | null |
  */
 export type RequestContext = object & { readonly signal?: AbortSignal | undefined };
 
+/** What resolvers need of the request's context (server/pipeline/context.ts), which GraphQL contexts carry as `lazydb`. */
+export interface DataSourceScope {
+  /** The data source to read and write through: `base` as the pipeline's plugins wrap it for this request. */
+  dataSource(base: DataSource): DataSource;
+}
+
+/** The data source a resolver of `base` uses for the request its GraphQL `context` belongs to (base itself outside a request, e.g. in tests). */
+export function dataSourceFor(context: unknown, base: DataSource): DataSource {
+  const scope = (context as { lazydb?: DataSourceScope } | null | undefined)?.lazydb;
+  return scope ? scope.dataSource(base) : base;
+}
+
 export interface DataSource {
   /**
    * True when list/byKey read the `nested` relations they are given in the same statement and

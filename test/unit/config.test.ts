@@ -45,6 +45,10 @@ describe('loadConfig', () => {
       maxBatch: 1,
       statementTimeoutMs: 30000,
       poolWaitMs: 5000,
+      production: false,
+      introspection: true,
+      fieldSuggestions: true,
+      exposeDatabaseErrors: true,
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
@@ -85,6 +89,8 @@ describe('loadConfig', () => {
       LAZYDB_MAX_BATCH: '10',
       LAZYDB_STATEMENT_TIMEOUT_MS: '1500',
       LAZYDB_POOL_WAIT_MS: '0',
+      NODE_ENV: 'production',
+      LAZYDB_INTROSPECTION: 'on',
     });
     expect(config).toEqual({
       port: 8080,
@@ -119,6 +125,10 @@ describe('loadConfig', () => {
       maxBatch: 10,
       statementTimeoutMs: 1500,
       poolWaitMs: 0,
+      production: true,
+      introspection: true,
+      fieldSuggestions: false,
+      exposeDatabaseErrors: false,
     });
   });
 
@@ -126,6 +136,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ LAZYDB_MAX_LIMIT: '100' }).maxCost).toBe(50_000);
     expect(loadConfig({ LAZYDB_MAX_LIMIT: '5000' }).maxCost).toBe(125_000_000);
     expect(loadConfig({ LAZYDB_MAX_LIMIT: '5000', LAZYDB_MAX_COST: '7' }).maxCost).toBe(7);
+  });
+
+  it('guards GraphQL and database errors under NODE_ENV=production, each setting still its own', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ production: true, introspection: false, fieldSuggestions: false, exposeDatabaseErrors: false });
+    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ production: false, introspection: true, fieldSuggestions: true, exposeDatabaseErrors: true });
+    expect(loadConfig({ LAZYDB_INTROSPECTION: '0', LAZYDB_FIELD_SUGGESTIONS: 'off', LAZYDB_EXPOSE_DB_ERRORS: 'no' })).toMatchObject({
+      production: false,
+      introspection: false,
+      fieldSuggestions: false,
+      exposeDatabaseErrors: false,
+    });
+    expect(() => loadConfig({ LAZYDB_INTROSPECTION: 'maybe' })).toThrow(/LAZYDB_INTROSPECTION/);
   });
 
   it('treats empty variables as unset', () => {

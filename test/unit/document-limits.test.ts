@@ -1,3 +1,5 @@
+import { LazydbError } from '../../server/errors/lazydb-error';
+import { testContext, testPipeline } from '../helpers/pipeline';
 import {
   buildSchema as buildSDL,
   graphql,
@@ -10,7 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config';
 import { GraphQLFastPath, JIT } from '../../server/http/graphql-fast-path';
-import { HttpError } from '../../server/http/io';
+
 import { postgresDialect } from '../../server/introspect/postgres';
 import type { Logger } from '../../server/log';
 import { COMPILED_BYTES_PER_SELECTION, DocumentCache, documentKey } from '../../server/plugins/document-cache';
@@ -34,6 +36,7 @@ import { hardCaseModel } from '../helpers/model';
 
 const limits: DocumentLimits = { ...DEFAULT_DOCUMENT_LIMITS };
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const pipeline = testPipeline(silent);
 
 /** `fragment F1 on <type> { <fields> ...F2 ...F2 }` … `depth` deep: expands to 2^depth − 1 copies of `fields`. */
 function fanOut(depth: number, type = 'artist', fields = 'name', root = '{ artist(limit: 1) { ...F1 } }'): string {
@@ -50,7 +53,7 @@ function deepAnd(levels: number): Record<string, unknown> {
   return where;
 }
 
-function thrown(work: () => unknown): GraphQLError | HttpError {
+function thrown(work: () => unknown): GraphQLError | LazydbError {
   try {
     work();
   } catch (error) {
@@ -59,8 +62,8 @@ function thrown(work: () => unknown): GraphQLError | HttpError {
   throw new Error('expected an error');
 }
 
-function codeOf(error: GraphQLError | HttpError): unknown {
-  return error instanceof HttpError ? error.code : error.extensions.code;
+function codeOf(error: GraphQLError | LazydbError): unknown {
+  return error instanceof LazydbError ? error.code : error.extensions.code;
 }
 
 describe('the document limits', () => {
@@ -220,12 +223,12 @@ describe('the document cache', () => {
     schema.getQueryType()!.getFields().echo!.resolve = (_: unknown, args: { text: string }) => args.text;
     const budget = 512 * 1024;
     const cache = new DocumentCache(budget);
-    const path = new GraphQLFastPath(silent, { cache });
+    const path = new GraphQLFastPath(pipeline, { cache });
     let kept = 0;
     for (let i = 0; i < 300; i++) {
       // ~20 KB and ~450 tokens each: about 180 KB estimated, so only a few are kept.
       const fields = Array.from({ length: 50 }, (_, j) => `f${j}: echo(text: "${i}-${'x'.repeat(400)}")`).join(' ');
-      const text = await path.run(schema, Buffer.from(JSON.stringify({ query: `{ ${fields} }` })), {});
+      const text = await path.run(schema, Buffer.from(JSON.stringify({ query: `{ ${fields} }` })), testContext(pipeline));
       expect(JSON.parse(text!).data.f49).toMatch(new RegExp(`^${i}-x+$`));
       expect(cache.bytes).toBeLessThanOrEqual(budget);
       kept = Math.max(kept, cache.size);
@@ -239,11 +242,11 @@ describe('the document cache', () => {
     const schema = buildSDL('type Query { echo(text: String): String }');
     schema.getQueryType()!.getFields().echo!.resolve = (_: unknown, args: { text: string }) => args.text;
     const cache = new DocumentCache(64 * 1024 * 1024);
-    const path = new GraphQLFastPath(silent, { cache });
+    const path = new GraphQLFastPath(pipeline, { cache });
     const bytesAfterRuns = async (query: string, runs: number) => {
       const bytes: number[] = [];
       for (let i = 0; i < runs; i++) {
-        expect(JSON.parse((await path.run(schema, Buffer.from(JSON.stringify({ query })), {}))!).data.a).toBe('x');
+        expect(JSON.parse((await path.run(schema, Buffer.from(JSON.stringify({ query })), testContext(pipeline)))!).data.a).toBe('x');
         bytes.push(cache.bytes);
       }
       return bytes;
@@ -258,14 +261,14 @@ describe('the document cache', () => {
 
   it('leaves documents beyond a limit to yoga, quickly, and remembers them', async () => {
     const schema = buildSchema(nameModel(hardCaseModel()), emptySource(), { maxLimit: 10 });
-    const path = new GraphQLFastPath(silent);
+    const path = new GraphQLFastPath(pipeline);
     const body = Buffer.from(JSON.stringify({ query: fanOut(30) }));
     const started = performance.now();
-    expect(await path.run(schema, body, {})).toBeNull();
-    expect(await path.run(schema, body, {})).toBeNull();
+    expect(await path.run(schema, body, testContext(pipeline))).toBeNull();
+    expect(await path.run(schema, body, testContext(pipeline))).toBeNull();
     expect(performance.now() - started).toBeLessThan(100);
     const deep = Buffer.from(JSON.stringify({ query: 'query ($w: artist_bool_exp) { artist(where: $w) { name } }', variables: { w: deepAnd(1000) } }));
-    expect(await path.run(schema, deep, {})).toBeNull();
+    expect(await path.run(schema, deep, testContext(pipeline))).toBeNull();
   });
 
   function emptySource(): DataSource {
@@ -317,10 +320,10 @@ describe('REST where= (server/rest/params.ts)', () => {
     parseListParams(artist, new URLSearchParams({ where: JSON.stringify(where) }), 100, whereLimits);
 
   it('refuses a where nested too deep, and long _in lists, with 400 and a stable code', () => {
-    const deep = thrown(() => params(deepAnd(1000))) as HttpError;
+    const deep = thrown(() => params(deepAnd(1000))) as LazydbError;
     expect([deep.status, deep.code]).toEqual([400, 'INPUT_TOO_DEEP']);
     expect(deep.message).toContain('LAZYDB_MAX_INPUT_DEPTH');
-    const long = thrown(() => params({ _or: [{ artist_id: { _in: [1, 2, 3] } }] }, { maxInputDepth: 32, maxInValues: 2 })) as HttpError;
+    const long = thrown(() => params({ _or: [{ artist_id: { _in: [1, 2, 3] } }] }, { maxInputDepth: 32, maxInValues: 2 })) as LazydbError;
     expect([long.status, long.code]).toEqual([400, 'TOO_MANY_VALUES']);
     expect(long.message).toContain('artist_id._in lists 3 values');
     expect(params(deepAnd(5)).where).toEqual(deepAnd(5));

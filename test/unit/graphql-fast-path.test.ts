@@ -2,9 +2,11 @@ import { GraphQLError, GraphQLInputObjectType, GraphQLInt, GraphQLList, GraphQLN
 import { describe, expect, it } from 'vitest';
 import { GraphQLFastPath } from '../../server/http/graphql-fast-path';
 import type { Logger } from '../../server/log';
+import { testContext, testPipeline } from '../helpers/pipeline';
 
 const logged: string[] = [];
 const log: Logger = { debug() {}, info() {}, warn() {}, error: (message, fields) => void logged.push(`${message} ${JSON.stringify(fields)}`) };
+const pipeline = testPipeline(log);
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({
     name: 'Query',
@@ -15,7 +17,7 @@ const schema = new GraphQLSchema({
     },
   }),
 });
-const run = (body: unknown) => new GraphQLFastPath(log).run(schema, Buffer.from(JSON.stringify(body)), {});
+const run = (body: unknown) => new GraphQLFastPath(pipeline).run(schema, Buffer.from(JSON.stringify(body)), testContext(pipeline));
 
 describe('GraphQLFastPath', () => {
   it('executes and keeps errors raised on purpose', async () => {
@@ -43,10 +45,10 @@ describe('GraphQLFastPath', () => {
       query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'fine' } } }),
       mutation: new GraphQLObjectType({ name: 'Mutation', fields: { step } }),
     });
-    const path = new GraphQLFastPath(log);
+    const path = new GraphQLFastPath(pipeline);
     const query = 'mutation ($a: String, $b: String) { first: step(name: $a, wait: 30) second: step(name: $b, wait: 1) }';
-    const first = await path.run(writable, Buffer.from(JSON.stringify({ query, variables: { a: 'a1', b: 'b1' } })), {});
-    const second = await path.run(writable, Buffer.from(JSON.stringify({ query, variables: { a: 'a2', b: 'b2' } })), {});
+    const first = await path.run(writable, Buffer.from(JSON.stringify({ query, variables: { a: 'a1', b: 'b1' } })), testContext(pipeline));
+    const second = await path.run(writable, Buffer.from(JSON.stringify({ query, variables: { a: 'a2', b: 'b2' } })), testContext(pipeline));
     expect(JSON.parse(first!)).toEqual({ data: { first: 'a1', second: 'b1' } });
     expect(JSON.parse(second!)).toEqual({ data: { first: 'a2', second: 'b2' } });
     expect(order).toEqual(['a1', 'b1', 'a2', 'b2']);
@@ -63,11 +65,9 @@ describe('GraphQLFastPath', () => {
         fields: { echo: { type: GraphQLString, args: { filter: { type: filter } }, resolve: (_: unknown, args: { filter: unknown }) => JSON.stringify(args.filter) } },
       }),
     });
-    const text = await new GraphQLFastPath(log).run(
+    const text = await new GraphQLFastPath(pipeline).run(
       echoing,
-      Buffer.from(JSON.stringify({ query: 'query ($f: Filter) { echo(filter: $f) }', variables: { f: { and: [{ eq: 'x' }, { and: [] }] } } })),
-      {},
-    );
+      Buffer.from(JSON.stringify({ query: 'query ($f: Filter) { echo(filter: $f) }', variables: { f: { and: [{ eq: 'x' }, { and: [] }] } } })), testContext(pipeline));
     expect(JSON.parse(text!)).toEqual({ data: { echo: JSON.stringify({ and: [{ eq: 'x' }, { and: [] }] }) } });
   });
 

@@ -1,9 +1,10 @@
+import { LazydbError } from '../../server/errors/lazydb-error';
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
-import { sameOrigin } from '../../server/http/csrf-guard';
-import { hostRule, isLoopbackName, parseHostHeader } from '../../server/http/host-guard';
-import { HttpError, isJsonMediaType } from '../../server/http/io';
-import { checkRequestTarget } from '../../server/http/request-target';
+import { sameOrigin } from '../../server/plugins/use-csrf-guard';
+import { hostRule, isLoopbackName, parseHostHeader } from '../../server/plugins/use-host-guard';
+import { isJsonMediaType } from '../../server/http/io';
+import { checkRequestTarget } from '../../server/plugins/use-request-target';
 import { postgresDialect } from '../../server/introspect/postgres';
 import { sqliteDialect } from '../../server/introspect/sqlite';
 import { isDriverError, toGraphQLError } from '../../server/query/errors';
@@ -95,8 +96,8 @@ describe('request targets', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(HttpError);
-    expect([(thrown as HttpError).status, (thrown as HttpError).code]).toEqual([400, 'BAD_URL_ENCODING']);
+    expect(thrown).toBeInstanceOf(LazydbError);
+    expect([(thrown as LazydbError).status, (thrown as LazydbError).code]).toEqual([400, 'BAD_URL_ENCODING']);
   });
 });
 

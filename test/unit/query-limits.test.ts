@@ -1,9 +1,11 @@
+import { LazydbError } from '../../server/errors/lazydb-error';
 import { parse, type GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeGateway } from '../../server/gateway/compose';
-import { HttpError } from '../../server/http/io';
+
 import { checkBatch, yogaBatching } from '../../server/plugins/use-batch-limit';
 import { DEFAULT_DOCUMENT_LIMITS, parseWithinLimits } from '../../server/plugins/use-document-limits';
+import { AliasAndDirectiveCounter } from '../../server/plugins/use-alias-limits';
 import { checkOperationCost, estimateOperation, type CostLimits } from '../../server/plugins/use-query-cost';
 import { parseListParams } from '../../server/rest/params';
 import { buildSchema } from '../../server/schema/build';
@@ -158,7 +160,7 @@ describe('aliases and directives (use-alias-limits, counted by the token scan)',
   const limits = { ...DEFAULT_DOCUMENT_LIMITS, maxAliases: 3, maxDirectives: 2 };
   const refusalOf = (text: string, within = limits) => {
     try {
-      parseWithinLimits(text, within);
+      parseWithinLimits(text, within, [() => new AliasAndDirectiveCounter(within)]);
     } catch (error) {
       return error as GraphQLError;
     }
@@ -218,7 +220,7 @@ describe('REST list limits (rest/params)', () => {
     try {
       work();
     } catch (error) {
-      return error as HttpError;
+      return error as LazydbError;
     }
     throw new Error('expected a refusal');
   };

@@ -1,4 +1,7 @@
-import { HttpError } from './io';
+import type { LazydbPlugin } from '../pipeline/plugin';
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
+
 
 /**
  * Refuses (400 BAD_URL_ENCODING) a request target whose path or query string is not
@@ -25,10 +28,17 @@ function decodes(text: string): boolean {
   }
 }
 
-function badEncoding(part: string): HttpError {
-  return new HttpError(
-    400,
-    'BAD_URL_ENCODING',
-    `the URL's ${part} is not valid percent-encoding of UTF-8 text: encode each special character as %XX of its UTF-8 bytes (a literal % is %25)`,
+function badEncoding(part: string): LazydbError {
+  return fail('BAD_URL_ENCODING', `the URL's ${part} is not valid percent-encoding of UTF-8 text: encode each special character as %XX of its UTF-8 bytes (a literal % is %25)`,
   );
+}
+
+/** The plugin: a URL that cannot be read is refused before any routing reads it. */
+export function useRequestTarget(): LazydbPlugin {
+  return {
+    name: 'request-target',
+    onRequest(request) {
+      checkRequestTarget(request.url ?? '/');
+    },
+  };
 }

@@ -1,5 +1,9 @@
+import type { Config } from '../config';
+import type { LazydbPlugin } from '../pipeline/plugin';
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './io';
+
 
 /** What a page of an allowed origin may send cross-origin, and read back. */
 const ALLOWED_METHODS = 'GET, HEAD, POST, PATCH, DELETE';
@@ -41,10 +45,7 @@ export function createCors(origins: readonly string[]): Cors {
         return true;
       }
       if (!isAllowed(origin)) {
-        throw new HttpError(
-          403,
-          'CORS_ORIGIN_NOT_ALLOWED',
-          `pages of ${origin.length > 100 ? `${origin.slice(0, 100)}…` : origin} may not call this server: add the origin to LAZYDB_CORS_ORIGINS (comma-separated) to allow it`,
+        throw fail('CORS_ORIGIN_NOT_ALLOWED', `pages of ${origin.length > 100 ? `${origin.slice(0, 100)}…` : origin} may not call this server: add the origin to LAZYDB_CORS_ORIGINS (comma-separated) to allow it`,
           {},
           { vary: 'Origin' },
         );
@@ -72,6 +73,19 @@ export function createCors(origins: readonly string[]): Cors {
       if (origin === undefined || !isAllowed(origin)) return;
       response.setHeader('access-control-allow-origin', origin);
       response.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    },
+  };
+}
+
+/** The plugin: preflights are answered here, for every endpoint alike; other requests get their CORS headers. */
+export function useCors(config: Pick<Config, 'corsOrigins'>): LazydbPlugin {
+  const cors = createCors(config.corsOrigins);
+  return {
+    name: 'cors',
+    onRequest(request, response) {
+      if (cors.answerOptions(request, response)) return true;
+      cors.applyHeaders(request, response);
+      return false;
     },
   };
 }

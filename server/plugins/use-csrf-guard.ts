@@ -1,6 +1,10 @@
+import type { Config } from '../config';
+import type { LazydbPlugin } from '../pipeline/plugin';
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import type { IncomingMessage } from 'node:http';
-import { parseHostHeader } from './host-guard';
-import { HttpError } from './io';
+import { parseHostHeader } from './use-host-guard';
+
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -39,11 +43,8 @@ export function createCsrfGuard(corsOrigins: readonly string[]): (request: Incom
   };
 }
 
-function rejected(what: string): HttpError {
-  return new HttpError(
-    403,
-    'CSRF_REJECTED',
-    `${what} is refused, to protect against cross-site request forgery: send it from a page of this server, from an origin listed in LAZYDB_CORS_ORIGINS, or without cookies from a non-browser client`,
+function rejected(what: string): LazydbError {
+  return fail('CSRF_REJECTED', `${what} is refused, to protect against cross-site request forgery: send it from a page of this server, from an origin listed in LAZYDB_CORS_ORIGINS, or without cookies from a non-browser client`,
   );
 }
 
@@ -77,4 +78,15 @@ function refererOrigin(referer: string | undefined): string | null {
 
 function clip(text: string): string {
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+/** The plugin: a state change from a page that may not make it is refused before its body is read. */
+export function useCsrfGuard(config: Pick<Config, 'corsOrigins'>): LazydbPlugin {
+  const guard = createCsrfGuard(config.corsOrigins);
+  return {
+    name: 'csrf-guard',
+    onRequest(request) {
+      guard(request);
+    },
+  };
 }

@@ -1,7 +1,10 @@
+import type { LazydbPlugin } from '../pipeline/plugin';
+import { LazydbError } from '../errors/lazydb-error';
+import { fail } from '../errors/catalogue';
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Config } from '../config';
-import { HttpError } from './io';
+
 
 /** A Host header taken apart: the name in lower case (an IPv6 address without brackets) and the port, if any. */
 export interface HostAndPort {
@@ -88,10 +91,18 @@ export function createHostGuard(config: Pick<Config, 'host' | 'allowedHosts'>): 
     // 403, not 421: a 421 invites the client to retry on another connection, which changes
     // nothing here; 403 is what every client shows as "refused" (and what dev servers answer).
     const named = header === undefined ? 'a request without a Host header' : `Host "${header.length > 100 ? `${header.slice(0, 100)}…` : header}"`;
-    throw new HttpError(
-      403,
-      'HOST_NOT_ALLOWED',
-      `${named} is not served here: add the name to LAZYDB_ALLOWED_HOSTS (comma-separated; ".example.com" for a domain, "*" for any) if this server should answer to it`,
+    throw fail('HOST_NOT_ALLOWED', `${named} is not served here: add the name to LAZYDB_ALLOWED_HOSTS (comma-separated; ".example.com" for a domain, "*" for any) if this server should answer to it`,
     );
+  };
+}
+
+/** The plugin: first of all, on every request (DNS rebinding: who the request was meant for). */
+export function useHostGuard(config: Pick<Config, 'host' | 'allowedHosts'>): LazydbPlugin {
+  const guard = createHostGuard(config);
+  return {
+    name: 'host-guard',
+    onRequest(request) {
+      guard(request, (request.url ?? '/').split('?', 1)[0]!);
+    },
   };
 }

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, DataSourceScope } from '../schema/source';
+import type { Config } from '../config';
+
+/** How the request reached lazydb: a transport of GraphQL or REST, or another endpoint. */
+export type Transport = 'graphql' | 'gateway' | 'rest' | 'management' | 'other';
+
+/** What the request does, once that is known (metrics and permissions key on it). */
+export type OperationKind = 'query' | 'mutation' | 'subscription' | 'rest_read' | 'rest_write';
+
+/**
+ * Who is calling. Until users exist (issue "users, roles and permissions") every request is
+ * anonymous; identity plugins will set a user, key or admin here in the context-built hook.
+ */
+export interface Principal {
+  readonly kind: 'anonymous';
+  readonly role: 'anonymous';
+}
+
+export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', role: 'anonymous' });
+
+/**
+ * Everything the pipeline knows about one request, built once when it arrives and handed to
+ * every hook, to every GraphQL resolver (as `context.lazydb`) and to the data source. Fields
+ * marked settable are filled in as routing and parsing learn them.
+ */
+export interface RequestContext extends DataSourceScope {
+  /** The client's `X-Request-Id` when it is a sane token, else a new UUID; answered in `X-Request-Id` and carried by every log line about the request. */
+  readonly requestId: string;
+  /** `performance.now()` when the request arrived. */
+  readonly startedAt: number;
+  readonly method: string;
+  /** The URL's path (no query string). */
+  readonly path: string;
+  principal: Principal;
+  readonly limits: RequestLimits;
+  /** Aborts when the client goes away: the data source cancels the request's statements. */
+  readonly signal: AbortSignal;
+  transport: Transport;
+  /** The database a `/db/:name/...` request is for; null for `/graphql` (any of them) and the rest. */
+  database: string | null;
+  operation: OperationKind | null;
+  /** The catalogue code of the error the request was answered with, once it is known. */
+  errorCode: string | null;
+  /** The data source to read and write through: `base` as the plugins' wrappers (permissions, metrics…) wrap it for this request. */
+  dataSource(base: DataSource): DataSource;
+}
+
+/** The bounds a request is held to (server/config; each is enforced by the plugin that names it). */
+export type RequestLimits = Readonly<
+  Pick<Config, 'maxSelections' | 'maxTokens' | 'maxInputDepth' | 'maxInValues' | 'maxAliases' | 'maxDirectives' | 'maxDepth' | 'maxCost' | 'maxLimit' | 'maxBatch'>
+>;
+
+/** A client's request id is kept only when it is short and harmless in a header and a log line. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** The GraphQL context value every path executes with: the request's context, and the signal where the query layer reads it. */
+export interface GraphQLContext {
+  /** The request's context (its type in schema/source is what resolvers need of it, DataSourceScope). */
+  readonly lazydb: RequestContext;
+  readonly signal: AbortSignal;
+}
+
+/** A fresh GraphQL context per operation (the query layer keeps its per-operation batches on it). */
+export function graphqlContextOf(request: RequestContext): GraphQLContext {
+  return { lazydb: request, signal: request.signal };
+}

@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse, specifiedRules, validate, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { DataSource } from '../schema/source';
+import { ANONYMOUS, requestIdOf, type RequestContext, type RequestLimits, type Transport } from './context';
+import type { LazydbPlugin, OperationArgs, OperationParams, ParsedDocument, ResponseOutcome, TokenRule } from './plugin';
+import { clientGoneSignal } from './client-gone';
+
+/**
+ * The plugins of lazydb run in one order at fixed points of every request (see LazydbPlugin).
+ * The hooks are sorted into arrays once, so a request pays only for the hooks that exist.
+ * Every path calls the same methods: the GraphQL fast path and graphql-yoga (through
+ * yogaPipeline), REST reads and REST writes.
+ */
+export class Pipeline {
+  private readonly requestHooks: NonNullable<LazydbPlugin['onRequest']>[];
+  private readonly contextHooks: NonNullable<LazydbPlugin['onContext']>[];
+  private readonly paramsHooks: NonNullable<LazydbPlugin['onParams']>[];
+  private readonly parser: LazydbPlugin['parse'];
+  private readonly tokenRules: (() => TokenRule)[];
+  /** graphql-js's specified rules and the plugins' own. */
+  readonly validationRules: readonly ValidationRule[];
+  /** The plugins' rules only (yoga adds them to its own specified ones). */
+  readonly extraRules: readonly ValidationRule[];
+  private readonly validatedHooks: NonNullable<LazydbPlugin['onValidated']>[];
+  private readonly executeHooks: NonNullable<LazydbPlugin['onExecute']>[];
+  private readonly wrappers: NonNullable<LazydbPlugin['wrapDataSource']>[];
+  private readonly resultHooks: NonNullable<LazydbPlugin['onResult']>[];
+  private readonly responseHooks: NonNullable<LazydbPlugin['onResponse']>[];
+
+  constructor(
+    readonly plugins: readonly LazydbPlugin[],
+    readonly limits: RequestLimits,
+  ) {
+    const hooks = <K extends keyof LazydbPlugin>(key: K) =>
+      plugins.flatMap((p) => (p[key] === undefined ? [] : [typeof p[key] === 'function' ? (p[key] as (...a: unknown[]) => unknown).bind(p) : p[key]])) as NonNullable<LazydbPlugin[K]>[];
+    this.requestHooks = hooks('onRequest');
+    this.contextHooks = hooks('onContext');
+    this.paramsHooks = hooks('onParams');
+    this.parser = hooks('parse')[0];
+    this.tokenRules = plugins.flatMap((p) => (p.tokenRule ? [p.tokenRule] : []));
+    this.extraRules = plugins.flatMap((p) => p.validationRules ?? []);
+    this.validationRules = [...specifiedRules, ...this.extraRules];
+    this.validatedHooks = hooks('onValidated');
+    this.executeHooks = hooks('onExecute');
+    this.wrappers = hooks('wrapDataSource');
+    this.resultHooks = hooks('onResult');
+    this.responseHooks = hooks('onResponse');
+  }
+
+  /** The request's context, made once when it arrives (before any hook, so that even a refused request is answered and counted with it). */
+  context(request: IncomingMessage, response: ServerResponse, path: string): RequestContext {
+    return new Context(this, request, response, path);
+  }
+
+  /** Request received: true when a plugin answered it already (nothing else runs then). Throws a LazydbError to refuse. */
+  received(request: IncomingMessage, response: ServerResponse): boolean {
+    for (const hook of this.requestHooks) if (hook(request, response) === true) return true;
+    return false;
+  }
+
+  /** Context built: the hooks that fill it in (identity) or answer from it (the request id header). */
+  contextBuilt(context: RequestContext, response: ServerResponse): void {
+    for (const hook of this.contextHooks) hook(context, response);
+  }
+
+  /** A GraphQL request's parameters (or a REST write's body as its variables): the first refusal, if any. */
+  params(params: OperationParams | readonly OperationParams[], context: RequestContext): GraphQLError | undefined {
+    for (const hook of this.paramsHooks) {
+      const error = hook(params, context);
+      if (error) return error;
+    }
+    return undefined;
+  }
+
+  /** Parses within the plugins' bounds; throws the GraphQLError to answer (a refusal or a syntax error). */
+  parse(text: string): ParsedDocument {
+    if (this.parser) return this.parser(text, this.tokenRules);
+    const document = parse(text);
+    return { document, tokens: document.loc?.endToken.start ?? text.length, selections: 0 };
+  }
+
+  /** graphql-js validation with every rule, the errors as the plugins rewrite them. */
+  validate(schema: GraphQLSchema, document: OperationArgs['document']): readonly GraphQLError[] {
+    return this.validated(validate(schema, document, this.validationRules));
+  }
+
+  /** The plugins' rewriting of validation errors (yoga validates itself and calls this). */
+  validated(errors: readonly GraphQLError[]): readonly GraphQLError[] {
+    let result = errors;
+    if (result.length > 0) for (const hook of this.validatedHooks) result = hook(result);
+    return result;
+  }
+
+  /** Before execution: the first refusal, if any. */
+  beforeExecute(args: OperationArgs, context: RequestContext): GraphQLError | undefined {
+    for (const hook of this.executeHooks) {
+      const error = hook(args, context);
+      if (error) return error;
+    }
+    return undefined;
+  }
+
+  /** The result as the plugins pass it on (masking). */
+  result(result: ExecutionResult, context: RequestContext): ExecutionResult {
+    let out = result;
+    for (const hook of this.resultHooks) out = hook(out, context);
+    return out;
+  }
+
+  /** Response sent. A hook that throws is logged by the caller and does not stop the others. */
+  responded(context: RequestContext, outcome: ResponseOutcome): void {
+    for (const hook of this.responseHooks) hook(context, outcome);
+  }
+
+  /** @internal the wrappers, for Context */
+  wrap(base: DataSource, context: RequestContext): DataSource {
+    let source = base;
+    for (const wrap of this.wrappers) source = wrap(source, context);
+    return source;
+  }
+
+  /** @internal */
+  get wraps(): boolean {
+    return this.wrappers.length > 0;
+  }
+}
+
+/** The RequestContext of one request. The signal and the wrapped data sources are made on first use: most requests never need them. */
+class Context implements RequestContext {
+  readonly requestId: string;
+  readonly startedAt = performance.now();
+  readonly method: string;
+  principal = ANONYMOUS;
+  transport: Transport = 'other';
+  database: string | null = null;
+  operation: RequestContext['operation'] = null;
+  errorCode: string | null = null;
+  private abort: AbortSignal | undefined;
+  private wrapped: Map<DataSource, DataSource> | undefined;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    request: IncomingMessage,
+    private readonly response: ServerResponse,
+    readonly path: string,
+  ) {
+    this.requestId = requestIdOf(request.headers['x-request-id']);
+    this.method = request.method ?? 'GET';
+  }
+
+  get limits(): RequestLimits {
+    return this.pipeline.limits;
+  }
+
+  get signal(): AbortSignal {
+    return (this.abort ??= clientGoneSignal(this.response));
+  }
+
+  dataSource(base: DataSource): DataSource {
+    if (!this.pipeline.wraps) return base;
+    this.wrapped ??= new Map();
+    let source = this.wrapped.get(base);
+    if (!source) this.wrapped.set(base, (source = this.pipeline.wrap(base, this)));
+    return source;
+  }
+}

@@ -1,0 +1,63 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { LazydbPlugin } from '../pipeline/plugin';
+import { useAliasLimits } from './use-alias-limits';
+import { useBatchLimit } from './use-batch-limit';
+import { useCors } from './use-cors';
+import { useCsrfGuard } from './use-csrf-guard';
+import { documentLimitsOf, useDocumentLimits } from './use-document-limits';
+import { useErrorMasking } from './use-error-masking';
+import { useFieldSuggestions } from './use-field-suggestions';
+import { useHostGuard } from './use-host-guard';
+import { useIntrospection } from './use-introspection';
+import { useQueryCost } from './use-query-cost';
+import { useRequestId } from './use-request-id';
+import { useRequestLog } from './use-request-log';
+import { useRequestTarget } from './use-request-target';
+
+export type PluginConfig = Pick<
+  Config,
+  | 'host'
+  | 'allowedHosts'
+  | 'corsOrigins'
+  | 'introspection'
+  | 'fieldSuggestions'
+  | 'exposeDatabaseErrors'
+  | 'maxSelections'
+  | 'maxTokens'
+  | 'maxInputDepth'
+  | 'maxInValues'
+  | 'maxAliases'
+  | 'maxDirectives'
+  | 'maxDepth'
+  | 'maxCost'
+  | 'maxLimit'
+  | 'maxBatch'
+>;
+
+/**
+ * lazydb's cross-cutting features, in the order their hooks run (see LazydbPlugin). Each is one
+ * file of this folder; taking a line out turns that feature off on every path at once.
+ */
+export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[] {
+  const limits = documentLimitsOf(config);
+  return [
+    // Request received: who it was meant for (DNS rebinding), whether its URL reads, CORS, CSRF.
+    useHostGuard(config),
+    useRequestTarget(),
+    useCors(config),
+    useCsrfGuard(config),
+    // Context built.
+    useRequestId(),
+    // The document and its variables, before validation and any SQL.
+    useBatchLimit(limits),
+    useDocumentLimits(limits),
+    useAliasLimits(limits),
+    useIntrospection(config),
+    useFieldSuggestions(config),
+    useQueryCost(limits),
+    // Results and responses.
+    useErrorMasking(log, config),
+    useRequestLog(log),
+  ];
+}
