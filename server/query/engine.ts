@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
-import type { DialectModule, NestedJsonQuirks, StatementResult } from '../introspect/dialect';
+import type { Capabilities, DialectModule, NestedJsonQuirks, StatementResult } from '../introspect/dialect';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
 import { isWritable } from '../schema/build';
 import { badInput } from '../schema/errors';
@@ -70,26 +70,22 @@ export class KnexDataSource implements DataSource {
   private readonly loaders = new WeakMap<RequestContext, Map<string, DataLoader<string, unknown>>>();
   readonly readsNested: boolean;
   private readonly statements: StatementCache;
-  /** Whether `insert … returning` gives the inserted row back in the same statement. */
-  private readonly insertReturns: boolean;
-  /** How this server builds nested rows as JSON; undefined: relations are read per level. */
-  private readonly nestedJson: NestedJsonQuirks | undefined;
+  /** How this server builds nested rows as JSON; null: relations are read per level. */
+  private readonly nestedJson: NestedJsonQuirks | null;
 
   constructor(
     private readonly knex: Knex,
     private readonly dialect: DialectModule,
     /** Names the database in error messages. */
     private readonly databaseName: string,
-    /** As introspected: some engines' abilities depend on it. */
-    serverVersion = '',
+    /** What the server can do, by its version as introspected: dialect.capabilitiesFor(serverVersion). */
+    private readonly capabilities: Capabilities,
     /** The database's statement timeout (PoolHandle.statementTimeoutMs), watched by the runner. */
     private readonly options: { statementTimeoutMs?: number | undefined } = {},
   ) {
-    const { quirks } = dialect;
-    this.nestedJson = quirks.nestedJson ?? quirks.nestedJsonFor?.(serverVersion);
-    this.readsNested = this.nestedJson !== undefined;
+    this.nestedJson = capabilities.nestedJson;
+    this.readsNested = this.nestedJson !== null;
     this.statements = new StatementCache(dialect.statements);
-    this.insertReturns = quirks.supportsReturning || quirks.insertReturning?.(serverVersion) === true;
   }
 
   async list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {
@@ -172,7 +168,7 @@ export class KnexDataSource implements DataSource {
   async insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
     this.assertWritable(table);
     // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
-    if (objects.length === 1 && columns.length > 0 && this.insertReturns) {
+    if (objects.length === 1 && columns.length > 0 && this.capabilities.insertReturning) {
       return this.run(async () => [await this.insertOne(this.on(context), table, objects[0]!, columns)]);
     }
     return this.run(() =>
@@ -206,7 +202,7 @@ export class KnexDataSource implements DataSource {
         // Without a key the rows cannot be found again after the change: RETURNING where the
         // engine has it, else the rows read before, with the new values applied.
         const condition = whereClause(whereCondition(where, this.scope(table)));
-        if (this.dialect.quirks.supportsReturning && columns.length > 0) {
+        if (this.capabilities.updateReturning && columns.length > 0) {
           if (assignments.length === 0) return this.selectWhere(trx, table, where, columns);
           const returned = await this.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
           return this.decodeRows(renameToFields(returned, columns), columns);
@@ -591,7 +587,7 @@ export class KnexDataSource implements DataSource {
 
   private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
     const insert = this.insertStatement(table, this.encodeObject(table, object));
-    if (this.insertReturns && columns.length > 0) {
+    if (this.capabilities.insertReturning && columns.length > 0) {
       const returned = await this.rows(executor, sql`${insert}${this.returning(columns)}`);
       const [row] = this.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
