@@ -29,7 +29,7 @@ const knex = knexFactory(dialect.knexConfig({ name: 'bench', dialect: db.dialect
 try {
   const model = await dialect.introspect(knex, dialect.defaultSchemas({ name: 'bench', dialect: db.dialect, connection: db.connection }));
   const named = nameModel(model);
-  const source = new KnexDataSource(knex, dialect, 'bench', model.serverVersion);
+  const source = new KnexDataSource(knex, dialect, 'bench', dialect.capabilitiesFor(model.serverVersion));
   const artist = named.tables.find((t) => t.table.name === 'artist' && (t.table.schema === null || !/inventory/.test(t.table.schema)))!;
   const albums = artist.relations.find((r) => r.kind === 'array' && r.target.table.name === 'album')!;
   const columns = artist.columns;

@@ -1,5 +1,5 @@
 import { isIntrospectionType, isSpecifiedDirective, isSpecifiedScalarType, printSchema, printType, validateSchema, type GraphQLSchema } from 'graphql';
-import type { DialectModule } from '../introspect/dialect';
+import { sameCapabilities, type DialectModule } from '../introspect/dialect';
 import type { DatabaseSpec, DbModel, ReportEntry } from '../model/types';
 import { KnexDataSource } from '../query/engine';
 import { buildSchema } from '../schema/build';
@@ -51,7 +51,8 @@ export class InvalidSchemaError extends Error {}
 export function buildDatabase(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle, maxLimit: number): Built {
   const started = performance.now();
   const named = nameModel(model);
-  const source = new KnexDataSource(pool.knex, dialect, name, model.serverVersion, { statementTimeoutMs: pool.statementTimeoutMs });
+  const capabilities = dialect.capabilitiesFor(model.serverVersion);
+  const source = new KnexDataSource(pool.knex, dialect, name, capabilities, { statementTimeoutMs: pool.statementTimeoutMs });
   const description = `Database ${name} (${model.dialect} ${model.serverVersion})`;
   const schema = valid(name, buildSchema(named, source, { maxLimit, description }));
   let namespaced: GraphQLSchema | undefined;
@@ -112,9 +113,7 @@ function valid(name: string, schema: GraphQLSchema): GraphQLSchema {
  * nested JSON: a MariaDB upgraded past 10.5, or a failover to an older node, changes them).
  */
 export function servesAlike(dialect: DialectModule, before: DbModel, after: DbModel): boolean {
-  const { quirks } = dialect;
-  const [a, b] = [before.serverVersion, after.serverVersion];
-  return sameModel(before, after) && quirks.insertReturning?.(a) === quirks.insertReturning?.(b) && quirks.nestedJsonFor?.(a) === quirks.nestedJsonFor?.(b);
+  return sameModel(before, after) && sameCapabilities(dialect.capabilitiesFor(before.serverVersion), dialect.capabilitiesFor(after.serverVersion));
 }
 
 /** Same catalog content, whatever the time of introspection or the server's patch level. */

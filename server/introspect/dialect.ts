@@ -20,6 +20,12 @@ export interface DialectModule {
   introspect(knex: Knex, schemas: string[]): Promise<DbModel>;
   /** How the query layer must treat this dialect. */
   readonly quirks: QueryQuirks;
+  /**
+   * What the query layer may use on a server of this version (as introspected): resolved once
+   * per database, when its schema is built, and compared (sameCapabilities) when a
+   * re-introspection finds another version.
+   */
+  capabilitiesFor(serverVersion: string): Capabilities;
   /** Classifies a driver error so the HTTP layer can pick a status and a safe message. */
   describeError(error: unknown): DbErrorInfo;
   /** The cheapest statement the server answers, for health checks (`select 1`; Oracle needs `from dual`). */
@@ -125,22 +131,42 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * What one server can do for the query layer, where that depends on the dialect and the server's
+ * version: a plain frozen object (DialectModule.capabilitiesFor), resolved once per database.
+ */
+export interface Capabilities {
+  /**
+   * `INSERT … RETURNING <columns>` gives the inserted row back (PostgreSQL, SQLite, Oracle;
+   * MariaDB since 10.5, MySQL never): the query layer then inserts a row in one statement instead
+   * of inserting, reading it back and wrapping both in a transaction.
+   */
+  readonly insertReturning: boolean;
+  /** `UPDATE … RETURNING <columns>` gives the changed rows back (PostgreSQL, SQLite, Oracle; neither MySQL nor MariaDB). */
+  readonly updateReturning: boolean;
+  /**
+   * How one statement returns related rows as JSON built by the server (PostgreSQL, MariaDB ≥
+   * 10.6); the query layer then reads nested relations with their parents. Null: per level.
+   */
+  readonly nestedJson: NestedJsonQuirks | null;
+}
+
+/**
+ * Whether the query layer makes the same choices with `a` as with `b`: every member the same
+ * (nested JSON quirks are module constants, so the same object).
+ */
+export function sameCapabilities(a: Capabilities, b: Capabilities): boolean {
+  const keys = Object.keys(a) as (keyof Capabilities)[];
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
 export interface QueryQuirks {
-  /** `INSERT/UPDATE … RETURNING <columns>` gives the changed rows back (PostgreSQL, SQLite, Oracle). */
-  readonly supportsReturning: boolean;
   /**
    * The clause that follows an insert or update to give its rows back, as rows keyed by SQL
    * column name in the statement's result (` returning …`; Oracle: ` returning … into` out binds,
-   * which its statement driver turns into rows). Used where supportsReturning or insertReturning says so.
+   * which its statement driver turns into rows). Used where the server's Capabilities say so.
    */
   returning(columns: readonly string[]): SqlFragment;
-  /**
-   * Where only `INSERT … RETURNING` exists and depends on the server (MariaDB has it since
-   * 10.5, MySQL has none): whether the server of this version has it. The query layer then
-   * inserts a row in one statement instead of inserting, reading it back and wrapping both
-   * in a transaction.
-   */
-  insertReturning?(serverVersion: string): boolean;
   /**
    * ORDER BY ... NULLS FIRST/LAST is understood (PostgreSQL, SQLite, Oracle). When false the
    * query layer emulates it with an `(x is null)` sort key (MySQL, MariaDB).
@@ -160,13 +186,6 @@ export interface QueryQuirks {
   insertDefaults(table: SqlFragment, firstColumn: SqlFragment): SqlFragment;
   /** Driver value -> canonical JSON value (see server/model/codec.ts for the canonical forms). */
   decode(column: ColumnModel, value: unknown): unknown;
-  /**
-   * Present where one statement can return related rows as JSON built by the database
-   * (PostgreSQL); the query layer then reads nested relations with their parents.
-   */
-  readonly nestedJson?: NestedJsonQuirks;
-  /** For engines where it depends on the server: nested JSON reads for a server of this version, if it has what they need. */
-  nestedJsonFor?(serverVersion: string): NestedJsonQuirks | undefined;
   /** Canonical value (as validated by the GraphQL scalars) -> value to bind for the driver. */
   encode(column: ColumnModel, value: unknown): unknown;
 }

@@ -1,7 +1,7 @@
 import type { QueryQuirks } from '../introspect/dialect';
 import { badInput, lazydbError } from '../errors/graphql';
 import type { NamedColumn, NamedRelation, NamedTable } from '../schema/naming';
-import type { BoolExp, OrderDirection } from '../schema/source';
+import type { BoolExp, ListArgs, OrderDirection } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';
 import { columnReference, tableReference, type Qualifier } from './sql';
 
@@ -265,6 +265,15 @@ export function orderTerms(table: NamedTable, orderBy: Record<string, OrderDirec
 /** Default order: the primary key, so pages are stable; tables without one keep the database's order. */
 export function defaultOrder(table: NamedTable): OrderTerm[] {
   return table.primaryKey.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
+}
+
+/** The order of an array relation's rows: as asked, else the child's key, else the foreign key. */
+export function childOrder(relation: NamedRelation, args: ListArgs): OrderTerm[] {
+  const asked = orderTerms(relation.target, args.order_by);
+  if (asked.length > 0) return asked;
+  const byKey = defaultOrder(relation.target);
+  if (byKey.length > 0) return byKey;
+  return relation.targetColumns.map((column) => ({ column, direction: 'asc' as const, nulls: 'last' as const }));
 }
 
 /**

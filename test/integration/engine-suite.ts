@@ -165,8 +165,7 @@ export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): v
         }
       }`);
       knex.off('query', listener);
-      const { quirks } = snapshot.dialect;
-      const nestsJson = Boolean(quirks.nestedJson ?? quirks.nestedJsonFor?.(snapshot.serverVersion ?? ''));
+      const nestsJson = snapshot.dialect.capabilitiesFor(snapshot.serverVersion ?? '').nestedJson !== null;
       expect(statements).toHaveLength(nestsJson ? 1 : 3);
       expect(data.artist).toEqual([
         { name: 'AC/DC', albums: [{ title: 'Let There Be Rock', artist: { name: 'AC/DC' } }] },
@@ -239,9 +238,8 @@ export function engineSuite(engine: Engine, options: EngineSuiteOptions = {}): v
       const data = await ok(`mutation { insert_account_one(object: {owner: "Dora"}) { account_id owner } }`);
       snapshot.pool.knex.off('query', listener);
       expect(data.insert_account_one).toEqual({ account_id: expect.any(Number), owner: 'Dora' });
-      const { quirks } = snapshot.dialect;
       // MariaDB ≥ 10.5: RETURNING appended by lazydb (knex drops it for mysql2); MySQL: insert, read back.
-      if (quirks.supportsReturning || quirks.insertReturning?.(snapshot.serverVersion ?? '')) {
+      if (snapshot.dialect.capabilitiesFor(snapshot.serverVersion ?? '').insertReturning) {
         expect(statements).toHaveLength(1);
         expect(statements[0]).toMatch(/^insert .* returning /i);
       } else {

@@ -436,7 +436,9 @@ describe('type helpers', () => {
 
 describe('quirks', () => {
   it('declares no RETURNING and no native NULLS ordering', () => {
-    expect(mysqlQuirks.supportsReturning).toBe(false);
+    expect(mysqlDialect.capabilitiesFor('8.0.36')).toEqual({ insertReturning: false, updateReturning: false, nestedJson: null });
+    expect(mariadbDialect.capabilitiesFor('10.11.19-MariaDB').updateReturning).toBe(false);
+    expect(Object.isFrozen(mariadbDialect.capabilitiesFor('10.11.19-MariaDB'))).toBe(true);
     expect(mysqlQuirks.nativeNullsOrdering).toBe(false);
   });
 
@@ -692,7 +694,7 @@ describe('describeError', () => {
 
 describe('INSERT … RETURNING by server version', () => {
   it('is used on MariaDB 10.5 and later only, never on MySQL', () => {
-    const has = (version: string) => mysqlQuirks.insertReturning!(version);
+    const has = (version: string) => mysqlDialect.capabilitiesFor(version).insertReturning;
     expect(has('10.11.19-MariaDB-0+deb12u1')).toBe(true);
     expect(has('10.5.0-MariaDB')).toBe(true);
     expect(has('11.4.2-MariaDB-ubu2404')).toBe(true);
@@ -704,7 +706,7 @@ describe('INSERT … RETURNING by server version', () => {
   });
 
   it('reads nested relations as JSON on MariaDB 10.6 and later only', () => {
-    const nests = (version: string) => mysqlQuirks.nestedJsonFor!(version) !== undefined;
+    const nests = (version: string) => mariadbDialect.capabilitiesFor(version).nestedJson !== null;
     expect([nests('10.11.19-MariaDB'), nests('10.6.0-MariaDB'), nests('11.4.2-MariaDB')]).toEqual([true, true, true]);
     expect([nests('10.5.27-MariaDB'), nests('8.0.36'), nests('')]).toEqual([false, false, false]);
   });
@@ -718,6 +720,8 @@ describe('a refresh after a server version change', () => {
     expect(servesAlike(mariadbDialect, at('10.11.5-MariaDB'), at('10.11.19-MariaDB-0+deb12u1'))).toBe(true);
     expect(servesAlike(mariadbDialect, at('10.4.32-MariaDB'), at('10.11.19-MariaDB'))).toBe(false);
     expect(servesAlike(mariadbDialect, at('10.11.19-MariaDB'), at('10.4.32-MariaDB'))).toBe(false);
+    // RETURNING on both, nested JSON reads from 10.6 only.
+    expect(servesAlike(mariadbDialect, at('10.5.27-MariaDB'), at('10.6.0-MariaDB'))).toBe(false);
     expect(servesAlike(mysqlDialect, at('8.0.36'), at('8.4.0'))).toBe(true);
   });
 });

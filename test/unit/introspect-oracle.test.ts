@@ -505,7 +505,7 @@ describe('oracleQuirks codecs', () => {
   });
 
   it('supports RETURNING and native NULLS ordering', () => {
-    expect(oracleQuirks.supportsReturning).toBe(true);
+    expect(oracleDialect.capabilitiesFor('23.4.0.24.05')).toEqual({ insertReturning: true, updateReturning: true, nestedJson: null });
     expect(oracleQuirks.nativeNullsOrdering).toBe(true);
   });
 });

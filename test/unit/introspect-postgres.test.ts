@@ -430,8 +430,15 @@ describe('postgres quirks', () => {
     const query = compile(postgresQuirks.ilike(column, '%x%', false));
     expect({ sql: query.text, bindings: query.values }).toEqual({ sql: 'select * from "t" where "a b"."c"::text ilike $1', bindings: ['%x%'] });
     expect(compile(postgresQuirks.ilike(column, 'y', true)).text).toBe('select * from "t" where "a b"."c"::text not ilike $1');
-    expect(postgresQuirks.supportsReturning).toBe(true);
     expect(postgresQuirks.nativeNullsOrdering).toBe(true);
+  });
+
+  it('has RETURNING and nested JSON reads on every server version, in one frozen object', () => {
+    const capabilities = postgresDialect.capabilitiesFor('16.4');
+    expect(capabilities).toMatchObject({ insertReturning: true, updateReturning: true });
+    expect(capabilities.nestedJson).not.toBeNull();
+    expect(Object.isFrozen(capabilities)).toBe(true);
+    expect(postgresDialect.capabilitiesFor('12.0')).toBe(capabilities);
   });
 });
 

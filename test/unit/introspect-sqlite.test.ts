@@ -467,7 +467,7 @@ describe('sqliteQuirks codecs', () => {
   });
 
   it('supports RETURNING and native NULLS ordering', () => {
-    expect(sqliteQuirks.supportsReturning).toBe(true);
+    expect(sqliteDialect.capabilitiesFor('3.45.0')).toEqual({ insertReturning: true, updateReturning: true, nestedJson: null });
     expect(sqliteQuirks.nativeNullsOrdering).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { readMysqlCatalog } from './catalog';
 import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
 import { connectFailure, describeMysqlError } from './errors';
 import { normaliseMysqlCatalog } from './normalise';
-import { mysqlQuirks } from './quirks';
+import { mysqlCapabilities, mysqlQuirks } from './quirks';
 import { mysqlStatements } from './statements';
 
 /**
@@ -24,6 +24,7 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
       return normaliseMysqlCatalog(catalog, { dialect });
     },
     quirks: mysqlQuirks,
+    capabilitiesFor: mysqlCapabilities,
     describeError: (error: unknown) => describeMysqlError(error, { keyHasTablePrefix: dialect === 'mysql' }),
     pingQuery: 'select 1',
     connectionTarget,

@@ -1,4 +1,4 @@
-import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
+import type { Capabilities, NestedJsonQuirks, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
@@ -63,21 +63,22 @@ const mariadbNestedJson: NestedJsonQuirks = {
   },
 };
 
+/**
+ * MySQL and MariaDB by the server's version (MySQL: none of these). No UPDATE … RETURNING on
+ * either: the query layer re-reads by key, or appends RETURNING to single inserts where the
+ * server has it (MariaDB 10.5). JSON_ARRAYAGG takes ORDER BY and LIMIT from 10.5 too; the
+ * nested-read suites have run on 10.11 only, so the first release line of the feature (10.5,
+ * out of support) keeps per-level reads.
+ */
+export function mysqlCapabilities(serverVersion: string): Capabilities {
+  return Object.freeze({
+    insertReturning: mariadbAtLeast(serverVersion, 10, 5),
+    updateReturning: false,
+    nestedJson: mariadbAtLeast(serverVersion, 10, 6) ? mariadbNestedJson : null,
+  });
+}
+
 export const mysqlQuirks: QueryQuirks = {
-  nestedJsonFor(serverVersion: string) {
-    // JSON_ARRAYAGG takes ORDER BY and LIMIT from 10.5; the nested-read suites have run on 10.11
-    // only, so the first release line of the feature (10.5, out of support) keeps per-level reads.
-    return mariadbAtLeast(serverVersion, 10, 6) ? mariadbNestedJson : undefined;
-  },
-
-  // No UPDATE … RETURNING on either; the query layer re-reads by key, or appends RETURNING to
-  // single inserts where the server has it.
-  supportsReturning: false,
-
-  insertReturning(serverVersion: string): boolean {
-    return mariadbAtLeast(serverVersion, 10, 5);
-  },
-
   // MySQL has no NULLS FIRST/LAST; the query layer sorts on `(x is null)` instead.
   nativeNullsOrdering: false,
 

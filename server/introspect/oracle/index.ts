@@ -5,7 +5,7 @@ import { readCatalog } from './catalog';
 import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
 import { connectFailure, describeOracleError } from './errors';
 import { normaliseOracle } from './normalise';
-import { oracleQuirks } from './quirks';
+import { oracleCapabilities, oracleQuirks } from './quirks';
 import { oracleStatements } from './statements';
 
 /**
@@ -22,6 +22,7 @@ export const oracleDialect: DialectModule = {
     return normaliseOracle(catalog, schemas, new Date().toISOString());
   },
   quirks: oracleQuirks,
+  capabilitiesFor: oracleCapabilities,
   describeError: describeOracleError,
   pingQuery: 'select 1 from dual',
   connectionTarget,

@@ -1,10 +1,18 @@
-import type { QueryQuirks } from '../dialect';
+import type { Capabilities, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
 import { returningInto } from './statements';
 import { offsetMinutes, pad, wallClockInUtc } from '../common/datetime';
 import type { WallClock } from '../common/datetime';
+
+// RETURNING writes into out binds (`returning … into :n`); the statement driver hands their
+// values back as rows (statements.ts). Not exercised against a live server here.
+const capabilities: Capabilities = Object.freeze({ insertReturning: true, updateReturning: true, nestedJson: null });
+
+export function oracleCapabilities(): Capabilities {
+  return capabilities;
+}
 
 /**
  * What node-oracledb (Thin mode) hands back under connection.ts: NUMBER as text (".5" for
@@ -14,10 +22,6 @@ import type { WallClock } from '../common/datetime';
  * kinds as the UTC instant. Writes bind text in the session's ISO-8601 NLS formats.
  */
 export const oracleQuirks: QueryQuirks = {
-  // RETURNING writes into out binds (`returning … into :n`); the statement driver hands their
-  // values back as rows (statements.ts). Not exercised against a live server here.
-  supportsReturning: true,
-
   returning(columns) {
     return returningInto(columns);
   },

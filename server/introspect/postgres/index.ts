@@ -5,7 +5,7 @@ import { readCatalog } from './catalog';
 import { connectionProblems, connectionTarget, knexConfig } from './connection';
 import { connectFailure, describeError } from './errors';
 import { normalise } from './normalise';
-import { postgresQuirks } from './quirks';
+import { postgresCapabilities, postgresQuirks } from './quirks';
 import { postgresStatements } from './statements';
 
 export const postgresDialect: DialectModule = {
@@ -19,6 +19,7 @@ export const postgresDialect: DialectModule = {
     return normalise(catalog, schemas, new Date().toISOString());
   },
   quirks: postgresQuirks,
+  capabilitiesFor: postgresCapabilities,
   describeError,
   pingQuery: 'select 1',
   connectionTarget,

@@ -2,7 +2,7 @@ import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
 import { returningList } from '../common/returning';
-import type { NestedJsonQuirks, QueryQuirks } from '../dialect';
+import type { Capabilities, NestedJsonQuirks, QueryQuirks } from '../dialect';
 import { offsetMinutes, wallClockInUtc } from '../common/datetime';
 
 /**
@@ -35,9 +35,14 @@ const nestedJson: NestedJsonQuirks = {
   },
 };
 
+/** Every supported PostgreSQL has RETURNING and builds nested rows as JSON, whatever its version. */
+const capabilities: Capabilities = Object.freeze({ insertReturning: true, updateReturning: true, nestedJson });
+
+export function postgresCapabilities(): Capabilities {
+  return capabilities;
+}
+
 export const postgresQuirks: QueryQuirks = {
-  nestedJson,
-  supportsReturning: true,
   nativeNullsOrdering: true,
 
   like(column, pattern, negate) {

@@ -5,7 +5,7 @@ import { readCatalog } from './catalog';
 import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
 import { connectFailure, describeSqliteError } from './errors';
 import { normaliseSqlite } from './normalise';
-import { sqliteQuirks } from './quirks';
+import { sqliteCapabilities, sqliteQuirks } from './quirks';
 import { sqliteStatements } from './statements';
 
 export const sqliteDialect: DialectModule = {
@@ -17,6 +17,7 @@ export const sqliteDialect: DialectModule = {
     return normaliseSqlite(catalog, schemas, new Date().toISOString());
   },
   quirks: sqliteQuirks,
+  capabilitiesFor: sqliteCapabilities,
   describeError: describeSqliteError,
   pingQuery: 'select 1',
   connectionTarget,

@@ -1,9 +1,17 @@
-import type { QueryQuirks } from '../dialect';
+import type { Capabilities, QueryQuirks } from '../dialect';
 import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
 import { returningList } from '../common/returning';
 import { toUtcDateTimeText } from '../common/datetime';
+
+// SQLite >= 3.35 understands RETURNING (better-sqlite3 reads its rows like a select's). Nested
+// relations are read per level.
+const capabilities: Capabilities = Object.freeze({ insertReturning: true, updateReturning: true, nestedJson: null });
+
+export function sqliteCapabilities(): Capabilities {
+  return capabilities;
+}
 
 /**
  * SQLite values are dynamically typed: a column's declared type is a hint, so decoding
@@ -12,9 +20,6 @@ import { toUtcDateTimeText } from '../common/datetime';
  * float and boolean kinds and into digit strings for bigint/decimal.
  */
 export const sqliteQuirks: QueryQuirks = {
-  // SQLite >= 3.35 understands RETURNING (better-sqlite3 reads its rows like a select's).
-  supportsReturning: true,
-
   // NULLS FIRST/LAST exists since SQLite 3.30.
   nativeNullsOrdering: true,
 

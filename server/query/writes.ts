@@ -1,0 +1,228 @@
+import type { Capabilities } from '../introspect/dialect';
+import { isWritable } from '../schema/build';
+import { badInput } from '../errors/graphql';
+import type { NamedColumn, NamedTable } from '../schema/naming';
+import type { BoolExp, RequestContext, Row } from '../schema/source';
+import { sql, type SqlFragment } from '../sql/fragment';
+import { withColumns, type EngineCore, type Executor } from './core';
+import { whereClause, whereCondition } from './filter';
+import { chunks, keyOf, keyValuesCondition } from './keys';
+import { tableQualifier, tableReference, type Qualifier } from './sql';
+
+/** One column's value in an insert or update, by SQL column name. */
+interface Assignment {
+  column: string;
+  value: unknown;
+}
+
+/**
+ * Inserts, updates and deletes, each answering with the rows as stored: through RETURNING where
+ * the server has it (Capabilities), else by reading the rows back by key in the same transaction.
+ */
+export class Writes {
+  constructor(
+    private readonly core: EngineCore,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  async insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
+    const { core } = this;
+    assertWritable(table);
+    // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
+    if (objects.length === 1 && columns.length > 0 && this.capabilities.insertReturning) {
+      return core.run(async () => [await this.insertOne(core.on(context), table, objects[0]!, columns)]);
+    }
+    return core.run(() =>
+      core.knex.transaction(async (db) => {
+        const trx = core.on(context, db);
+        const rows: Row[] = [];
+        for (const object of objects) rows.push(await this.insertOne(trx, table, object, columns));
+        return rows;
+      }),
+    );
+  }
+
+  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
+    const { core } = this;
+    assertWritable(table);
+    const assignments = this.encodeObject(table, set);
+    return core.run(() =>
+      core.knex.transaction(async (db) => {
+        const trx = core.on(context, db);
+        const target = tableReference(table.table);
+        if (table.primaryKey.length > 0) {
+          const keys = await this.matchingKeys(trx, table, where);
+          if (keys.length === 0) return [];
+          if (assignments.length > 0) {
+            for (const chunk of chunks(keys)) {
+              await core.execute(trx, sql`update ${target} set ${setList(assignments)} where ${this.keysCondition(table, tableQualifier(table.table), chunk)}`);
+            }
+          }
+          const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
+          return this.readByKeys(trx, table, newKeys, columns);
+        }
+        // Without a key the rows cannot be found again after the change: RETURNING where the
+        // engine has it, else the rows read before, with the new values applied.
+        const condition = whereClause(whereCondition(where, core.scope(table)));
+        if (this.capabilities.updateReturning && columns.length > 0) {
+          if (assignments.length === 0) return this.selectWhere(trx, table, where, columns);
+          const returned = await core.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
+          return core.decodeRows(renameToFields(returned, columns), columns);
+        }
+        const before = await this.selectWhere(trx, table, where, columns);
+        if (assignments.length > 0) await core.execute(trx, sql`update ${target} set ${setList(assignments)}${condition}`);
+        return before.map((row) => ({ ...row, ...set }));
+      }),
+    );
+  }
+
+  async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
+    const { core } = this;
+    assertWritable(table);
+    return core.run(() =>
+      core.knex.transaction(async (db) => {
+        const trx = core.on(context, db);
+        const target = tableReference(table.table);
+        if (table.primaryKey.length > 0) {
+          const keys = await this.matchingKeys(trx, table, where);
+          if (keys.length === 0) return [];
+          const rows = await this.readByKeys(trx, table, keys, columns);
+          for (const chunk of chunks(keys)) {
+            await core.execute(trx, sql`delete from ${target} where ${this.keysCondition(table, tableQualifier(table.table), chunk)}`);
+          }
+          return rows;
+        }
+        const before = await this.selectWhere(trx, table, where, columns);
+        await core.execute(trx, sql`delete from ${target}${whereClause(whereCondition(where, core.scope(table)))}`);
+        return before;
+      }),
+    );
+  }
+
+  /** GraphQL input object (by field) -> column values to bind, by SQL name, in the input's order. */
+  private encodeObject(table: NamedTable, object: Row): Assignment[] {
+    const values: Assignment[] = [];
+    for (const [field, value] of Object.entries(object)) {
+      const column = table.columns.find((c) => c.field === field);
+      if (!column || !isWritable(column)) throw badInput(`${table.label} has no writable column "${field}"`);
+      if (value !== undefined) values.push({ column: column.column.name, value: this.core.encode(column, value) });
+    }
+    return values;
+  }
+
+  /** RETURNING names the columns as they are; renameToFields keys the rows by field. */
+  private returning(columns: NamedColumn[]): SqlFragment {
+    return this.core.dialect.quirks.returning(columns.map((c) => c.column.name));
+  }
+
+  private insertStatement(table: NamedTable, values: Assignment[]): SqlFragment {
+    const target = tableReference(table.table);
+    if (values.length === 0) return this.core.dialect.quirks.insertDefaults(target, sql.identifier(table.columns[0]!.column.name));
+    const names = sql.join(
+      values.map((v) => sql.identifier(v.column)),
+      ', ',
+    );
+    const bound = sql.join(
+      values.map((v) => sql.value(v.value)),
+      ', ',
+    );
+    return sql`insert into ${target} (${names}) values (${bound})`;
+  }
+
+  private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
+    const insert = this.insertStatement(table, this.encodeObject(table, object));
+    if (this.capabilities.insertReturning && columns.length > 0) {
+      const returned = await this.core.rows(executor, sql`${insert}${this.returning(columns)}`);
+      const [row] = this.core.decodeRows(renameToFields(returned, columns), columns);
+      return row ?? {};
+    }
+    const result = await this.core.execute(executor, insert);
+    const key = this.insertedKey(table, object, result.insertId);
+    if (key) {
+      const [row] = await this.readByKeys(executor, table, [key.values], columns, key.columns);
+      if (row) return row;
+    }
+    // No way to find the row again (no key, no unique key given, no generated id): echo the input.
+    return Object.fromEntries(columns.map((c) => [c.field, object[c.field] ?? null]));
+  }
+
+  /** The key of a freshly inserted row where the engine cannot return it: given values, or the generated id. */
+  private insertedKey(table: NamedTable, object: Row, insertId: unknown): { columns: NamedColumn[]; values: Row } | null {
+    const candidates: NamedColumn[][] = [];
+    if (table.primaryKey.length > 0) candidates.push(table.primaryKey);
+    for (const unique of table.table.uniqueKeys) {
+      const cols = unique.columns.map((name) => table.columns.find((c) => c.column.name === name));
+      if (cols.every((c) => c)) candidates.push(cols as NamedColumn[]);
+    }
+    for (const cols of candidates) {
+      const values: Row = {};
+      let complete = true;
+      for (const column of cols) {
+        if (object[column.field] !== undefined && object[column.field] !== null) values[column.field] = object[column.field];
+        else if (column.column.autoIncrement && insertId !== undefined && insertId !== null && insertId !== 0) {
+          values[column.field] = this.core.dialect.quirks.decode(column.column, insertId);
+        } else complete = false;
+      }
+      if (complete) {
+        return { columns: cols, values };
+      }
+    }
+    return null;
+  }
+
+  private selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
+    const { core } = this;
+    const qualifier = tableQualifier(table.table);
+    const condition = whereCondition(where, core.scope(table, qualifier));
+    return core
+      .rows(executor, sql`select ${core.columnList(table, columns, qualifier)} from ${tableReference(table.table)}${whereClause(condition)}`)
+      .then((rows) => core.decodeRows(rows, columns));
+  }
+
+  /** The condition that matches `keys` (rows of key values by field) on `columns`, the primary key by default. */
+  private keysCondition(table: NamedTable, qualifier: Qualifier, keys: Row[], columns = table.primaryKey): SqlFragment {
+    const values = keys.flatMap((key) => columns.map((column) => sql.value(this.core.encode(column, key[column.field]))));
+    return keyValuesCondition(qualifier, columns, values);
+  }
+
+  private async matchingKeys(executor: Executor, table: NamedTable, where: BoolExp): Promise<Row[]> {
+    return this.selectWhere(executor, table, where, table.primaryKey);
+  }
+
+  /** The rows with `keys` (values of `keyColumns`, the primary key by default), in the keys' order. */
+  private async readByKeys(executor: Executor, table: NamedTable, keys: Row[], columns: NamedColumn[], keyColumns = table.primaryKey): Promise<Row[]> {
+    const { core } = this;
+    const found = new Map<string, Row>();
+    const qualifier = tableQualifier(table.table);
+    // The key columns come along so that each row can be matched to its key.
+    const selected = withColumns(table, columns, keyColumns);
+    for (const chunk of chunks(keys)) {
+      const rows = await core.rows(
+        executor,
+        sql`select ${core.columnList(table, selected, qualifier)} from ${tableReference(table.table)} where ${this.keysCondition(table, qualifier, chunk, keyColumns)}`,
+      );
+      for (const row of core.decodeRows(rows, selected)) found.set(keyOf(row, keyColumns), row);
+    }
+    return keys.map((k) => found.get(keyOf(k, keyColumns))).filter((r): r is Row => r !== undefined);
+  }
+}
+
+function assertWritable(table: NamedTable): void {
+  if (!table.writable) throw badInput(`${table.label} is a view: it cannot be changed through lazydb`);
+}
+
+function pick(object: Row, fields: string[]): Row {
+  return Object.fromEntries(fields.filter((f) => object[f] !== undefined).map((f) => [f, object[f]]));
+}
+
+/** RETURNING rows come keyed by SQL column name; the rest of the layer keys rows by field. */
+function renameToFields(rows: unknown, columns: NamedColumn[]): Row[] {
+  return (rows as Row[]).map((row) => Object.fromEntries(columns.map((c) => [c.field, row[c.column.name]])));
+}
+
+function setList(assignments: Assignment[]): SqlFragment {
+  return sql.join(
+    assignments.map((a) => sql`${sql.identifier(a.column)} = ${sql.value(a.value)}`),
+    ', ',
+  );
+}
