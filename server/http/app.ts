@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { databasesApi } from '../admin-api/databases';
+import { dialectsApi } from '../admin-api/dialects';
 import type { Config } from '../config';
 import type { Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
@@ -113,6 +114,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const api = databasesApi(gateway, config);
+  const dialects = dialectsApi();
   const fast = new GraphQLFastPath(log, { limits, cache: documents });
   const fastPath = config.graphqlFastPath;
 
@@ -193,6 +195,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger): App
     }
     if (path.startsWith('/assets/swagger-ui/')) return serveSwaggerAsset(response, path.slice('/assets/swagger-ui/'.length));
     if (path === '/api/databases' || path.startsWith('/api/databases/')) return api(request, response, path.slice('/api/databases'.length));
+    if (path === '/api/dialects') return dialects(request, response);
     if (path === '/' ) {
       response.writeHead(302, { location: '/admin/' });
       return void response.end();
