@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { Admin, CustomRoutes, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
 import { ConnectionForm } from './connection/ConnectionForm';
+import { DialectsProvider, useDialects } from './dialects';
 import { i18nProvider } from './i18n';
 import { DatabaseHome } from './database/DatabaseHome';
 import { AppLayout } from './layout/Layout';
@@ -18,6 +19,7 @@ import { theme } from './theme';
 
 function AdminApp() {
   const registry = useRegistry();
+  const dialects = useDialects();
   const dataProvider = useMemo(() => routingProvider(registry.lookup), [registry.lookup]);
   const resources = useMemo(
     () =>
@@ -40,8 +42,9 @@ function AdminApp() {
       ),
     [registry.models],
   );
-  // Deep links need the models: until the first ones are read, routes would not exist yet.
-  if (!registry.ready) {
+  // Deep links need the models: until the first ones are read, routes would not exist yet. The
+  // dialects' names are read at the same time (the screens do without them if that fails).
+  if (!registry.ready || (dialects.list === null && dialects.error === null)) {
     return (
       <Box sx={{ display: 'grid', placeItems: 'center', height: '100vh' }}>
         <Box sx={{ textAlign: 'center' }}>
@@ -68,7 +71,9 @@ function AdminApp() {
 export function App() {
   return (
     <RegistryProvider>
-      <AdminApp />
+      <DialectsProvider>
+        <AdminApp />
+      </DialectsProvider>
     </RegistryProvider>
   );
 }

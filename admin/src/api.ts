@@ -1,4 +1,4 @@
-import type { DatabaseInfo, DatabaseModel } from './model';
+import type { ApiErrorBody, ConnectionTestResult, DatabaseInfo, DatabaseList, DatabaseModel, DialectInfo, DialectList, FieldError, RefreshResult, RemoveResult } from './model';
 
 /** A failed management API call: lazydb's `{ error: { code, message, fields?, reason? } }` with the status. */
 export class ApiError extends Error {
@@ -6,7 +6,7 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code: string,
-    readonly fields: { field: string; message: string }[] = [],
+    readonly fields: FieldError[] = [],
     readonly reason: string | null = null,
   ) {
     super(message);
@@ -27,14 +27,15 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
     throw new ApiError('The lazydb server cannot be reached.', 0, 'UNREACHABLE');
   }
   const text = await response.text();
-  let body: any;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {
     body = null;
   }
   if (!response.ok) {
-    const error = body?.error ?? {};
+    // Whatever answered (a proxy, say) may not be lazydb: every part is checked before use.
+    const error: Partial<ApiErrorBody['error']> = (body as Partial<ApiErrorBody> | null)?.error ?? {};
     throw new ApiError(
       typeof error.message === 'string' ? error.message : `${response.status} ${response.statusText}`,
       response.status,
@@ -47,14 +48,17 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
 }
 
 export const databasesApi = {
-  list: (signal?: AbortSignal) => api<{ databases: DatabaseInfo[] }>('/api/databases', { signal }).then((r) => r.databases),
+  list: (signal?: AbortSignal) => api<DatabaseList>('/api/databases', { signal }).then((r) => r.databases),
   get: (name: string) => api<DatabaseInfo>(`/api/databases/${encodeURIComponent(name)}`),
   model: (name: string) => api<DatabaseModel>(`/api/databases/${encodeURIComponent(name)}/model`),
   register: (spec: unknown) => api<DatabaseInfo>('/api/databases', { method: 'POST', json: spec }),
   update: (name: string, patch: unknown) => api<DatabaseInfo>(`/api/databases/${encodeURIComponent(name)}`, { method: 'PATCH', json: patch }),
-  remove: (name: string) => api<{ removed: string }>(`/api/databases/${encodeURIComponent(name)}`, { method: 'DELETE' }),
-  refresh: (name: string) => api<{ changed: boolean; database: DatabaseInfo }>(`/api/databases/${encodeURIComponent(name)}/refresh`, { method: 'POST' }),
+  remove: (name: string) => api<RemoveResult>(`/api/databases/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+  refresh: (name: string) => api<RefreshResult>(`/api/databases/${encodeURIComponent(name)}/refresh`, { method: 'POST' }),
   reconnect: (name: string) => api<DatabaseInfo>(`/api/databases/${encodeURIComponent(name)}/reconnect`, { method: 'POST' }),
-  test: (spec: unknown) =>
-    api<{ ok: true; serverVersion: string; tables: number; views: number; introspectMs: number }>('/api/databases/test', { method: 'POST', json: spec }),
+  test: (spec: unknown) => api<ConnectionTestResult>('/api/databases/test', { method: 'POST', json: spec }),
+};
+
+export const dialectsApi = {
+  list: () => api<DialectList>('/api/dialects').then((r): DialectInfo[] => r.dialects),
 };

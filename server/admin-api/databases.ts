@@ -10,9 +10,10 @@ import { InvalidEntryError } from '../registry/store';
 import { maskSpec, validatePatch, validateRegister, type FieldError, type ValidationResult } from '../registry/validate';
 import { readJson, sendJson, databaseNotFound } from '../http/io';
 import { describeResources } from './resources';
+import type { ConnectionTestResult, DatabaseInfo, DatabaseList, DatabaseModel, RefreshResult, RemoveResult } from './types';
 
 /** The public description of a registered database: never a password, never a stack. */
-export function describeDatabase(snapshot: Snapshot, detail = false): Record<string, unknown> {
+export function describeDatabase(snapshot: Snapshot, detail = false): DatabaseInfo {
   const tables = snapshot.built?.model.tables ?? [];
   const base = `/db/${snapshot.name}`;
   return {
@@ -20,7 +21,6 @@ export function describeDatabase(snapshot: Snapshot, detail = false): Record<str
     dialect: snapshot.dialect.dialect,
     connection: maskSpec(snapshot.spec).connection,
     schemas: snapshot.spec.schemas ?? snapshot.built?.model.schemas ?? null,
-    /** The database's own statement timeout in ms; null: LAZYDB_STATEMENT_TIMEOUT_MS applies. */
     statementTimeoutMs: snapshot.spec.statementTimeoutMs ?? null,
     status: snapshot.status,
     lastError: snapshot.lastError,
@@ -28,7 +28,6 @@ export function describeDatabase(snapshot: Snapshot, detail = false): Record<str
     viewCount: tables.filter((t) => t.kind === 'view').length,
     introspectedAt: snapshot.introspectedAt,
     introspectMs: snapshot.introspectMs,
-    /** Naming, building and validating the GraphQL schema after the last introspection. */
     buildMs: snapshot.built ? Math.round(snapshot.built.buildMs) : null,
     serverVersion: snapshot.serverVersion,
     links: {
@@ -112,7 +111,7 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
 
   const routes: Record<string, Handler> = {
     'GET /': async (_req, res) =>
-      sendJson(res, 200, { databases: gateway.list().map((s) => describeDatabase(s)), skipped: gateway.skippedEntries() }),
+      sendJson(res, 200, { databases: gateway.list().map((s) => describeDatabase(s)), skipped: gateway.skippedEntries() } satisfies DatabaseList),
     'POST /': async (req, res) => {
       const spec = validated(validateRegister(await body(req)));
       const snapshot = await connecting('register', spec, () => gateway.register(spec));
@@ -128,7 +127,7 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
         ? validatedFor('test', existing.name, validatePatch(existing.spec, input), existing.spec)
         : validatedFor('test', 'connection_test', validateRegister({ name: 'connection_test', ...input }));
       const result = await connecting('test', spec, () => gateway.test(spec));
-      sendJson(res, 200, { ok: true, ...result });
+      sendJson(res, 200, { ok: true, ...result } satisfies ConnectionTestResult);
     },
     'GET /:name': async (_req, res, name) => sendJson(res, 200, describeDatabase(found(gateway, name!), true)),
     'PATCH /:name': async (req, res, name) => {
@@ -138,15 +137,15 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
     },
     'DELETE /:name': async (_req, res, name) => {
       // An entry skipped at start (invalid, or refused by the target policy) can only be removed.
-      if (!gateway.get(name!) && (await gateway.forgetSkipped(name!))) return sendJson(res, 200, { removed: name });
+      if (!gateway.get(name!) && (await gateway.forgetSkipped(name!))) return sendJson(res, 200, { removed: name! } satisfies RemoveResult);
       found(gateway, name!);
       await gateway.remove(name!);
-      sendJson(res, 200, { removed: name });
+      sendJson(res, 200, { removed: name! } satisfies RemoveResult);
     },
     'POST /:name/refresh': async (_req, res, name) => {
       found(gateway, name!);
       const { changed, snapshot } = await gateway.refresh(name!);
-      sendJson(res, 200, { changed, database: describeDatabase(snapshot, true) });
+      sendJson(res, 200, { changed, database: describeDatabase(snapshot, true) } satisfies RefreshResult);
     },
     'POST /:name/reconnect': async (_req, res, name) => {
       found(gateway, name!);
@@ -156,7 +155,7 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
       const snapshot = found(gateway, name!);
       if (!snapshot.built) throw notIntrospected(snapshot);
       // The introspected model as stored, plus how lazydb exposes each table (names, paths, relations).
-      sendJson(res, 200, { ...snapshot.built.model, resources: describeResources(snapshot.name, snapshot.built.named) });
+      sendJson(res, 200, { ...snapshot.built.model, resources: describeResources(snapshot.name, snapshot.built.named) } satisfies DatabaseModel);
     },
     'GET /:name/sdl': async (_req, res, name) => {
       const snapshot = found(gateway, name!);
@@ -190,7 +189,7 @@ export function databasesApi(gateway: Gateway, config: Pick<Config, 'maxBody'>) 
     try {
       await route(request, response, name);
     } catch (error) {
-      throw toHttpError(error);
+      throw toLazydbError(error);
     }
   };
 }
@@ -218,7 +217,7 @@ function notIntrospected(snapshot: Snapshot): LazydbError {
   return fail('DATABASE_UNAVAILABLE', `database "${snapshot.name}" has not been introspected yet: ${snapshot.lastError ?? 'connecting'}`);
 }
 
-function toHttpError(error: unknown): unknown {
+function toLazydbError(error: unknown): unknown {
   if (error instanceof LazydbError) return error;
   if (error instanceof DuplicateNameError) return fail('DUPLICATE_NAME', `${error.message}; pick another name or PATCH the existing one`);
   if (error instanceof GatewayClashError) return fail('GATEWAY_NAME_CLASH', error.message);

@@ -1,16 +1,17 @@
 import { isWritable } from '../schema/build';
 import type { NamedModel, NamedTable } from '../schema/naming';
+import type { ResourceInfo } from './types';
 
 /**
  * The API view of a database's tables: what the admin (and any client generator) needs to
  * build screens and requests — GraphQL names, REST paths, field types and relations — beside
  * the SQL identifiers they stand for.
  */
-export function describeResources(database: string, named: NamedModel): Record<string, unknown>[] {
+export function describeResources(database: string, named: NamedModel): ResourceInfo[] {
   return named.tables.map((table) => describeResource(database, table));
 }
 
-function describeResource(database: string, table: NamedTable): Record<string, unknown> {
+function describeResource(database: string, table: NamedTable): ResourceInfo {
   const hasKey = table.primaryKey.length > 0;
   const writable = table.writable;
   return {

@@ -1,17 +1,11 @@
 import { isIntrospectionType, isSpecifiedDirective, isSpecifiedScalarType, printSchema, printType, validateSchema, type GraphQLSchema } from 'graphql';
+import type { DatabaseStatus } from '../admin-api/types';
 import { sameCapabilities, type DialectModule } from '../introspect/dialect';
 import type { DatabaseSpec, DbModel, ReportEntry } from '../model/types';
 import { KnexDataSource } from '../query/engine';
 import { buildSchema } from '../schema/build';
 import { nameModel, type NamedModel } from '../schema/naming';
 import type { PoolHandle } from './pool';
-
-/**
- * - connecting: introspecting (first start, reconnect); - ready: serving, the server answers;
- * - degraded: serving, but every connection has been busy past the probe's bound;
- * - error: the server does not answer (or introspection failed; lazydb retries).
- */
-export type DatabaseStatus = 'connecting' | 'ready' | 'degraded' | 'error';
 
 /** What a database serves with: built together, swapped together, never changed in place. */
 export interface Built {

@@ -5,6 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { databasesApi } from '../admin-api/databases';
+import { dialectsApi } from '../admin-api/dialects';
 import type { Config } from '../config';
 import type { Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
@@ -113,6 +114,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     parserAndValidationCache: yogaParserCache(documents, tokensOf),
   });
   const api = databasesApi(gateway, config);
+  const dialects = dialectsApi();
   const fast = new GraphQLFastPath(pipeline, { cache: documents });
   const fastPath = config.graphqlFastPath;
 
@@ -200,6 +202,10 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     if (path === '/api/databases' || path.startsWith('/api/databases/')) {
       context.transport = 'management';
       return api(request, response, path.slice('/api/databases'.length));
+    }
+    if (path === '/api/dialects') {
+      context.transport = 'management';
+      return dialects(request, response);
     }
     if (path === '/' ) {
       response.writeHead(302, { location: '/admin/' });

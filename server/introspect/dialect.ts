@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import type { ColumnModel, ConnectionSpec, DatabaseSpec, DbModel, Dialect } from '../model/types';
 import type { BoundStatement, SqlFragment, SqlSyntax } from '../sql/fragment';
+import type { ConnectionHelp } from './connection-help';
+
+export type { ConnectionHelp } from './connection-help';
 
 /**
  * Everything lazydb knows about one SQL dialect lives behind this interface, implemented
@@ -40,6 +43,8 @@ export interface DialectModule {
   connectionProblems(connection: ConnectionSpec): ConnectionProblem[];
   /** Why a first connection failed, as one of a few kinds (the words are common: common/connect-failure.ts). */
   connectFailure(error: unknown): ConnectFailureKind;
+  /** How a person connects: URL schemes, default port, examples, what schemas are here (GET /api/dialects). */
+  readonly connectionHelp: ConnectionHelp;
   /** How compiled statements are written (quoting, placeholders) and run on this driver. */
   readonly statements: StatementDriver;
 }

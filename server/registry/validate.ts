@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dialectModule } from '../introspect';
 import { DIALECTS } from '../model/types';
 import type { ConnectionSpec, DatabaseSpec, Dialect } from '../model/types';
+import type { FieldError } from '../admin-api/types';
 
 /**
  * Input validation for the management API (register / patch a database), plus the helpers
@@ -17,22 +18,10 @@ export const NAME_MESSAGE =
   'must start with a lowercase letter and contain only lowercase letters, digits and underscores, ' +
   'at most 63 characters (pattern ^[a-z][a-z0-9_]{0,62}$)';
 
-export interface FieldError {
-  /** Dotted path into the request body, e.g. `connection.port`; `(body)` for the body itself. */
-  field: string;
-  message: string;
-}
+/** A field of the body that is wrong and why: part of the management API's answers (admin-api/types.ts). */
+export type { FieldError };
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
-
-/** URL schemes accepted per dialect (lower case, without `:`). */
-export const URL_SCHEMES: Record<Dialect, readonly string[]> = {
-  postgres: ['postgres', 'postgresql'],
-  mysql: ['mysql'],
-  mariadb: ['mariadb', 'mysql'],
-  oracle: ['oracle'],
-  sqlite: ['sqlite', 'file'],
-};
 
 const DISCRETE_FIELDS = ['host', 'port', 'user', 'password', 'database', 'ssl'] as const;
 
@@ -295,6 +284,7 @@ export function connectionFormErrors(dialect: Dialect, connection: ConnectionSpe
   const errors: FieldError[] = [];
   const err = (field: string, message: string) => errors.push({ field: `connection.${field}`, message });
   const present = DISCRETE_FIELDS.filter((field) => connection[field] !== undefined);
+  const help = dialectModule(dialect).connectionHelp;
 
   if (dialect === 'sqlite') {
     for (const field of present) err(field, 'is not used for sqlite: give filename (or a sqlite:/file: url)');
@@ -304,9 +294,10 @@ export function connectionFormErrors(dialect: Dialect, connection: ConnectionSpe
       err('filename', 'is required for sqlite (or give a sqlite:/file: url)');
     }
     if (connection.url !== undefined) {
+      const schemes = help.urlSchemes;
       const scheme = urlScheme(connection.url);
-      if (scheme === null || !URL_SCHEMES.sqlite.includes(scheme)) {
-        err('url', 'must be a sqlite: or file: URL for dialect sqlite');
+      if (scheme === null || !schemes.includes(scheme)) {
+        err('url', `must be a ${schemes.map((s) => `${s}:`).join(' or ')} URL for dialect sqlite`);
       }
     }
     return errors;
@@ -315,7 +306,7 @@ export function connectionFormErrors(dialect: Dialect, connection: ConnectionSpe
   if (connection.filename !== undefined) err('filename', `is only used for sqlite, not ${dialect}`);
   if (connection.url !== undefined) {
     for (const field of present) err(field, 'give either url or the separate fields (host, port, user, ...), not both');
-    const schemes = URL_SCHEMES[dialect];
+    const schemes = help.urlSchemes;
     const scheme = urlScheme(connection.url);
     if (scheme === null || !schemes.includes(scheme)) {
       err('url', `must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL for dialect ${dialect}`);
@@ -327,7 +318,7 @@ export function connectionFormErrors(dialect: Dialect, connection: ConnectionSpe
         err('url', 'is not a valid URL (special characters in the password must be percent-encoded)');
         return errors;
       }
-      if (host === '') err('url', 'must name a host, e.g. ' + exampleUrl(dialect));
+      if (host === '') err('url', `must name a host, e.g. ${help.exampleUrl}`);
     }
     return errors;
   }
@@ -335,7 +326,8 @@ export function connectionFormErrors(dialect: Dialect, connection: ConnectionSpe
     if (connection.host === undefined) err('host', 'is required (or give url)');
     if (connection.user === undefined) err('user', 'is required (or give url)');
     if (connection.database === undefined) {
-      err('database', dialect === 'oracle' ? 'is required: the service name, e.g. FREEPDB1' : 'is required (or give url)');
+      const example = help.exampleConnection.database;
+      err('database', `is required: the ${help.databaseLabel.toLowerCase()}${example ? `, e.g. ${example}` : ''} (or give url)`);
     }
   }
   return errors;
@@ -586,20 +578,6 @@ function locateUserinfoPassword(url: string): { start: number; end: number } | n
 function urlScheme(url: string): string | null {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
   return match?.[1] ? match[1].toLowerCase() : null;
-}
-
-function exampleUrl(dialect: Dialect): string {
-  switch (dialect) {
-    case 'postgres':
-      return 'postgres://user:password@host:5432/database';
-    case 'mysql':
-    case 'mariadb':
-      return 'mysql://user:password@host:3306/database';
-    case 'oracle':
-      return 'oracle://user:password@host:1521/FREEPDB1';
-    case 'sqlite':
-      return 'file:/path/to/file.sqlite';
-  }
 }
 
 /** `db.example.` -> `db.example` (an address or a name without the dot is left alone). */

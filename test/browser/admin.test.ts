@@ -8,6 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
+import type { DialectInfo } from '../../server/admin-api/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chinookAvailable, loadChinook, noteChinookMissing } from '../helpers/chinook';
 import { createThrowawayDatabase, requireOrSkip, throwawayName, type ThrowawayDb } from '../helpers/databases';
@@ -92,6 +93,18 @@ describe.skipIf(!runnable)('web admin in a browser', () => {
   it('adds a database through the form: field error, connection error, test, save', async () => {
     await page.getByRole('link', { name: 'Add database' }).first().click();
     await page.waitForURL(/\/admin\/databases\/new$/);
+    // Defaults, examples and help come from the server's dialect modules (GET /api/dialects), and follow the dialect.
+    const dialects = (await server.request('/api/dialects')).body.dialects as DialectInfo[];
+    const [postgres, mariadb] = (['postgres', 'mariadb'] as const).map((id) => dialects.find((d) => d.dialect === id)!);
+    expect(await input('connection.port').inputValue()).toBe(String(postgres!.defaultPort));
+    await page.getByText(postgres!.schemasHelp).waitFor();
+    await page.getByRole('combobox', { name: 'Database' }).click();
+    await page.getByRole('option', { name: mariadb!.label }).click();
+    await expect.poll(() => input('connection.port').inputValue()).toBe(String(mariadb!.defaultPort));
+    await page.getByText(mariadb!.schemasHelp).waitFor();
+    await page.getByRole('combobox', { name: 'Database' }).click();
+    await page.getByRole('option', { name: postgres!.label }).click();
+    await expect.poll(() => input('connection.port').inputValue()).toBe(String(postgres!.defaultPort));
     const connection = music.connection;
     await input('name').fill(musicName);
     await input('connection.host').fill(connection.host!);

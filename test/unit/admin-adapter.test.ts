@@ -29,6 +29,7 @@ function field(name: string, kind: FieldInfo['kind'], extra: Partial<FieldInfo> 
     hasDefault: false,
     autoIncrement: false,
     generated: false,
+    withTimeZone: false,
     writable: true,
     required: false,
     length: null,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DatabaseSpec } from '../../server/model/types';
+import { dialectModule } from '../../server/introspect';
+import { DIALECTS, type DatabaseSpec } from '../../server/model/types';
 import {
   MASK,
   maskSpec,
@@ -325,5 +326,30 @@ describe('masking', () => {
   it('redactSecrets leaves text alone when there is no secret', () => {
     const spec: DatabaseSpec = { name: 'x', dialect: 'sqlite', connection: { filename: 'f' } };
     expect(redactSecrets('no such table: foo', spec)).toBe('no such table: foo');
+  });
+});
+
+describe('connection help of the dialect modules (GET /api/dialects) and validation agree', () => {
+  it.each([...DIALECTS])('%s: the example URL and the example fields are accepted as they are', (dialect) => {
+    const help = dialectModule(dialect).connectionHelp;
+    expect(validateRegister({ name: 'x', dialect, connection: { url: help.exampleUrl } }).ok).toBe(true);
+    expect(validateRegister({ name: 'x', dialect, connection: { ...help.exampleConnection } }).ok).toBe(true);
+    for (const scheme of help.urlSchemes) {
+      const url = help.exampleUrl.replace(/^[a-z0-9+.-]+:/, `${scheme}:`);
+      expect([scheme, validateRegister({ name: 'x', dialect, connection: { url } }).ok]).toEqual([scheme, true]);
+    }
+  });
+
+  it('quotes the module: accepted schemes, the example URL, what the database field names', () => {
+    const postgres = dialectModule('postgres').connectionHelp;
+    expect(messageFor(errorsOf({ name: 'x', dialect: 'postgres', connection: { url: 'postgres:///nohost' } }), 'connection.url')).toBe(
+      `must name a host, e.g. ${postgres.exampleUrl}`,
+    );
+    expect(messageFor(errorsOf({ name: 'x', dialect: 'mariadb', connection: { url: 'postgres://h/d' } }), 'connection.url')).toBe(
+      'must be a mariadb:// or mysql:// URL for dialect mariadb',
+    );
+    expect(messageFor(errorsOf({ name: 'x', dialect: 'oracle', connection: { host: 'h', user: 'u' } }), 'connection.database')).toBe(
+      'is required: the service name, e.g. FREEPDB1 (or give url)',
+    );
   });
 });

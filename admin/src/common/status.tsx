@@ -1,16 +1,6 @@
 import { Chip } from '@mui/material';
 import { useEffect, useState } from 'react';
-import type { DatabaseInfo, DatabaseStatus, Dialect } from '../model';
-
-export const DIALECT_LABELS: Record<Dialect, string> = {
-  postgres: 'PostgreSQL',
-  mysql: 'MySQL',
-  mariadb: 'MariaDB',
-  oracle: 'Oracle',
-  sqlite: 'SQLite',
-};
-
-export const DEFAULT_PORTS: Record<Dialect, number | null> = { postgres: 5432, mysql: 3306, mariadb: 3306, oracle: 1521, sqlite: null };
+import type { DatabaseInfo, DatabaseStatus } from '../model';
 
 const STATUS: Record<DatabaseStatus, { label: string; color: 'success' | 'warning' | 'error' }> = {
   ready: { label: 'ready', color: 'success' },

@@ -8,28 +8,9 @@ import { useFormContext, useWatch } from 'react-hook-form';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError, databasesApi } from '../api';
 import { PageHeader } from '../common/PageHeader';
-import { DEFAULT_PORTS, DIALECT_LABELS } from '../common/status';
-import type { Dialect } from '../model';
+import { useDialects } from '../dialects';
 import { blank, fieldErrors, fieldForConnectionError, specFromValues, valuesFromDatabase, type ConnectionValues } from './spec';
 import { useRegistry } from '../registry';
-
-const DIALECT_CHOICES = (Object.keys(DIALECT_LABELS) as Dialect[]).map((id) => ({ id, name: DIALECT_LABELS[id] }));
-
-const URL_EXAMPLES: Record<Dialect, string> = {
-  postgres: 'postgres://user:password@127.0.0.1:5432/mydb',
-  mysql: 'mysql://user:password@127.0.0.1:3306/mydb',
-  mariadb: 'mariadb://user:password@127.0.0.1:3306/mydb',
-  oracle: 'oracle://user:password@127.0.0.1:1521/FREEPDB1',
-  sqlite: 'file:/path/to/file.sqlite',
-};
-
-const SCHEMA_HELP: Record<Dialect, string> = {
-  postgres: 'Comma-separated; empty means public',
-  mysql: 'Comma-separated databases; empty means the connection’s database',
-  mariadb: 'Comma-separated databases; empty means the connection’s database',
-  oracle: 'Comma-separated; empty means the user’s own schema',
-  sqlite: 'Empty means main',
-};
 
 const NAME_RULE = regex(/^[a-z][a-z0-9_]{0,62}$/, 'Lowercase letters, digits and _, starting with a letter (at most 63)');
 
@@ -59,6 +40,10 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
   const mode = useWatch<ConnectionValues, 'mode'>({ name: 'mode' });
   const previousDialect = useRef(dialect);
   const elapsed = useElapsed(saving);
+  // Examples, default port and help for the chosen dialect, as the server's dialect module gives them.
+  const { list, info, label } = useDialects();
+  const help = info(dialect);
+  const choices = (list ?? []).map((d) => ({ id: d.dialect, name: d.label }));
 
   // A port left at another dialect's default follows the dialect.
   useEffect(() => {
@@ -66,9 +51,9 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
     previousDialect.current = dialect;
     if (before === dialect) return;
     const port = getValues('connection.port');
-    if (blank(port) || Number(port) === DEFAULT_PORTS[before]) setValue('connection.port', DEFAULT_PORTS[dialect] ?? null);
+    if (blank(port) || Number(port) === info(before)?.defaultPort) setValue('connection.port', info(dialect)?.defaultPort ?? null);
     setTest({ state: 'idle' });
-  }, [dialect, getValues, setValue, setTest]);
+  }, [dialect, getValues, setValue, setTest, info]);
 
   const runTest = async () => {
     clearErrors();
@@ -79,11 +64,11 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
       if (unchanged) {
         // Nothing typed: test what is stored (the stored password is never sent to the browser).
         const db = await databasesApi.reconnect(values.name);
-        setTest({ state: 'ok', text: `Connected with the stored settings: ${DIALECT_LABELS[db.dialect]} ${db.serverVersion ?? ''} · ${db.tableCount} tables, ${db.viewCount} views.` });
+        setTest({ state: 'ok', text: `Connected with the stored settings: ${label(db.dialect)} ${db.serverVersion ?? ''} · ${db.tableCount} tables, ${db.viewCount} views.` });
         return;
       }
       const result = await databasesApi.test(specFromValues(values, false));
-      setTest({ state: 'ok', text: `Connected: ${DIALECT_LABELS[values.dialect]} ${result.serverVersion} · ${result.tables} tables, ${result.views} views · read in ${result.introspectMs} ms.` });
+      setTest({ state: 'ok', text: `Connected: ${label(values.dialect)} ${result.serverVersion} · ${result.tables} tables, ${result.views} views · read in ${result.introspectMs} ms.` });
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
         const { errors, unplaced } = fieldErrors(error, values);
@@ -100,7 +85,7 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
     <>
       <Box sx={{ display: 'grid', gridTemplateColumns: { md: '1fr 1fr' }, columnGap: 3, width: '100%' }}>
         <TextInput source="name" label="Name" disabled={editing} validate={editing ? undefined : [required(), NAME_RULE]} helperText={editing ? 'The name is part of every URL: it cannot change' : 'Used in URLs: /db/<name>/graphql'} fullWidth />
-        <SelectInput source="dialect" label="Database" choices={DIALECT_CHOICES} validate={required()} helperText={false} fullWidth />
+        <SelectInput source="dialect" label="Database" choices={choices} validate={required()} helperText={false} fullWidth />
       </Box>
       {!sqlite && (
         <RadioButtonGroupInput
@@ -114,15 +99,21 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
         />
       )}
       {sqlite ? (
-        <TextInput source="connection.filename" label="File" validate={required()} helperText="Path of the SQLite file on the server, e.g. /data/app.sqlite" fullWidth />
+        <TextInput
+          source="connection.filename"
+          label={help?.databaseLabel ?? 'File'}
+          validate={required()}
+          helperText={`Path of the file on the server${help?.exampleConnection.filename ? `, e.g. ${help.exampleConnection.filename}` : ''}`}
+          fullWidth
+        />
       ) : mode === 'url' ? (
         <Box sx={{ display: 'grid', gridTemplateColumns: { md: '2fr 1fr' }, columnGap: 3, width: '100%' }}>
           <TextInput
             source="connection.url"
             label="URL"
             validate={required()}
-            placeholder={URL_EXAMPLES[dialect]}
-            helperText={editing ? 'A password shown as ******** is kept as stored' : `e.g. ${URL_EXAMPLES[dialect]} (percent-encode special characters)`}
+            placeholder={help?.exampleUrl}
+            helperText={editing ? 'A password shown as ******** is kept as stored' : `e.g. ${help?.exampleUrl ?? ''} (percent-encode special characters)`}
             fullWidth
           />
           <PasswordInput source="connection.password" label="Password (optional)" helperText="Instead of one inside the URL" fullWidth autoComplete="new-password" />
@@ -132,9 +123,9 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
           <Box sx={{ gridColumn: { md: 'span 3' } }}>
             <TextInput source="connection.host" label="Host" validate={required()} helperText="Name or address of the database server" fullWidth />
           </Box>
-          <NumberInput source="connection.port" label="Port" helperText={DEFAULT_PORTS[dialect] ? `Default ${DEFAULT_PORTS[dialect]}` : false} fullWidth />
+          <NumberInput source="connection.port" label="Port" helperText={help?.defaultPort ? `Default ${help.defaultPort}` : false} fullWidth />
           <Box sx={{ gridColumn: { md: 'span 2' } }}>
-            <TextInput source="connection.user" label="User" validate={required()} helperText=" " fullWidth />
+            <TextInput source="connection.user" label="User" validate={required()} placeholder={help?.exampleConnection.user} helperText=" " fullWidth />
           </Box>
           <Box sx={{ gridColumn: { md: 'span 2' } }}>
             <PasswordInput
@@ -146,12 +137,18 @@ function ConnectionFields({ editing, original, test, setTest, saving, failure }:
             />
           </Box>
           <Box sx={{ gridColumn: { md: 'span 3' } }}>
-            <TextInput source="connection.database" label={dialect === 'oracle' ? 'Service name' : 'Database'} validate={required()} helperText={dialect === 'oracle' ? 'e.g. FREEPDB1' : ' '} fullWidth />
+            <TextInput
+              source="connection.database"
+              label={help?.databaseLabel ?? 'Database'}
+              validate={required()}
+              helperText={help?.exampleConnection.database ? `e.g. ${help.exampleConnection.database}` : ' '}
+              fullWidth
+            />
           </Box>
           <BooleanInput source="connection.ssl" label="SSL" helperText={false} sx={{ mt: 1 }} />
         </Box>
       )}
-      {!sqlite && <TextInput source="schemas" label="Schemas" helperText={SCHEMA_HELP[dialect]} fullWidth />}
+      {!sqlite && <TextInput source="schemas" label="Schemas" helperText={help?.schemasHelp ?? false} fullWidth />}
 
       <Box sx={{ width: '100%', mt: 1 }}>
         {test.state === 'ok' && (
@@ -207,6 +204,7 @@ export function ConnectionForm() {
   const [saving, setSaving] = useState(false);
   const [test, setTest] = useState<TestState>({ state: 'idle' });
   const [failure, setFailure] = useState<{ title: string; lines: string[] } | null>(null);
+  const dialects = useDialects();
 
   useEffect(() => {
     if (!name) return;
@@ -261,7 +259,16 @@ export function ConnectionForm() {
 
   if (editing && loadError) return <Alert severity="error" sx={{ mt: 2 }}>{loadError}</Alert>;
   if (editing && !original) return <Loading />;
-  const defaults: ConnectionValues = original ?? { name: '', dialect: 'postgres', mode: 'fields', connection: { host: '127.0.0.1', port: 5432, ssl: false }, schemas: '' };
+  // The form shows the dialects' examples and defaults: it waits for them (the server's first one is the default).
+  const first = dialects.list?.[0];
+  if (!first) return dialects.error ? <Alert severity="error" sx={{ mt: 2 }}>{dialects.error}</Alert> : <Loading />;
+  const defaults: ConnectionValues = original ?? {
+    name: '',
+    dialect: first.dialect,
+    mode: 'fields',
+    connection: { host: first.exampleConnection.host ?? null, port: first.defaultPort, ssl: false },
+    schemas: '',
+  };
   const taken = editing ? undefined : (value: string) => (databases?.some((d) => d.name === value) ? 'A database with this name is already registered' : undefined);
 
   return (

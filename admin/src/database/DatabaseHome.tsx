@@ -9,7 +9,8 @@ import { Link, Loading, Title, useNotify } from 'react-admin';
 import { useParams } from 'react-router-dom';
 import { databasesApi } from '../api';
 import { PageHeader } from '../common/PageHeader';
-import { DIALECT_LABELS, StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
+import { StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
+import { useDialects } from '../dialects';
 import { capabilities, type DatabaseModel, type DatabaseStatus, type ResourceInfo } from '../model';
 import { useRegistry } from '../registry';
 import { CopyBlock } from '../table/Endpoints';
@@ -97,6 +98,7 @@ const STATUS_TITLES: Partial<Record<DatabaseStatus, string>> = {
 export function DatabaseHome() {
   const { name = '' } = useParams();
   const { databases, models, modelErrors, ready, reload } = useRegistry();
+  const { label } = useDialects();
   const notify = useNotify();
   const [refreshing, setRefreshing] = useState(false);
   const now = useNow();
@@ -139,7 +141,7 @@ export function DatabaseHome() {
             <StatusChip status={db.status} />
           </Stack>
         }
-        subtitle={`${DIALECT_LABELS[db.dialect]}${db.serverVersion ? ` ${db.serverVersion}` : ''} · ${connectionSummary(db)}${db.introspectedAt ? ` · introspected ${timeAgo(db.introspectedAt, now)}` : ''}`}
+        subtitle={`${label(db.dialect)}${db.serverVersion ? ` ${db.serverVersion}` : ''} · ${connectionSummary(db)}${db.introspectedAt ? ` · introspected ${timeAgo(db.introspectedAt, now)}` : ''}`}
         actions={
           <>
             <Button variant="outlined" startIcon={<EditIcon />} component={Link} to={`/databases/${name}/edit`}>

@@ -26,7 +26,8 @@ import { useState } from 'react';
 import { Confirm, Link, Loading, Title, useNotify } from 'react-admin';
 import { databasesApi } from '../api';
 import { PageHeader } from '../common/PageHeader';
-import { DIALECT_LABELS, StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
+import { StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
+import { useDialects } from '../dialects';
 import type { DatabaseInfo } from '../model';
 import { useRegistry } from '../registry';
 
@@ -35,6 +36,7 @@ type Busy = 'test' | 'refresh' | 'remove' | null;
 function RowActions({ db }: { db: DatabaseInfo }) {
   const notify = useNotify();
   const { reload } = useRegistry();
+  const { label } = useDialects();
   const [busy, setBusy] = useState<Busy>(null);
   const [confirming, setConfirming] = useState(false);
 
@@ -53,7 +55,7 @@ function RowActions({ db }: { db: DatabaseInfo }) {
   const test = () =>
     run('test', async () => {
       const result = await databasesApi.reconnect(db.name);
-      notify(`${db.name}: connected${result.serverVersion ? ` (${DIALECT_LABELS[result.dialect]} ${result.serverVersion})` : ''}`, { type: 'success' });
+      notify(`${db.name}: connected${result.serverVersion ? ` (${label(result.dialect)} ${result.serverVersion})` : ''}`, { type: 'success' });
     });
   const refresh = () =>
     run('refresh', async () => {
@@ -109,9 +111,15 @@ function RowActions({ db }: { db: DatabaseInfo }) {
   );
 }
 
+/** `A, B or C`. */
+function oneOf(names: string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : (names[0] ?? '');
+}
+
 /** The landing page: every registered database with its status (kept current), its APIs and actions. */
 export function Overview() {
   const { databases, error } = useRegistry();
+  const { list: dialects, label } = useDialects();
   const now = useNow();
   const addButton = (
     <Button variant="contained" startIcon={<AddIcon />} component={Link} to="/databases/new">
@@ -136,7 +144,7 @@ export function Overview() {
             No database yet
           </Typography>
           <Typography color="text.secondary" sx={{ mb: 2 }}>
-            Register PostgreSQL, MySQL, MariaDB, Oracle or SQLite and get its GraphQL API, REST API and admin screens at once.
+            Register {dialects ? oneOf(dialects.map((d) => d.label)) : 'a database'} and get its GraphQL API, REST API and admin screens at once.
           </Typography>
           {addButton}
         </Card>
@@ -165,7 +173,7 @@ export function Overview() {
                     </Typography>
                   </TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {DIALECT_LABELS[db.dialect] ?? db.dialect}
+                    {label(db.dialect)}
                     {db.serverVersion && (
                       <Typography variant="body2" color="text.secondary" noWrap title={db.serverVersion} sx={{ maxWidth: 110 }}>
                         {db.serverVersion.split(' ')[0]}

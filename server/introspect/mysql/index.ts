@@ -3,6 +3,7 @@ import type { DialectModule } from '../dialect';
 import type { DbModel } from '../../model/types';
 import { readMysqlCatalog } from './catalog';
 import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
+import { mariadbConnectionHelp, mysqlConnectionHelp } from './connection-help';
 import { connectFailure, describeMysqlError } from './errors';
 import { normaliseMysqlCatalog } from './normalise';
 import { mysqlCapabilities, mysqlQuirks } from './quirks';
@@ -30,6 +31,7 @@ function createModule(dialect: 'mysql' | 'mariadb'): DialectModule {
     connectionTarget,
     connectionProblems,
     connectFailure,
+    connectionHelp: dialect === 'mariadb' ? mariadbConnectionHelp : mysqlConnectionHelp,
     statements: dialect === 'mariadb' ? { ...mysqlStatements, serverBoundsStatements: true } : mysqlStatements,
   };
 }

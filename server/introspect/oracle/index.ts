@@ -3,6 +3,7 @@ import type { DialectModule } from '../dialect';
 import type { DbModel } from '../../model/types';
 import { readCatalog } from './catalog';
 import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
+import { oracleConnectionHelp } from './connection-help';
 import { connectFailure, describeOracleError } from './errors';
 import { normaliseOracle } from './normalise';
 import { oracleCapabilities, oracleQuirks } from './quirks';
@@ -28,6 +29,7 @@ export const oracleDialect: DialectModule = {
   connectionTarget,
   connectionProblems,
   connectFailure,
+  connectionHelp: oracleConnectionHelp,
   statements: oracleStatements,
 };
 

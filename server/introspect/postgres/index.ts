@@ -3,6 +3,7 @@ import type { DatabaseSpec, DbModel } from '../../model/types';
 import type { DialectModule } from '../dialect';
 import { readCatalog } from './catalog';
 import { connectionProblems, connectionTarget, knexConfig } from './connection';
+import { postgresConnectionHelp } from './connection-help';
 import { connectFailure, describeError } from './errors';
 import { normalise } from './normalise';
 import { postgresCapabilities, postgresQuirks } from './quirks';
@@ -25,5 +26,6 @@ export const postgresDialect: DialectModule = {
   connectionTarget,
   connectionProblems,
   connectFailure,
+  connectionHelp: postgresConnectionHelp,
   statements: postgresStatements,
 };

@@ -3,6 +3,7 @@ import type { DialectModule } from '../dialect';
 import type { DbModel } from '../../model/types';
 import { readCatalog } from './catalog';
 import { connectionProblems, connectionTarget, defaultSchemas, knexConfig } from './connection';
+import { sqliteConnectionHelp } from './connection-help';
 import { connectFailure, describeSqliteError } from './errors';
 import { normaliseSqlite } from './normalise';
 import { sqliteCapabilities, sqliteQuirks } from './quirks';
@@ -23,6 +24,7 @@ export const sqliteDialect: DialectModule = {
   connectionTarget,
   connectionProblems,
   connectFailure,
+  connectionHelp: sqliteConnectionHelp,
   statements: sqliteStatements,
 };
 
