@@ -7,7 +7,7 @@ import { demoFilePath, ensureDemoDatabase, legacyDemoFilePath } from './demo/see
 import { Gateway } from './gateway/gateway';
 import { SchemaCache } from './gateway/schema-cache';
 import { TargetPolicy } from './gateway/targets';
-import { createApp, type App } from './http/app';
+import { createApp, type App, type AppOptions } from './http/app';
 import { createLogger, type Logger } from './log';
 import { RegistryStore } from './registry/store';
 
@@ -28,7 +28,7 @@ const SHUTDOWN_GRACE_MS = 5000;
  * Starts lazydb: registry -> cached models served at once -> listen -> reconnect in the
  * background. Used by main.ts and by the integration tests (with port 0).
  */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), options: AppOptions = {}): Promise<RunningServer> {
   // Read first: a bad LAZYDB_ALLOW_TARGETS / LAZYDB_DENY_TARGETS entry stops the start, naming it.
   const targets = new TargetPolicy(config);
   const registry = await RegistryStore.open(config, { warn: (message) => log.warn(message) });
@@ -37,7 +37,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   await gateway.start();
   if (config.demo) await registerDemoOnce(config, gateway, registry, log);
 
-  const app = createApp(gateway, config, log);
+  const app = createApp(gateway, config, log, options);
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());

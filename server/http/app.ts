@@ -72,8 +72,12 @@ function graphqlBodyRefusal(request: IncomingMessage, body: Buffer): LazydbError
 }
 
 export interface AppOptions {
-  /** The plugins every request runs through. @default lazydbPlugins(config, log) */
-  plugins?: LazydbPlugin[];
+  /**
+   * The plugins every request runs through, from lazydb's own (`lazydbPlugins(config, log)`):
+   * for embedding and tests, which add one or leave one out.
+   * @default (plugins) => plugins
+   */
+  plugins?: (defaults: LazydbPlugin[]) => LazydbPlugin[];
 }
 
 export function createApp(gateway: Gateway, config: AppConfig, log: Logger, options: AppOptions = {}): App {
@@ -86,7 +90,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   // One byte budget for every parsed document, whichever path and endpoint parsed it.
   const documents = new DocumentCache(config.documentCacheBytes);
   const limits = documentLimitsOf(config);
-  const pipeline = new Pipeline(options.plugins ?? lazydbPlugins(config, log), limits);
+  const defaults = lazydbPlugins(config, log);
+  const pipeline = new Pipeline(options.plugins?.(defaults) ?? defaults, limits);
   const gatewayYoga = createYoga<YogaServerContext>({
     graphqlEndpoint: '/graphql',
     schema: (context) => context.lazydbSchema,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../server/config';
 import type { Logger } from '../../server/log';
+import type { AppOptions } from '../../server/http/app';
 import { startServer, type RunningServer } from '../../server/server';
 
 export interface TestServer extends RunningServer {
@@ -15,7 +16,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** A lazydb server on a random port with its own data and cache dirs (reused when `dataDir` is given). */
-export async function startTestServer(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { dataDir?: string; env?: Record<string, string>; app?: AppOptions } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lazydb-srv-'));
   const config: Config = loadConfig({
     PORT: '0',
@@ -39,7 +40,7 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     if (level === 'error' || process.env.LAZYDB_TEST_LOGS) console.error(line);
   };
   const log: Logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
-  const running = await startServer(config, log);
+  const running = await startServer(config, log, options.app);
 
   const request: TestServer['request'] = async (path, init = {}) => {
     const { json, ...rest } = init;
