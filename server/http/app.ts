@@ -20,7 +20,7 @@ import { lazydbPlugins, type PluginConfig } from '../plugins';
 import { Pipeline } from '../pipeline/pipeline';
 import { graphqlContextOf, type RequestContext } from '../pipeline/context';
 import { yogaPipeline, type YogaServerContext } from '../pipeline/yoga';
-import { errorCodeOf } from '../pipeline/outcome';
+import { errorCodeOf, graphqlErrorCodeOfText, restErrorCodeOf } from '../pipeline/outcome';
 import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
 import { invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse, databaseNotFound } from './io';
@@ -143,7 +143,9 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
         if (text !== null) return sendJsonText(response, 200, text);
       }
       const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema, ...graphqlContextOf(context) });
-      await sendResponse(response, result);
+      const payload = await sendResponse(response, result);
+      // yoga answered a refusal (a limit, validation) or ran it: the response hook learns the code either way.
+      context.errorCode ??= graphqlErrorCodeOfText(payload);
     } finally {
       snapshot?.pool.release();
     }
@@ -194,6 +196,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
             context,
             pipeline,
           });
+          if (reply.status >= 400) context.errorCode ??= restErrorCodeOf(reply.body);
           return sendJsonText(response, reply.status, reply.body, reply.headers);
         } finally {
           snapshot.pool.release();

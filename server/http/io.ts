@@ -114,8 +114,8 @@ export function sendGraphQLError(response: ServerResponse, error: LazydbError): 
   sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, error.headers);
 }
 
-/** Writes a WHATWG Response (from yoga or SOFA) to a Node response. */
-export async function sendResponse(response: ServerResponse, result: Response): Promise<void> {
+/** Writes a WHATWG Response (from yoga or SOFA) to a Node response; gives back the bytes written. */
+export async function sendResponse(response: ServerResponse, result: Response): Promise<Buffer> {
   const payload = Buffer.from(await result.arrayBuffer());
   const headers: Record<string, string> = {};
   result.headers.forEach((value, name) => {
@@ -127,6 +127,7 @@ export async function sendResponse(response: ServerResponse, result: Response): 
   if (vary !== undefined && headers.vary !== undefined) headers.vary = `${String(vary)}, ${headers.vary}`;
   response.writeHead(result.status, headers);
   response.end(payload);
+  return payload;
 }
 
 /** 404 DATABASE_NOT_FOUND for `name`: one wording for every HTTP endpoint that names a database. */

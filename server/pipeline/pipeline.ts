@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse, specifiedRules, validate, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { Kind, parse, specifiedRules, validate, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { DataSource } from '../schema/source';
 import { ANONYMOUS, requestIdOf, type RequestContext, type RequestLimits, type Transport } from './context';
 import type { LazydbPlugin, OperationArgs, OperationParams, ParsedDocument, ResponseOutcome, TokenRule } from './plugin';
 import { clientGoneSignal } from './client-gone';
+import { graphqlErrorCodeOf } from './outcome';
 
 /**
  * The plugins of lazydb run in one order at fixed points of every request (see LazydbPlugin).
@@ -93,6 +94,7 @@ export class Pipeline {
 
   /** Before execution: the first refusal, if any. */
   beforeExecute(args: OperationArgs, context: RequestContext): GraphQLError | undefined {
+    context.operation ??= operationKindOf(args);
     for (const hook of this.executeHooks) {
       const error = hook(args, context);
       if (error) return error;
@@ -100,10 +102,11 @@ export class Pipeline {
     return undefined;
   }
 
-  /** The result as the plugins pass it on (masking). */
+  /** The result as the plugins pass it on (masking); the context learns the code of its first error. */
   result(result: ExecutionResult, context: RequestContext): ExecutionResult {
     let out = result;
     for (const hook of this.resultHooks) out = hook(out, context);
+    if (out.errors) context.errorCode ??= graphqlErrorCodeOf(out.errors);
     return out;
   }
 
@@ -163,4 +166,13 @@ class Context implements RequestContext {
     if (!source) this.wrapped.set(base, (source = this.pipeline.wrap(base, this)));
     return source;
   }
+}
+
+/** What the operation that is about to run does (null when the document names none that matches: validation refuses it). */
+function operationKindOf({ document, operationName }: OperationArgs): RequestContext['operation'] {
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName === undefined || definition.name?.value === operationName) return definition.operation as 'query' | 'mutation' | 'subscription';
+  }
+  return null;
 }

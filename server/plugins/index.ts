@@ -23,6 +23,7 @@ export type PluginConfig = Pick<
   | 'introspection'
   | 'fieldSuggestions'
   | 'exposeDatabaseErrors'
+  | 'logLevel'
   | 'maxSelections'
   | 'maxTokens'
   | 'maxInputDepth'
@@ -58,6 +59,6 @@ export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[]
     useQueryCost(limits),
     // Results and responses.
     useErrorMasking(log, config),
-    useRequestLog(log),
+    useRequestLog(log, config),
   ];
 }

@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { LazydbPlugin } from '../pipeline/plugin';
 
@@ -6,7 +7,9 @@ import type { LazydbPlugin } from '../pipeline/plugin';
  * without its query string (which may hold filter values), status, error code, database,
  * transport, operation kind and time taken. Nothing from headers or bodies.
  */
-export function useRequestLog(log: Logger): LazydbPlugin {
+export function useRequestLog(log: Logger, config: Pick<Config, 'logLevel'>): LazydbPlugin {
+  // Nothing to do per request unless the line is written at all.
+  if (config.logLevel !== 'debug') return { name: 'request-log' };
   return {
     name: 'request-log',
     onResponse(context, outcome) {
