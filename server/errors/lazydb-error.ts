@@ -6,7 +6,7 @@
  */
 export interface ErrorClass {
   readonly status: number;
-  /** What to do about it, in a few words (the catalogue in the README and `GET /api/errors` show it). */
+  /** What to do about it, in a few words (the README's table of errors lists it; a test keeps the two alike). */
   readonly hint: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
