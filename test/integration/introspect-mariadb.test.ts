@@ -7,7 +7,7 @@ import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DialectModule } from '../../server/introspect/dialect';
 import { mariadbDialect, mysqlDialect } from '../../server/introspect/mysql/index';
-import { isMariaDbVersion } from '../../server/introspect/mysql/normalise';
+import { isMariaDbVersion } from '../../server/introspect/mysql/version';
 import type { DbModel, Dialect } from '../../server/model/types';
 import {
   connect,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isMariaDbVersion } from './normalise';
+import { isMariaDbVersion } from './version';
 
 /**
  * Catalog reads for MySQL 8 and MariaDB 10.x, all from information_schema. Every selected

@@ -1,6 +1,7 @@
 import type { ColumnModel, DbModel, ForeignKeyModel, KeyModel, ReportEntry, ScalarKind, TableModel } from '../../model/types';
 import { compareText, compositeKey, groupBy, num, numOrNull, text } from '../common/collections';
 import type { CheckRow, ColumnRow, ForeignKeyRow, IndexRow, MysqlCatalog } from './catalog';
+import { isMariaDbVersion } from './version';
 
 /**
  * Pure: recorded MySQL/MariaDB catalog rows -> DbModel. The same rows shape comes from
@@ -11,10 +12,6 @@ export interface NormaliseOptions {
   dialect: 'mysql' | 'mariadb';
   /** Defaults to now; tests pin it. */
   introspectedAt?: string;
-}
-
-export function isMariaDbVersion(version: string): boolean {
-  return /mariadb/i.test(version);
 }
 
 export function normaliseMysqlCatalog(catalog: MysqlCatalog, options: NormaliseOptions): DbModel {

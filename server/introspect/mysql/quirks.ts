@@ -3,7 +3,7 @@ import type { ColumnModel } from '../../model/types';
 import { decodeValue, encodeValue } from '../../model/codec';
 import { sql } from '../../sql/fragment';
 import { returningList } from '../common/returning';
-import { isMariaDbVersion } from './normalise';
+import { isMariaDbVersion } from './version';
 import { offsetMinutes, pad, toUtcDateTimeText } from '../common/datetime';
 
 /**
