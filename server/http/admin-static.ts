@@ -1,4 +1,3 @@
-import { LazydbError } from '../errors/lazydb-error';
 import { fail } from '../errors/catalogue';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,5 @@
 import type { Config } from '../config';
 import type { LazydbPlugin } from '../pipeline/plugin';
-import { LazydbError } from '../errors/lazydb-error';
 import { fail } from '../errors/catalogue';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 

@@ -25,7 +25,6 @@ import {
 import type { LazydbPlugin, ParsedDocument, TokenRule } from '../pipeline/plugin';
 import type { Config } from '../config';
 import { nestingExceeds } from '../query/filter';
-import type { ErrorCode } from '../errors/catalogue';
 import { requestRefusal } from '../errors/graphql';
 import type { AliasLimits } from './use-alias-limits';
 import type { CostLimits } from './use-query-cost';

@@ -1,5 +1,4 @@
 import type { LazydbPlugin } from '../pipeline/plugin';
-import { LazydbError } from '../errors/lazydb-error';
 import { fail } from '../errors/catalogue';
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';

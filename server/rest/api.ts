@@ -152,7 +152,7 @@ export class RestApi {
   }
 
   private async list(table: NamedTable, request: RestRequest): Promise<RestReply> {
-    const params = parseListParams(table, request.search, this.maxLimit, this.whereLimits);
+    const params = parseListParams(table, request.search, this.whereLimits);
     const includes = params.include.filter((name, i) => params.include.indexOf(name) === i);
     const document = this.document(`l ${table.typeName} ${includes.join(',')}`, () => {
       const selections = includes.map((name) => {

@@ -5,14 +5,13 @@ import type { OrderDirection } from '../schema/source';
 
 import { nestingExceeds } from '../query/filter';
 import { DEFAULT_DOCUMENT_LIMITS, inputTooDeepMessage, tooManyValuesMessage, type DocumentLimits } from '../plugins/use-document-limits';
-import { limitTooLargeMessage, queryTooCostlyMessage, queryTooDeepMessage } from '../plugins/use-query-cost';
 
 /**
- * The bounds on a list: `where` as GraphQL's (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES), and
- * the estimated rows and relation depth of the page with its `include`s (LAZYDB_MAX_COST,
- * LAZYDB_MAX_DEPTH; their defaults, as server/config derives them, when not given).
+ * The bounds on a list's `where`, as GraphQL's (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES). The
+ * page size and the rows and depth of the page with its `include`s are judged by the pipeline's
+ * execute hooks, as for GraphQL (use-query-cost).
  */
-export type WhereLimits = Pick<DocumentLimits, 'maxInputDepth' | 'maxInValues'> & Partial<Pick<DocumentLimits, 'maxCost' | 'maxDepth'>>;
+export type WhereLimits = Pick<DocumentLimits, 'maxInputDepth' | 'maxInValues'>;
 
 /**
  * The REST list parameters, checked and turned into GraphQL arguments:
@@ -30,7 +29,7 @@ export interface ListParams {
 
 const DIRECTIONS = new Set<string>(['asc', 'desc', 'asc_nulls_first', 'asc_nulls_last', 'desc_nulls_first', 'desc_nulls_last']);
 
-export function parseListParams(table: NamedTable, search: URLSearchParams, maxLimit: number, limits: WhereLimits = DEFAULT_DOCUMENT_LIMITS): ListParams {
+export function parseListParams(table: NamedTable, search: URLSearchParams, limits: WhereLimits = DEFAULT_DOCUMENT_LIMITS): ListParams {
   const equalities: Record<string, unknown>[] = [];
   let where: Record<string, unknown> | null = null;
   let orderBy: Record<string, OrderDirection>[] = [];
@@ -48,8 +47,9 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, maxL
         orderBy = orderBy.concat(parseOrderBy(table, value));
         break;
       case 'limit':
+        // Above LAZYDB_MAX_LIMIT it is refused with the rest of the document's bounds (LIMIT_TOO_LARGE,
+        // use-query-cost, which also judges the rows `include=` adds): one check for GraphQL and REST.
         limit = wholeNumber('limit', value);
-        if (limit > maxLimit) throw fail('LIMIT_TOO_LARGE', limitTooLargeMessage(limit, maxLimit));
         break;
       case 'offset':
         offset = wholeNumber('offset', value);
@@ -68,25 +68,9 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, maxL
       }
     }
   }
-  checkListCost(table, limit ?? maxLimit, include, maxLimit, limits);
   const conditions = [...(where ? [where] : []), ...equalities];
   const combined = conditions.length === 0 ? null : conditions.length === 1 ? conditions[0]! : { _and: conditions };
   return { where: combined, orderBy, limit, offset, include };
-}
-
-/**
- * The page and its includes estimated as GraphQL estimates the same query (use-query-cost):
- * `page` rows, and for each distinct include `page` × the default page (an array relation) or
- * `page` (an object relation). Includes do not nest, so the depth is 1 or 2.
- */
-function checkListCost(table: NamedTable, page: number, include: string[], maxLimit: number, limits: WhereLimits): void {
-  const maxDepth = limits.maxDepth ?? DEFAULT_DOCUMENT_LIMITS.maxDepth;
-  const maxCost = limits.maxCost ?? 5 * maxLimit ** 2;
-  const depth = include.length > 0 ? 2 : 1;
-  if (depth > maxDepth) throw fail('QUERY_TOO_DEEP', queryTooDeepMessage(depth, maxDepth));
-  let rows = page;
-  for (const name of new Set(include)) rows += table.relations.find((r) => r.field === name)?.kind === 'array' ? page * maxLimit : page;
-  if (rows > maxCost) throw fail('QUERY_TOO_COSTLY', queryTooCostlyMessage(rows, { maxCost, maxLimit, maxDepth }));
 }
 
 function badParam(message: string): LazydbError {

@@ -317,7 +317,7 @@ describe('the filter compiler (server/query/filter.ts)', () => {
 describe('REST where= (server/rest/params.ts)', () => {
   const artist = nameModel(hardCaseModel()).tables.find((t) => t.typeName === 'artist')!;
   const params = (where: unknown, whereLimits?: Pick<DocumentLimits, 'maxInputDepth' | 'maxInValues'>) =>
-    parseListParams(artist, new URLSearchParams({ where: JSON.stringify(where) }), 100, whereLimits);
+    parseListParams(artist, new URLSearchParams({ where: JSON.stringify(where) }), whereLimits);
 
   it('refuses a where nested too deep, and long _in lists, with 400 and a stable code', () => {
     const deep = thrown(() => params(deepAnd(1000))) as LazydbError;

@@ -1,13 +1,10 @@
-import { LazydbError } from '../../server/errors/lazydb-error';
 import { parse, type GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeGateway } from '../../server/gateway/compose';
-
 import { checkBatch, yogaBatching } from '../../server/plugins/use-batch-limit';
 import { DEFAULT_DOCUMENT_LIMITS, parseWithinLimits } from '../../server/plugins/use-document-limits';
 import { AliasAndDirectiveCounter } from '../../server/plugins/use-alias-limits';
 import { checkOperationCost, estimateOperation, type CostLimits } from '../../server/plugins/use-query-cost';
-import { parseListParams } from '../../server/rest/params';
 import { buildSchema } from '../../server/schema/build';
 import { nameModel } from '../../server/schema/naming';
 import type { DataSource } from '../../server/schema/source';
@@ -208,37 +205,5 @@ describe('operations per batch (use-batch-limit)', () => {
     expect(yogaBatching({ maxBatch: 10 })).toEqual({ limit: 10 });
     expect(checkBatch(10, { maxBatch: 10 })).toBeNull();
     expect(checkBatch(11, { maxBatch: 10 })?.message).toContain('batch (a JSON array) of 11 operations; at most 10 are allowed in one request (LAZYDB_MAX_BATCH)');
-  });
-});
-
-describe('REST list limits (rest/params)', () => {
-  const artist = named.tables.find((t) => t.typeName === 'artist')!;
-  const album = named.tables.find((t) => t.typeName === 'album')!;
-  const params = (table: typeof artist, search: string, limits = { maxInputDepth: 32, maxInValues: 100, maxCost: 5_000_000, maxDepth: 10 }) =>
-    parseListParams(table, new URLSearchParams(search), 1000, limits);
-  const refused = (work: () => unknown) => {
-    try {
-      work();
-    } catch (error) {
-      return error as LazydbError;
-    }
-    throw new Error('expected a refusal');
-  };
-
-  it('answers LIMIT_TOO_LARGE for a limit above LAZYDB_MAX_LIMIT, as GraphQL does', () => {
-    const error = refused(() => params(artist, 'limit=1001'));
-    expect([error.status, error.code]).toEqual([400, 'LIMIT_TOO_LARGE']);
-    expect(error.message).toBe('limit 1001 is above the maximum page size of 1000 (LAZYDB_MAX_LIMIT); page with offset');
-  });
-
-  it('estimates a page with its includes as GraphQL estimates the same query', () => {
-    // W4 over REST: 1,000 albums and the default page of tracks for each.
-    expect(() => params(album, 'limit=1000&include=tracks')).not.toThrow();
-    const costly = refused(() => params(album, 'include=tracks,artist', { maxInputDepth: 32, maxInValues: 100, maxCost: 1_001_000, maxDepth: 10 }));
-    expect([costly.status, costly.code]).toEqual([400, 'QUERY_TOO_COSTLY']);
-    expect(costly.message).toContain('up to 1002000 rows');
-    expect(() => params(album, 'limit=10&include=tracks,artist', { maxInputDepth: 32, maxInValues: 100, maxCost: 10_020, maxDepth: 10 })).not.toThrow();
-    const deep = refused(() => params(artist, 'include=albums', { maxInputDepth: 32, maxInValues: 100, maxCost: 5_000_000, maxDepth: 1 }));
-    expect([deep.code, deep.message]).toEqual(['QUERY_TOO_DEEP', expect.stringContaining('LAZYDB_MAX_DEPTH')]);
   });
 });
