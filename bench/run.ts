@@ -5,6 +5,7 @@
  *   npm run bench                 full run (~18 minutes on 2 cores)
  *   npm run bench -- --quick      smoke run (< 3 minutes): 1 run per cell, short durations
  *   npm run bench -- --help       every option
+ *   npm run bench -- --baseline DIR   also lazydb built from checkout DIR, cell by cell (ratios own/base)
  *
  * Nothing here asserts a time: the run ends with a table, a list of targets met or missed,
  * and a JSON file under bench/results/.
@@ -24,16 +25,19 @@ import {
   type BenchDb,
   type BenchEngine,
 } from './lib/databases';
-import { registerOrThrow, register, removeDataDirs, startLazydb, startProfile, stopProfile, probeMemory, timed, unregister, type LazydbServer, type Registration } from './lib/lazydb';
+import { checkoutProblem, checkoutRevision, registerOrThrow, register, removeDataDirs, startLazydb, startProfile, stopProfile, probeMemory, timed, unregister, type LazydbServer, type Registration } from './lib/lazydb';
 import { LoadClient } from './lib/load';
 import { summariseProfile, type ProfileSummary } from './lib/profile';
 import { BENCH_DIR, REPO_ROOT, freePort, runToEnd, sleep, startChild, stopAll, waitForHttp, type Child } from './lib/processes';
 import { CountingProxy } from './lib/sql-proxy';
 import {
+  BASELINE_OF,
   buildTargets,
   canonical,
   fill,
   firstDifference,
+  isBaselineSystem,
+  isLazydbSystem,
   maskGenerated,
   projectLike,
   SYSTEMS,
@@ -59,11 +63,18 @@ const HELP = `usage: npm run bench -- [options] [chinook-dir]
   --connections N         autocannon connections (default 16)
   --workloads W1,W3       only these workloads (default W1..W6)
   --engines postgres      only these engines (default postgres,mariadb)
-  --systems floor,gql     only these systems: floor,gql,gw,rest,pgl (default all)
+  --systems floor,gql     only these systems: floor,gql,gw,rest,pgl (default all); with --baseline
+                          also gqlb,gwb,restb (the baseline's gql, gw, rest): when none of those is
+                          named, each of gql, gw, rest brings its baseline counterpart along
   --sizes 100,1000,5000   generated schema sizes for the introspection figures
   --no-figures            only the side-by-side table
   --no-profile            skip the CPU profiles of lazydb (--profile: take them in --quick too)
   --no-peer               skip PostGraphile
+  --baseline DIR          also measure lazydb built from another checkout DIR (e.g. a git worktree
+                          with node_modules symlinked): its bundle is built and started like this
+                          checkout's, with the same databases, and each of its cells is timed right
+                          next to lazydb's own (run by run, alternating which goes first); the
+                          table gains gql/base and REST/base (median of the per-run ratios)
 `;
 
 interface Options {
@@ -80,6 +91,8 @@ interface Options {
   figures: boolean;
   profile: boolean;
   peer: boolean;
+  /** Another checkout of lazydb to measure side by side (absolute path), or null. */
+  baseline: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -102,6 +115,14 @@ function parseOptions(argv: string[]): Options {
   const quick = flags.has('quick');
   const num = (key: string, full: number, short: number) => (flags.has(key) ? Number(flags.get(key)) : quick ? short : full);
   const list = (key: string, fallback: string[]) => (flags.has(key) ? String(flags.get(key)).split(',').map((s) => s.trim()).filter(Boolean) : fallback);
+  const baselineDir = flags.get('baseline');
+  if (baselineDir === '' || (typeof baselineDir === 'string' && baselineDir.startsWith('--'))) throw new Error('--baseline needs a directory');
+  const baseline = baselineDir === undefined ? null : path.resolve(String(baselineDir));
+  let systems = list('systems', ['floor', 'gql', 'gw', 'rest', 'pgl']) as SystemId[];
+  const namedBaseline = systems.filter(isBaselineSystem);
+  if (namedBaseline.length > 0 && !baseline) throw new Error(`--systems names ${namedBaseline.join(', ')}, which need --baseline DIR`);
+  // Without baseline systems named, each of lazydb's own brings its counterpart along.
+  if (baseline && namedBaseline.length === 0) systems = systems.flatMap((s) => (isLazydbSystem(s) ? [s, BASELINE_OF[s]] : [s]));
   return {
     quick,
     chinookDir: path.resolve(String(flags.get('chinook') ?? positional[0] ?? process.env.LAZYDB_CHINOOK_DIR ?? path.join(REPO_ROOT, '../shared/fixtures/chinook'))),
@@ -111,11 +132,12 @@ function parseOptions(argv: string[]): Options {
     connections: num('connections', 16, 16),
     workloads: list('workloads', ['W1', 'W2', 'W3', 'W4', 'W5', 'W6']) as WorkloadId[],
     engines: list('engines', ['postgres', 'mariadb']) as BenchEngine[],
-    systems: list('systems', ['floor', 'gql', 'gw', 'rest', 'pgl']) as SystemId[],
+    systems,
     sizes: list('sizes', quick ? ['1000'] : ['100', '1000', '5000']).map(Number),
     figures: !flags.has('no-figures'),
     profile: flags.has('profile') || (!flags.has('no-profile') && !quick),
     peer: !flags.has('no-peer'),
+    baseline,
   };
 }
 
@@ -176,6 +198,8 @@ interface World {
   chinook: Partial<Record<BenchEngine, { db: BenchDb; autoIncrement: boolean }>>;
   synth: Partial<Record<BenchEngine, BenchDb>>;
   lazydb: LazydbServer;
+  /** lazydb built from the `--baseline` checkout, with the same databases registered. */
+  baseline: LazydbServer | null;
   floors: Partial<Record<BenchEngine, { child: Child; url: string }>>;
   pgl: { child: Child; url: string } | null;
   pglProblem: string | null;
@@ -250,6 +274,12 @@ interface Cell {
   latencyP50: number | null;
   latencyP99: number | null;
   failed: number;
+  /**
+   * lazydb's own cells that have a baseline counterpart (`--baseline`): own ÷ baseline req/s for
+   * each run index in which both were timed (back to back), and their median.
+   */
+  baselineRatios?: number[];
+  vsBaseline?: number | null;
 }
 
 async function checkTargets(targets: Target[]): Promise<Map<string, string>> {
@@ -257,7 +287,7 @@ async function checkTargets(targets: Target[]): Promise<Map<string, string>> {
   // The reference for each workload and engine is lazydb's own GraphQL endpoint when it
   // answers, else the floor: every other system must return the same data.
   const references = new Map<string, unknown[]>();
-  const order: SystemId[] = ['gql', 'floor', 'gw', 'rest', 'pgl'];
+  const order: SystemId[] = ['gql', 'floor', 'gw', 'rest', 'pgl', 'gqlb', 'gwb', 'restb'];
   const sorted = [...targets].sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
   for (const target of sorted) {
     const key = cellKey(target);
@@ -271,7 +301,7 @@ async function checkTargets(targets: Target[]): Promise<Map<string, string>> {
       let problem: string | null = null;
       for (const sample of target.samples) {
         const { status: code, body } = await sendTarget(target, sample);
-        if (target.system === 'rest' && code === 404 && /NOT_FOUND/.test(JSON.stringify(body)) && /no such endpoint|rest/i.test(JSON.stringify(body))) {
+        if ((target.system === 'rest' || target.system === 'restb') && code === 404 && /NOT_FOUND/.test(JSON.stringify(body)) && /no such endpoint|rest/i.test(JSON.stringify(body))) {
           problem = `n/a (REST answers 404: ${String(body?.error?.message ?? '').slice(0, 80)})`;
           break;
         }
@@ -343,22 +373,61 @@ async function measureAll(targets: Target[], status: Map<string, string>, load: 
   const firstPerProcess = new Map<string, Target>();
   for (const target of runnable) if (!firstPerProcess.has(target.baseUrl)) firstPerProcess.set(target.baseUrl, target);
   for (const target of firstPerProcess.values()) await load.run(loadSpec(target, options, Math.max(2, options.warmup * 2)));
+  const groups = timingGroups(runnable);
+  const fail = (target: Target, error: unknown) => {
+    cells.get(cellKey(target))!.status = `error (${(error as Error).message})`;
+  };
+  const assertServersUp = () => {
+    const gone = servers.find((child) => child.exited());
+    if (gone) throw new Error(`${gone.name} (pid ${gone.pid}) exited (${gone.exited()}) during the timed runs:\n${gone.tail()}`);
+  };
+  /** A cell's warm-up before its first run; false when it failed (the cell is then not timed in this run). */
+  const warmUp = async (target: Target): Promise<boolean> => {
+    assertServersUp();
+    try {
+      await load.run(loadSpec(target, options, options.warmup));
+      return true;
+    } catch (error) {
+      fail(target, error);
+      return false;
+    }
+  };
+  const timeOnce = async (target: Target): Promise<LoadResult | null> => {
+    assertServersUp();
+    try {
+      // W4 answers take most of a second under load: a 1 s run would count a handful.
+      const result = await load.run(loadSpec(target, options, target.workload === 'W4' ? Math.max(2, options.duration) : options.duration));
+      cells.get(cellKey(target))!.runs.push(result);
+      done++;
+      say(`${String(done).padStart(3)}/${total} ${cellKey(target).padEnd(22)} ${Math.round(result.reqPerSec).toString().padStart(6)} req/s  p99 ${result.latencyP99} ms${result.non2xx + result.errors ? `  failed ${result.non2xx + result.errors}` : ''}`);
+      return result;
+    } catch (error) {
+      fail(target, error);
+      return null;
+    }
+  };
   // Runs are interleaved (run 1 of every cell, then run 2 ...) so that a slow stretch of
-  // this shared machine hits every system alike rather than one cell's three runs.
+  // this shared machine hits every system alike rather than one cell's three runs. A cell of
+  // lazydb's own and its baseline counterpart are timed back to back (both warmed up first on
+  // run 1), the first of the two alternating from run to run, so drift favours neither.
   for (let run = 0; run < options.runs; run++) {
-    for (const target of runnable) {
-      const cell = cells.get(cellKey(target))!;
-      const gone = servers.find((child) => child.exited());
-      if (gone) throw new Error(`${gone.name} (pid ${gone.pid}) exited (${gone.exited()}) during the timed runs:\n${gone.tail()}`);
-      try {
-        if (run === 0 && options.warmup > 0) await load.run(loadSpec(target, options, options.warmup));
-        // W4 answers take most of a second under load: a 1 s run would count a handful.
-        const result = await load.run(loadSpec(target, options, target.workload === 'W4' ? Math.max(2, options.duration) : options.duration));
-        cell.runs.push(result);
-        done++;
-        say(`${String(done).padStart(3)}/${total} ${cellKey(target).padEnd(22)} ${Math.round(result.reqPerSec).toString().padStart(6)} req/s  p99 ${result.latencyP99} ms${result.non2xx + result.errors ? `  failed ${result.non2xx + result.errors}` : ''}`);
-      } catch (error) {
-        cell.status = `error (${(error as Error).message})`;
+    for (const group of groups) {
+      const order = run % 2 === 0 ? group : [...group].reverse();
+      const warm = new Map<Target, boolean>();
+      if (run === 0 && options.warmup > 0) for (const target of order) warm.set(target, await warmUp(target));
+      const results = new Map<Target, LoadResult>();
+      for (const target of order) {
+        if (warm.get(target) === false) continue;
+        const result = await timeOnce(target);
+        if (result) results.set(target, result);
+      }
+      const [own, base] = group;
+      if (own && base) {
+        const ownResult = results.get(own);
+        const baseResult = results.get(base);
+        const ownCell = cells.get(cellKey(own))!;
+        ownCell.baselineRatios ??= [];
+        if (ownResult && baseResult && baseResult.reqPerSec > 0) ownCell.baselineRatios.push(round(ownResult.reqPerSec / baseResult.reqPerSec, 3)!);
       }
     }
   }
@@ -369,7 +438,30 @@ async function measureAll(targets: Target[], status: Map<string, string>, load: 
     cell.latencyP99 = median(cell.runs.map((r) => r.latencyP99));
     cell.failed = cell.runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
   }
+  // Per-run ratios, not the ratio of the medians: each ratio compares two runs that shared the
+  // machine's state of the moment, and their median discards the runs a burst of noise split.
+  for (const cell of cells.values()) {
+    if (cell.baselineRatios) cell.vsBaseline = cell.baselineRatios.length ? round(median(cell.baselineRatios), 2) : null;
+  }
   return [...cells.values()];
+}
+
+/**
+ * The order of the timed runs: every runnable target once, in the order given, with each
+ * baseline target (`--baseline`) moved right after its counterpart of lazydb's own as a pair
+ * ([own, baseline]). A baseline target whose own counterpart does not run stands alone.
+ */
+function timingGroups(runnable: Target[]): Target[][] {
+  const sameCell = (a: Target, b: Target) => a.workload === b.workload && a.engine === b.engine;
+  const partner = new Map<Target, Target>();
+  for (const own of runnable) {
+    if (!isLazydbSystem(own.system)) continue;
+    const twin = BASELINE_OF[own.system];
+    const base = runnable.find((t) => t.system === twin && sameCell(t, own));
+    if (base) partner.set(own, base);
+  }
+  const paired = new Set(partner.values());
+  return runnable.filter((t) => !paired.has(t)).map((t) => (partner.has(t) ? [t, partner.get(t)!] : [t]));
 }
 
 // ---- other figures ---------------------------------------------------------------------------
@@ -794,7 +886,8 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
   return a != null && b != null && b > 0 ? Math.round((100 * a) / b) / 100 : null;
 }
 
-function renderTable(cells: Cell[], options: Options): string {
+/** The side-by-side table; with a baseline, its columns and the own ÷ baseline ratios come last. */
+function renderTable(cells: Cell[], options: Options, withBaseline: boolean): string {
   const get = (w: WorkloadId, e: BenchEngine, s: SystemId) => cells.find((c) => c.workload === w && c.engine === e && c.system === s);
   const show = (c: Cell | undefined) => {
     if (!c) return null;
@@ -802,6 +895,8 @@ function renderTable(cells: Cell[], options: Options): string {
     return c.status.startsWith('n/a') ? 'n/a' : c.status.split(' ')[0]!;
   };
   const rows: (string | number | null)[][] = [];
+  // The /graphql baseline columns only when that system was measured (they are the rarer ask).
+  const baseGw = options.systems.includes('gwb');
   for (const w of options.workloads) {
     for (const e of options.engines) {
       const floor = get(w, e, 'floor');
@@ -809,18 +904,29 @@ function renderTable(cells: Cell[], options: Options): string {
       const gw = get(w, e, 'gw');
       const rest = get(w, e, 'rest');
       const pgl = get(w, e, 'pgl');
-      if (![floor, gql, gw, rest, pgl].some(Boolean)) continue;
+      const [gqlb, gwb, restb] = [get(w, e, 'gqlb'), get(w, e, 'gwb'), get(w, e, 'restb')];
+      if (![floor, gql, gw, rest, pgl, gqlb, gwb, restb].some(Boolean)) continue;
+      const base = withBaseline
+        ? [
+            show(gqlb), ...(baseGw ? [show(gwb)] : []), show(restb),
+            gql?.vsBaseline ?? null, ...(baseGw ? [gw?.vsBaseline ?? null] : []), rest?.vsBaseline ?? null,
+          ]
+        : [];
       rows.push([
         `${w} ${e === 'postgres' ? 'PG' : 'MariaDB'}`,
         show(floor), show(gql), show(gw), show(rest), e === 'postgres' ? show(pgl) : 'n/a',
         ratio(gql?.reqPerSec, floor?.reqPerSec), ratio(rest?.reqPerSec, floor?.reqPerSec),
         ratio(gql?.reqPerSec, pgl?.reqPerSec), ratio(rest?.reqPerSec, pgl?.reqPerSec), ratio(gw?.reqPerSec, gql?.reqPerSec),
         gql?.latencyP99 ?? null,
+        ...base,
       ]);
     }
   }
+  const baseHeader = withBaseline
+    ? ['lz gql (base)', ...(baseGw ? ['lz /graphql (base)'] : []), 'lz REST (base)', 'gql/base', ...(baseGw ? ['/graphql/base'] : []), 'REST/base']
+    : [];
   return markdownTable(
-    ['workload', 'floor', 'lz gql', 'lz /graphql', 'lz REST', 'PostGraphile', 'gql/floor', 'REST/floor', 'gql/PGL', 'REST/PGL', '/graphql÷gql', 'gql p99 ms'],
+    ['workload', 'floor', 'lz gql', 'lz /graphql', 'lz REST', 'PostGraphile', 'gql/floor', 'REST/floor', 'gql/PGL', 'REST/PGL', '/graphql÷gql', 'gql p99 ms', ...baseHeader],
     rows,
   );
 }
@@ -879,13 +985,13 @@ async function main(): Promise<void> {
   fs.mkdirSync(logDir, { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   // Which lazydb was measured: the commit, and whether server/ had uncommitted changes.
-  let revision = 'unknown (not a git checkout)';
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    revision = `${head}${dirty ? ` + uncommitted changes in server/ (${dirty.split('\n').length} files)` : ''}`;
-  } catch {
-    // keep 'unknown'
+  const revision = checkoutRevision(REPO_ROOT);
+  let baseline: { dir: string; revision: string } | null = null;
+  if (options.baseline) {
+    const problem = checkoutProblem(options.baseline);
+    if (problem) throw new Error(`--baseline: ${problem}`);
+    baseline = { dir: options.baseline, revision: checkoutRevision(options.baseline) };
+    say(`baseline: lazydb ${baseline.revision} from ${baseline.dir}`);
   }
   say(`${command}: ${options.quick ? 'quick' : 'full'} run, ${options.runs} × ${options.duration} s per cell, ${options.connections} connections`);
 
@@ -907,6 +1013,7 @@ async function main(): Promise<void> {
     chinook: {},
     synth: {},
     lazydb: null as unknown as LazydbServer,
+    baseline: null,
     floors: {},
     pgl: null,
     pglProblem,
@@ -947,6 +1054,14 @@ async function main(): Promise<void> {
     }
   }
   say(`lazydb up at ${world.lazydb.url} (pid ${world.lazydb.child.pid}), databases registered`);
+  if (baseline) {
+    world.baseline = await startLazydb({ root: baseline.dir, name: 'lazydb (baseline)', logFile: path.join(logDir, 'lazydb-baseline.log') });
+    for (const engine of options.engines) {
+      await registerOrThrow(world.baseline, world.names.chinook[engine], world.chinook[engine]!.db);
+      if (world.synth[engine]) await registerOrThrow(world.baseline, world.names.synth[engine], world.synth[engine]!);
+    }
+    say(`baseline lazydb (${baseline.revision}) up at ${world.baseline.url} (pid ${world.baseline.child.pid}), databases registered`);
+  }
   if (options.systems.includes('floor')) {
     for (const engine of options.engines) {
       world.floors[engine] = await startFloor(engine, world.chinook[engine]!.db.url, world.synth[engine]?.url, logDir);
@@ -965,6 +1080,7 @@ async function main(): Promise<void> {
   const endpoints: Endpoints = {
     floor: { postgres: world.floors.postgres?.url ?? null, mariadb: world.floors.mariadb?.url ?? null },
     lazydb: world.lazydb.url,
+    baseline: world.baseline?.url ?? null,
     pgl: world.pgl?.url ?? null,
     chinook: world.names.chinook,
     synth: world.names.synth,
@@ -986,8 +1102,10 @@ async function main(): Promise<void> {
   let profileSummaries: { name: string; summary: ProfileSummary }[] = [];
   const rssBefore = (await probeMemory(world.lazydb)).rssKb;
   try {
-    const servers = [world.lazydb.child, ...Object.values(world.floors).map((f) => f.child), ...(world.pgl ? [world.pgl.child] : [])];
+    const servers = [world.lazydb.child, ...(world.baseline ? [world.baseline.child] : []), ...Object.values(world.floors).map((f) => f.child), ...(world.pgl ? [world.pgl.child] : [])];
     cells = await measureAll(targets, status, load, options, servers);
+    // The baseline is only part of the side-by-side table: give the other figures the machine.
+    await world.baseline?.stop();
     const rssAfterLoad = (await probeMemory(world.lazydb)).rssKb;
     setup['lazydb RSS kB before the timed runs (after GC)'] = rssBefore ?? 0;
     setup['lazydb RSS kB after the timed runs (after GC)'] = rssAfterLoad ?? 0;
@@ -1029,7 +1147,7 @@ async function main(): Promise<void> {
   }
 
   // ---- print and save ----
-  const table = renderTable(cells, options);
+  const table = renderTable(cells, options, baseline !== null);
   const checks = evaluateTargets(cells, statements, sizes, regs, memory, options);
   const machine = {
     cores: os.cpus().length,
@@ -1043,6 +1161,12 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push(`## lazydb benchmark — ${new Date().toISOString()} — ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`);
   lines.push(`command: ${command}; lazydb ${revision}; medians of ${options.runs} × ${options.duration} s, ${options.connections} connections; req/s`);
+  if (baseline) {
+    lines.push(
+      `baseline: lazydb ${baseline.revision} from ${baseline.dir}, its own server with the same databases; each "(base)" cell timed right after or before lazydb's own in every run ` +
+        '(alternating); gql/base, /graphql/base, REST/base: median of the per-run ratios (own ÷ baseline; > 1: this checkout is faster)',
+    );
+  }
   lines.push('');
   lines.push(table);
   lines.push('');
@@ -1126,6 +1250,18 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     command,
     revision,
+    baseline: baseline
+      ? {
+          ...baseline,
+          pairs: cells
+            .filter((c) => c.baselineRatios)
+            .map((c) => {
+              const twin = isLazydbSystem(c.system) ? BASELINE_OF[c.system] : null;
+              const base = cells.find((b) => b.workload === c.workload && b.engine === c.engine && b.system === twin);
+              return { cell: cellKey(c), baselineCell: base ? cellKey(base) : null, reqPerSec: c.reqPerSec, baselineReqPerSec: base?.reqPerSec ?? null, ratios: c.baselineRatios, ratio: c.vsBaseline ?? null };
+            }),
+        }
+      : null,
     machine,
     options,
     setup,

@@ -2,7 +2,8 @@
  * lazydb as the benchmark runs it: what `npm start` runs (the bundle server/build.mjs makes,
  * on the machine's Node), its own process, its own data and schema-cache dirs in a temp dir,
  * no demo database, warn-level logs; databases registered through the management API like a
- * user would.
+ * user would. The same for another checkout of lazydb (`--baseline DIR`): its own bundle, built
+ * and run from that checkout, with this bench's env and measurement hook.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,23 +28,48 @@ export function removeDataDirs(): void {
   dataDirs.clear();
 }
 
-let bundled = false;
+const bundled = new Set<string>();
 
-/** Bundles the server once per run, from the sources as they are now (as `npm start` does). */
-function bundleServer(): void {
-  if (bundled) return;
-  execFileSync(process.execPath, ['server/build.mjs', '--force'], { cwd: REPO_ROOT, stdio: 'pipe' });
-  bundled = true;
+/** Bundles a checkout's server once per run, from its sources as they are now (as `npm start` does). */
+function bundleServer(root: string): void {
+  if (bundled.has(root)) return;
+  try {
+    execFileSync(process.execPath, ['server/build.mjs', '--force'], { cwd: root, stdio: 'pipe' });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').slice(-1000);
+    throw new Error(`could not bundle the server in ${root}: ${(error as Error).message.split('\n')[0]}\n${stderr}`);
+  }
+  bundled.add(root);
 }
 
-export async function startLazydb(options: { logFile?: string; env?: Record<string, string> } = {}): Promise<LazydbServer> {
-  bundleServer();
+/** Why `dir` cannot be run as a lazydb checkout (null when it can): it needs server/build.mjs and its own node_modules. */
+export function checkoutProblem(dir: string): string | null {
+  if (!fs.existsSync(path.join(dir, 'server/build.mjs'))) return `${dir} is not a lazydb checkout (no server/build.mjs)`;
+  if (!fs.existsSync(path.join(dir, 'node_modules'))) return `${dir} has no node_modules (a worktree can symlink the main checkout's)`;
+  return null;
+}
+
+/** Which lazydb a checkout holds: its commit, and whether server/ has uncommitted changes. */
+export function checkoutRevision(root: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server'], { cwd: root, encoding: 'utf8' }).trim();
+    return `${head}${dirty ? ` + uncommitted changes in server/ (${dirty.split('\n').length} files)` : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+/** Starts lazydb from `root` (default: this checkout). */
+export async function startLazydb(options: { logFile?: string; env?: Record<string, string>; root?: string; name?: string } = {}): Promise<LazydbServer> {
+  const root = path.resolve(options.root ?? REPO_ROOT);
+  bundleServer(root);
   const port = await freePort();
   const controlPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazydb-bench-'));
   dataDirs.add(dataDir);
   const child = startChild(
-    'lazydb',
+    options.name ?? 'lazydb',
     process.execPath,
     ['--expose-gc', '--enable-source-maps', '--import', path.join(BENCH_DIR, 'lib/probe.mjs'), 'dist/server/main.mjs'],
     {
@@ -59,6 +85,7 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
         LAZYDB_BENCH_CONTROL_PORT: String(controlPort),
         ...options.env,
       },
+      cwd: root,
       logFile: options.logFile,
     },
   );

@@ -10,7 +10,23 @@ import { SYNTHETIC_ROWS, SYNTHETIC_TARGET } from './databases';
 import type { VarSpec } from '../load/worker';
 
 export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
-export type SystemId = 'floor' | 'gql' | 'gw' | 'rest' | 'pgl';
+/** lazydb's own endpoints. */
+export type LazydbSystemId = 'gql' | 'gw' | 'rest';
+/** The same endpoints on the baseline checkout's server (`--baseline DIR`). */
+export type BaselineSystemId = 'gqlb' | 'gwb' | 'restb';
+export type SystemId = 'floor' | LazydbSystemId | 'pgl' | BaselineSystemId;
+
+/** Each of lazydb's systems and its counterpart on the baseline, both ways. */
+export const BASELINE_OF: Record<LazydbSystemId, BaselineSystemId> = { gql: 'gqlb', gw: 'gwb', rest: 'restb' };
+export const OWN_OF: Record<BaselineSystemId, LazydbSystemId> = { gqlb: 'gql', gwb: 'gw', restb: 'rest' };
+
+export function isBaselineSystem(system: SystemId): system is BaselineSystemId {
+  return system in OWN_OF;
+}
+
+export function isLazydbSystem(system: SystemId): system is LazydbSystemId {
+  return system in BASELINE_OF;
+}
 
 export const WORKLOADS: Record<WorkloadId, string> = {
   W1: 'one row by key (random ids)',
@@ -27,6 +43,9 @@ export const SYSTEMS: Record<SystemId, string> = {
   gw: 'lazydb GraphQL /graphql (namespaced)',
   rest: 'lazydb REST /db/:name/rest',
   pgl: 'PostGraphile v5',
+  gqlb: 'baseline lazydb GraphQL /db/:name/graphql',
+  gwb: 'baseline lazydb GraphQL /graphql (namespaced)',
+  restb: 'baseline lazydb REST /db/:name/rest',
 };
 
 export interface Target {
@@ -49,6 +68,8 @@ export interface Target {
 export interface Endpoints {
   floor: Record<BenchEngine, string | null>;
   lazydb: string;
+  /** The baseline checkout's lazydb (`--baseline`), if one runs. */
+  baseline?: string | null;
   pgl: string | null;
   /** lazydb database names. */
   chinook: Record<BenchEngine, string>;
@@ -155,7 +176,11 @@ export function buildTargets(endpoints: Endpoints, params: Params, options: { en
       const { vars, samples } = varsFor(workload, engine, params);
       const base = { workload, engine, vars, samples };
       for (const system of options.systems) {
-        if (system === 'floor') {
+        // A baseline system is asked exactly what lazydb's own is, on the baseline's server.
+        if (isBaselineSystem(system) && !endpoints.baseline) continue;
+        const kind = isBaselineSystem(system) ? OWN_OF[system] : system;
+        const lazydb = isBaselineSystem(system) ? endpoints.baseline! : endpoints.lazydb;
+        if (kind === 'floor') {
           const url = endpoints.floor[engine];
           if (!url) continue;
           const path = { W1: '/w1?id={{id}}', W2: '/w2?offset={{offset}}', W3: '/w3?id={{id}}', W4: '/w4', W5: '/w5', W6: '/w6?id={{id}}' }[workload];
@@ -168,13 +193,13 @@ export function buildTargets(endpoints: Endpoints, params: Params, options: { en
             ...(workload === 'W5' ? { body: '{"name":"{{name}}"}' } : {}),
             extract: (body) => body?.data?.[doc.root],
           });
-        } else if (system === 'gql') {
-          targets.push({ ...base, system, baseUrl: endpoints.lazydb, method: 'POST', path: `/db/${db}/graphql`, body: graphqlBody(operation, doc), extract: (body) => body?.data?.[doc.root] });
-        } else if (system === 'gw') {
-          targets.push({ ...base, system, baseUrl: endpoints.lazydb, method: 'POST', path: '/graphql', body: graphqlBody(operation, doc, db), extract: (body) => body?.data?.[db]?.[doc.root] });
-        } else if (system === 'rest') {
+        } else if (kind === 'gql') {
+          targets.push({ ...base, system, baseUrl: lazydb, method: 'POST', path: `/db/${db}/graphql`, body: graphqlBody(operation, doc), extract: (body) => body?.data?.[doc.root] });
+        } else if (kind === 'gw') {
+          targets.push({ ...base, system, baseUrl: lazydb, method: 'POST', path: '/graphql', body: graphqlBody(operation, doc, db), extract: (body) => body?.data?.[db]?.[doc.root] });
+        } else if (kind === 'rest') {
           const rest = `/db/${db}/rest`;
-          const target: Target = { ...base, system, baseUrl: endpoints.lazydb, method: 'GET', path: '', extract: (body) => body };
+          const target: Target = { ...base, system, baseUrl: lazydb, method: 'GET', path: '', extract: (body) => body };
           switch (workload) {
             case 'W1':
               target.path = `${rest}/${n.track}/{{id}}`;
@@ -198,7 +223,7 @@ export function buildTargets(endpoints: Endpoints, params: Params, options: { en
               break;
           }
           targets.push(target);
-        } else if (system === 'pgl') {
+        } else if (kind === 'pgl') {
           if (engine !== 'postgres' || !endpoints.pgl) continue;
           const pglDoc = PGL_DOCS[workload];
           if (!pglDoc) continue;
