@@ -82,6 +82,8 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
         LAZYDB_SCHEMA_CACHE_DIR: path.join(dataDir, 'schema-cache'),
         LAZYDB_DEMO: '0',
         LAZYDB_LOG_LEVEL: 'warn',
+        // Production guards otherwise, but the run times the OpenAPI document, which introspection off would hide.
+        LAZYDB_INTROSPECTION: '1',
         LAZYDB_BENCH_CONTROL_PORT: String(controlPort),
         ...options.env,
       },

@@ -142,6 +142,20 @@ export interface Config {
    */
   maxInValues: number;
   /**
+   * Most rows one bulk update or delete (`update_T`, `delete_T`) may touch
+   * (`LAZYDB_MAX_AFFECTED_ROWS`). The rows are found first, at most this many plus one, in the
+   * write's transaction, and more is refused (TOO_MANY_ROWS) before any row changes: a write
+   * answers with the rows it changed, so an unbounded `where` would otherwise read and return a
+   * whole table.
+   * @default 10000
+   */
+  maxAffectedRows: number;
+  /**
+   * Most boolean-expression terms in one operation's filters (`LAZYDB_MAX_FILTER_TERMS`): TOO_MANY_VALUES above.
+   * @default 1000
+   */
+  maxFilterTerms: number;
+  /**
    * Bytes the cache of parsed, validated and compiled GraphQL documents may hold, over all
    * schemas (`LAZYDB_DOCUMENT_CACHE_BYTES`); entries are keyed by a hash of the text.
    * @default 33554432
@@ -374,6 +388,8 @@ const envSchema = z.object({
   LAZYDB_MAX_TOKENS: integer(20_000, 100, 10_000_000),
   LAZYDB_MAX_INPUT_DEPTH: integer(32, 2, 256),
   LAZYDB_MAX_IN_VALUES: integer(10_000, 1, 30_000),
+  LAZYDB_MAX_FILTER_TERMS: integer(1000, 1, 30_000),
+  LAZYDB_MAX_AFFECTED_ROWS: integer(10_000, 1, 100_000_000),
   LAZYDB_DOCUMENT_CACHE_BYTES: integer(32 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024, ' bytes'),
   LAZYDB_HEALTH_INTERVAL_MS: integer(10_000, 0, 3_600_000, ' ms'),
   LAZYDB_CORS_ORIGINS: list().transform((origins, ctx) => {
@@ -441,6 +457,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxTokens: e.LAZYDB_MAX_TOKENS,
     maxInputDepth: e.LAZYDB_MAX_INPUT_DEPTH,
     maxInValues: e.LAZYDB_MAX_IN_VALUES,
+    maxFilterTerms: e.LAZYDB_MAX_FILTER_TERMS,
+    maxAffectedRows: e.LAZYDB_MAX_AFFECTED_ROWS,
     documentCacheBytes: e.LAZYDB_DOCUMENT_CACHE_BYTES,
     healthIntervalMs: e.LAZYDB_HEALTH_INTERVAL_MS,
     corsOrigins: e.LAZYDB_CORS_ORIGINS,

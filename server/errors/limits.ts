@@ -15,5 +15,6 @@ export const LIMIT_ERRORS = {
   TOO_MANY_DIRECTIVES: { status: 400, hint: 'put fewer directives on one field (LAZYDB_MAX_DIRECTIVES)' },
   TOO_MANY_OPERATIONS: { status: 400, hint: 'send fewer operations in one batch (LAZYDB_MAX_BATCH)' },
   QUERY_TOO_COSTLY: { status: 400, hint: 'give nested lists smaller limits (LAZYDB_MAX_COST)' },
+  TOO_MANY_ROWS: { status: 400, hint: 'narrow the where of the update or delete (LAZYDB_MAX_AFFECTED_ROWS)' },
   LIMIT_TOO_LARGE: { status: 400, hint: 'ask for a smaller page and page with offset (LAZYDB_MAX_LIMIT)' },
 } as const satisfies ErrorFamily;

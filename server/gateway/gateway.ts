@@ -67,7 +67,7 @@ export interface TestResult {
 }
 
 type GatewayConfig = Pick<Config, 'maxLimit' | 'connectTimeoutMs' | 'poolMax' | 'retryMaxMs'> &
-  Partial<Pick<Config, 'healthIntervalMs' | 'statementTimeoutMs' | 'poolWaitMs'>>;
+  Partial<Pick<Config, 'healthIntervalMs' | 'statementTimeoutMs' | 'poolWaitMs' | 'maxAffectedRows'>>;
 
 /**
  * The live set of databases. Every change (register, update, refresh, remove, reconnect)
@@ -164,7 +164,7 @@ export class Gateway {
       let built: Built | null = null;
       if (cached) {
         try {
-          built = buildDatabase(spec.name, cached, dialect, pool, this.config.maxLimit);
+          built = buildDatabase(spec.name, cached, dialect, pool, this.config);
         } catch (error) {
           this.log.warn('cached model unusable; waiting for introspection', { database: spec.name, error: String(error) });
         }
@@ -293,7 +293,7 @@ export class Gateway {
       const current = this.require(name);
       const { model, introspectMs } = await this.introspect(current.spec, current.dialect, current.pool);
       const changed = !current.built || !servesAlike(current.dialect, current.built.model, model);
-      const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config.maxLimit) : current.built!;
+      const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config) : current.built!;
       if (changed) await this.cache.write(name, model, () => built.sdl());
       const snapshot = readySnapshot(current, built, model, introspectMs);
       this.cancelRetry(name);
@@ -384,7 +384,7 @@ export class Gateway {
 
   private async connectedSnapshot(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<Snapshot> {
     const { model, introspectMs } = await this.introspect(spec, dialect, pool);
-    const built = buildDatabase(spec.name, model, dialect, pool, this.config.maxLimit);
+    const built = buildDatabase(spec.name, model, dialect, pool, this.config);
     return readySnapshot({ name: spec.name, spec, dialect, pool }, built, model, introspectMs);
   }
 

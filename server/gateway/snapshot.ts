@@ -42,11 +42,12 @@ export interface Snapshot {
 export class InvalidSchemaError extends Error {}
 
 /** Model -> names -> schema (and, on first use, the namespaced copy), validated: an invalid schema is never served. */
-export function buildDatabase(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle, maxLimit: number): Built {
+export function buildDatabase(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle, limits: { maxLimit: number; maxAffectedRows?: number | undefined }): Built {
+  const { maxLimit, maxAffectedRows } = limits;
   const started = performance.now();
   const named = nameModel(model);
   const capabilities = dialect.capabilitiesFor(model.serverVersion);
-  const source = new KnexDataSource(pool.knex, dialect, name, capabilities, { statementTimeoutMs: pool.statementTimeoutMs });
+  const source = new KnexDataSource(pool.knex, dialect, name, capabilities, { statementTimeoutMs: pool.statementTimeoutMs, maxAffectedRows });
   const description = `Database ${name} (${model.dialect} ${model.serverVersion})`;
   const schema = valid(name, buildSchema(named, source, { maxLimit, description }));
   let namespaced: GraphQLSchema | undefined;

@@ -80,6 +80,51 @@ export interface AppOptions {
   plugins?: (defaults: LazydbPlugin[]) => LazydbPlugin[];
 }
 
+/**
+ * The request's headers as yoga reads them. yoga's CORS plugin would answer any Origin with
+ * itself and allow credentials: it never sees one, CORS is decided for every endpoint alike
+ * (use-cors).
+ */
+function yogaHeaders(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (name === 'origin') continue;
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) headers.set(name, value.join(', '));
+  }
+  return headers;
+}
+
+/**
+ * A body, or GET's `variables`/`extensions`, that is not JSON: 400 INVALID_JSON. yoga would answer
+ * the first with the JavaScript error's text (quoting the body) and the second as a logged 500.
+ * Only requests the fast path did not serve get here, so the fast path parses nothing twice.
+ */
+function unreadableParams(method: string, body: Buffer | undefined, target: string): LazydbError | null {
+  const invalid = (what: string) => fail('INVALID_JSON', `${what} is not valid JSON: send the GraphQL request as JSON ({ "query": "…", "variables": { … } })`);
+  if (method === 'POST' && body !== undefined) {
+    try {
+      JSON.parse(body.toString('utf8'));
+    } catch {
+      return invalid('the body');
+    }
+    return null;
+  }
+  const query = target.indexOf('?');
+  if (query < 0) return null;
+  const search = new URLSearchParams(target.slice(query + 1));
+  for (const name of ['variables', 'extensions']) {
+    const value = search.get(name);
+    if (value === null || value === '') continue;
+    try {
+      JSON.parse(value);
+    } catch {
+      return invalid(`the ${name} parameter`);
+    }
+  }
+  return null;
+}
+
 export function createApp(gateway: Gateway, config: AppConfig, log: Logger, options: AppOptions = {}): App {
   const yogaLogger = {
     debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
@@ -91,7 +136,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const documents = new DocumentCache(config.documentCacheBytes);
   const limits = documentLimitsOf(config);
   const defaults = lazydbPlugins(config, log);
-  const pipeline = new Pipeline(options.plugins?.(defaults) ?? defaults, limits);
+  const pipeline = new Pipeline(options.plugins?.(defaults) ?? defaults, limits, log);
   const gatewayYoga = createYoga<YogaServerContext>({
     graphqlEndpoint: '/graphql',
     schema: (context) => context.lazydbSchema,
@@ -124,32 +169,40 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const fastPath = config.graphqlFastPath;
 
   async function graphql(yoga: YogaServerInstance<YogaServerContext, object>, request: IncomingMessage, response: ServerResponse, context: RequestContext, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
-    const method = request.method ?? 'GET';
-    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.maxBody);
-    const refusal = method === 'POST' ? graphqlBodyRefusal(request, body!) : null;
-    if (refusal) return sendGraphQLError(response, refusal);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      // yoga's CORS plugin would answer any Origin with itself and allow credentials: it never
-      // sees one, CORS is decided for every endpoint alike in handle() (see cors.ts).
-      if (name === 'origin') continue;
-      if (typeof value === 'string') headers.set(name, value);
-      else if (Array.isArray(value)) headers.set(name, value.join(', '));
-    }
-    snapshot?.pool.acquire();
     try {
-      if (body && fastPath && fast.accepts(request)) {
-        const text = await fast.run(schema, body, context);
-        if (text !== null) return sendJsonText(response, 200, text);
+      const method = request.method ?? 'GET';
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.maxBody);
+      const refusal = method === 'POST' ? graphqlBodyRefusal(request, body!) : null;
+      if (refusal) return sendGraphQLError(response, refusal);
+      snapshot?.pool.acquire();
+      try {
+        if (body && fastPath && fast.accepts(request)) {
+          const text = await fast.run(schema, body, context);
+          if (text !== null) return sendJsonText(response, 200, text);
+        }
+        // What yoga would answer with its own words (and a JavaScript error's text in them) is refused here first.
+        const unreadable = unreadableParams(method, body, request.url ?? '/');
+        if (unreadable) return sendGraphQLError(response, unreadable);
+        const result = await yoga.fetch(new URL(request.url ?? '/', 'http://lazydb'), { method, headers: yogaHeaders(request), body: body as BodyInit | undefined }, { lazydbSchema: schema, ...graphqlContextOf(context) });
+        const payload = await sendResponse(response, result);
+        // yoga answered a refusal (a limit, validation) or ran it: the response hook learns the code either way.
+        context.errorCode ??= graphqlErrorCodeOfText(payload);
+      } finally {
+        snapshot?.pool.release();
       }
-      const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema, ...graphqlContextOf(context) });
-      const payload = await sendResponse(response, result);
-      // yoga answered a refusal (a limit, validation) or ran it: the response hook learns the code either way.
-      context.errorCode ??= graphqlErrorCodeOfText(payload);
-    } finally {
-      snapshot?.pool.release();
+    } catch (error) {
+      // A GraphQL endpoint answers in GraphQL's shape, whatever went wrong.
+      if (response.headersSent) throw error;
+      if (error instanceof LazydbError) {
+        context.errorCode = error.code;
+        return sendGraphQLError(response, error);
+      }
+      const masked = pipeline.unexpected(error, context, 'graphql');
+      context.errorCode = 'INTERNAL_SERVER_ERROR';
+      sendJson(response, 500, { errors: [{ message: masked.message, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: context.requestId } }] });
     }
   }
+
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL, context: RequestContext): Promise<void> {
     const path = url.pathname;
@@ -180,7 +233,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
         context.transport = 'graphql';
         return graphql(databaseYoga, request, response, context, snapshot.built.schema, snapshot);
       }
-      const api = restApiFor(snapshot.built, name, config.maxLimit, config);
+      const api = restApiFor(snapshot.built, name, config.maxLimit, config, config);
       if (rest === '/rest' || rest.startsWith('/rest/')) {
         context.transport = 'rest';
         const method = request.method ?? 'GET';
@@ -203,7 +256,10 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
         }
       }
       if (rest === '/openapi.json') return sendJsonText(response, 200, api.openAPIText());
-      if (rest === '/docs' || rest === '/docs/') return serveDocs(response, name);
+      if (rest === '/docs' || rest === '/docs/') {
+        api.assertDescribed(); // the page shows the OpenAPI document: refused alike while introspection is off
+        return serveDocs(response, name);
+      }
       throw fail('NOT_FOUND', `no such endpoint under /db/${name}: ${rest} (try /graphql, /rest, /openapi.json or /docs)`);
     }
     if (path.startsWith('/assets/swagger-ui/')) return serveSwaggerAsset(response, path.slice('/assets/swagger-ui/'.length));
@@ -229,7 +285,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     try {
       // Request received: host, URL, CORS (preflights are answered there) and CSRF, before anything reads the request.
       context = pipeline.context(request, response, (request.url ?? '/').split('?', 1)[0]!);
-      if (pipeline.received(request, response)) return;
+      if (pipeline.received(request, response, context)) return;
       pipeline.contextBuilt(context, response);
       await route(request, response, new URL(request.url ?? '/', 'http://lazydb'), context);
     } catch (error) {

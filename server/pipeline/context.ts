@@ -48,7 +48,7 @@ export interface RequestContext extends DataSourceScope {
 
 /** The bounds a request is held to (server/config; each is enforced by the plugin that names it). */
 export type RequestLimits = Readonly<
-  Pick<Config, 'maxSelections' | 'maxTokens' | 'maxInputDepth' | 'maxInValues' | 'maxAliases' | 'maxDirectives' | 'maxDepth' | 'maxCost' | 'maxLimit' | 'maxBatch'>
+  Pick<Config, 'maxSelections' | 'maxTokens' | 'maxInputDepth' | 'maxInValues' | 'maxFilterTerms' | 'maxAliases' | 'maxDirectives' | 'maxDepth' | 'maxCost' | 'maxLimit' | 'maxBatch'>
 >;
 
 /** A client's request id is kept only when it is short and harmless in a header and a log line. */

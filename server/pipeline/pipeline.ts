@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Kind, parse, specifiedRules, validate, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { DataSource } from '../schema/source';
 import { ANONYMOUS, requestIdOf, type RequestContext, type RequestLimits, type Transport } from './context';
 import type { LazydbPlugin, OperationArgs, OperationParams, ParsedDocument, ResponseOutcome, TokenRule } from './plugin';
 import { clientGoneSignal } from './client-gone';
 import { graphqlErrorCodeOf } from './outcome';
+import type { Logger } from '../log';
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * The plugins of lazydb run in one order at fixed points of every request (see LazydbPlugin).
@@ -31,6 +34,8 @@ export class Pipeline {
   constructor(
     readonly plugins: readonly LazydbPlugin[],
     readonly limits: RequestLimits,
+    /** Where a hook's unexpected error is logged, under the request id. */
+    private readonly log: Logger = SILENT,
   ) {
     const hooks = <K extends keyof LazydbPlugin>(key: K) =>
       plugins.flatMap((p) => (p[key] === undefined ? [] : [typeof p[key] === 'function' ? (p[key] as (...a: unknown[]) => unknown).bind(p) : p[key]])) as NonNullable<LazydbPlugin[K]>[];
@@ -54,8 +59,8 @@ export class Pipeline {
   }
 
   /** Request received: true when a plugin answered it already (nothing else runs then). Throws a LazydbError to refuse. */
-  received(request: IncomingMessage, response: ServerResponse): boolean {
-    for (const hook of this.requestHooks) if (hook(request, response) === true) return true;
+  received(request: IncomingMessage, response: ServerResponse, context: RequestContext): boolean {
+    for (const hook of this.requestHooks) if (hook(request, response, context) === true) return true;
     return false;
   }
 
@@ -66,18 +71,28 @@ export class Pipeline {
 
   /** A GraphQL request's parameters (or a REST write's body as its variables): the first refusal, if any. */
   params(params: OperationParams | readonly OperationParams[], context: RequestContext): GraphQLError | undefined {
-    for (const hook of this.paramsHooks) {
-      const error = hook(params, context);
-      if (error) return error;
+    try {
+      for (const hook of this.paramsHooks) {
+        const error = hook(params, context);
+        if (error) return error;
+      }
+    } catch (error) {
+      return this.unexpected(error, context, 'params');
     }
     return undefined;
   }
 
   /** Parses within the plugins' bounds; throws the GraphQLError to answer (a refusal or a syntax error). */
   parse(text: string): ParsedDocument {
-    if (this.parser) return this.parser(text, this.tokenRules);
-    const document = parse(text);
-    return { document, tokens: document.loc?.endToken.start ?? text.length, selections: 0 };
+    try {
+      if (this.parser) return this.parser(text, this.tokenRules);
+      const document = parse(text);
+      return { document, tokens: document.loc?.endToken.start ?? text.length, selections: 0 };
+    } catch (error) {
+      // A syntax error or a bound broken is a GraphQLError to answer; anything else is unexpected.
+      if (error instanceof GraphQLError) throw error;
+      throw this.unexpected(error, null, 'parse');
+    }
   }
 
   /** graphql-js validation with every rule, the errors as the plugins rewrite them. */
@@ -88,16 +103,24 @@ export class Pipeline {
   /** The plugins' rewriting of validation errors (yoga validates itself and calls this). */
   validated(errors: readonly GraphQLError[]): readonly GraphQLError[] {
     let result = errors;
-    if (result.length > 0) for (const hook of this.validatedHooks) result = hook(result);
+    try {
+      if (result.length > 0) for (const hook of this.validatedHooks) result = hook(result);
+    } catch (error) {
+      return [this.unexpected(error, null, 'validated')];
+    }
     return result;
   }
 
   /** Before execution: the first refusal, if any. */
   beforeExecute(args: OperationArgs, context: RequestContext): GraphQLError | undefined {
     context.operation ??= operationKindOf(args);
-    for (const hook of this.executeHooks) {
-      const error = hook(args, context);
-      if (error) return error;
+    try {
+      for (const hook of this.executeHooks) {
+        const error = hook(args, context);
+        if (error) return error;
+      }
+    } catch (error) {
+      return this.unexpected(error, context, 'execute');
     }
     return undefined;
   }
@@ -105,9 +128,24 @@ export class Pipeline {
   /** The result as the plugins pass it on (masking); the context learns the code of its first error. */
   result(result: ExecutionResult, context: RequestContext): ExecutionResult {
     let out = result;
-    for (const hook of this.resultHooks) out = hook(out, context);
+    try {
+      for (const hook of this.resultHooks) out = hook(out, context);
+    } catch (error) {
+      out = { errors: [this.unexpected(error, context, 'result')] };
+    }
     if (out.errors) context.errorCode ??= graphqlErrorCodeOf(out.errors);
     return out;
+  }
+
+  /**
+   * A hook that threw instead of answering: its text goes to the log under the request id, the
+   * client gets "Unexpected error." with that id, whichever path it came by.
+   */
+  unexpected(error: unknown, context: RequestContext | null, hook: string): GraphQLError {
+    if (error instanceof GraphQLError && error.extensions?.code === 'INTERNAL_SERVER_ERROR') return error;
+    const requestId = context?.requestId;
+    this.log.error('unexpected error in a plugin hook', { requestId, hook, error: (error as Error)?.message ?? String(error) });
+    return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}), http: { status: 500 } } });
   }
 
   /** Response sent. A hook that throws is logged by the caller and does not stop the others. */

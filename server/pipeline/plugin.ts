@@ -32,8 +32,8 @@ export interface ResponseOutcome {
  * request, whichever path serves it (the GraphQL fast path, graphql-yoga, REST reads, REST
  * writes). The hooks, in order:
  *
- * 1. `onRequest` — request received, before the body is read (host, URL, CORS, CSRF checks).
- * 2. `onContext` — context built (identity, request id).
+ * 1. `onRequest` — request received, before the body is read (request id, host, URL, CORS, CSRF checks).
+ * 2. `onContext` — context built (identity).
  * 3. `onParams`, `parse`, `tokenRule`, `validationRules`, `onValidated` — the GraphQL
  *    document and its variables: bounds, before validation and validation itself.
  * 4. `onExecute`, `wrapDataSource`, `onResult` — operation executed.
@@ -45,8 +45,8 @@ export interface ResponseOutcome {
 export interface LazydbPlugin {
   /** Names the plugin in logs and tests. */
   readonly name: string;
-  /** Before anything reads the body. Return true when the plugin has answered the request itself (a CORS preflight). */
-  onRequest?(request: IncomingMessage, response: ServerResponse): boolean | void;
+  /** Before anything reads the body (the context exists already, so that even a refusal here carries its request id). Return true when the plugin has answered the request itself (a CORS preflight). */
+  onRequest?(request: IncomingMessage, response: ServerResponse, context: RequestContext): boolean | void;
   /** Once the context exists: set the principal, answer headers that carry it. */
   onContext?(context: RequestContext, response: ServerResponse): void;
   /** A GraphQL request's parameters (an array for a batch), or a REST write's body as `variables`. */

@@ -28,6 +28,7 @@ export type PluginConfig = Pick<
   | 'maxTokens'
   | 'maxInputDepth'
   | 'maxInValues'
+  | 'maxFilterTerms'
   | 'maxAliases'
   | 'maxDirectives'
   | 'maxDepth'
@@ -43,13 +44,12 @@ export type PluginConfig = Pick<
 export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[] {
   const limits = documentLimitsOf(config);
   return [
-    // Request received: who it was meant for (DNS rebinding), whether its URL reads, CORS, CSRF.
+    // Request received: its id, who it was meant for (DNS rebinding), whether its URL reads, CORS, CSRF.
+    useRequestId(),
     useHostGuard(config),
     useRequestTarget(),
     useCors(config),
     useCsrfGuard(config),
-    // Context built.
-    useRequestId(),
     // The document and its variables, before validation and any SQL.
     useBatchLimit(limits),
     useDocumentLimits(limits),

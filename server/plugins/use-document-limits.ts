@@ -16,6 +16,7 @@ import {
   type ASTNode,
   type ASTVisitor,
   type DocumentNode,
+  type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
   type SelectionSetNode,
@@ -60,6 +61,14 @@ export interface DocumentLimits extends AliasLimits, CostLimits {
    */
   maxInValues: number;
   /**
+   * Most terms (objects of a boolean expression: `{name: {_eq: "x"}}`, each item of `_and`/`_or`,
+   * `_not`) all the filters of one operation may hold, literals and variables together, REST
+   * `where=` too (`LAZYDB_MAX_FILTER_TERMS`). Each term is a condition of its own for graphql-js
+   * to coerce and the database to plan; many values of one column are one `_in` list instead.
+   * @default 1000
+   */
+  maxFilterTerms: number;
+  /**
    * Most operations in one batched request, a JSON array body (`LAZYDB_MAX_BATCH`; 1: batching
    * off). See use-batch-limit.
    * @default 1
@@ -73,6 +82,7 @@ export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = {
   maxTokens: 20_000,
   maxInputDepth: 32,
   maxInValues: 10_000,
+  maxFilterTerms: 1000,
   maxAliases: 100,
   maxDirectives: 5,
   maxDepth: 10,
@@ -82,8 +92,8 @@ export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = {
 };
 
 export function documentLimitsOf(config: Pick<Config, keyof DocumentLimits>): DocumentLimits {
-  const { maxSelections, maxTokens, maxInputDepth, maxInValues, maxAliases, maxDirectives, maxDepth, maxCost, maxLimit, maxBatch } = config;
-  return { maxSelections, maxTokens, maxInputDepth, maxInValues, maxAliases, maxDirectives, maxDepth, maxCost, maxLimit, maxBatch };
+  const { maxSelections, maxTokens, maxInputDepth, maxInValues, maxFilterTerms, maxAliases, maxDirectives, maxDepth, maxCost, maxLimit, maxBatch } = config;
+  return { maxSelections, maxTokens, maxInputDepth, maxInValues, maxFilterTerms, maxAliases, maxDirectives, maxDepth, maxCost, maxLimit, maxBatch };
 }
 
 /**
@@ -284,6 +294,7 @@ export function checkVariableLists(
     const value = given[name];
     if (type && value !== undefined) stack.push({ value, type, owner: `$${name}` });
   }
+  let terms = 0;
   while (stack.length > 0) {
     const { value, type, owner } = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
@@ -294,6 +305,7 @@ export function checkVariableLists(
       continue;
     }
     if (!isInputObjectType(nullable) || Array.isArray(value)) continue;
+    if (isFilter(nullable) && ++terms > limits.maxFilterTerms) return tooManyTerms(limits.maxFilterTerms);
     const fields = nullable.getFields();
     for (const [name, item] of Object.entries(value)) {
       const field = fields[name];
@@ -330,7 +342,15 @@ function variablesUsedAsInLists(document: DocumentNode): Map<string, string> {
 export function inValuesRule(limits: DocumentLimits): ValidationRule {
   return function LazydbInValuesLimit(context: ValidationContext): ASTVisitor {
     const owners: string[] = [];
+    let terms = 0;
     return {
+      ObjectValue(node) {
+        const type = context.getInputType();
+        const named = type ? getNamedType(type) : undefined;
+        if (named && isInputObjectType(named) && isFilter(named) && ++terms === limits.maxFilterTerms + 1) {
+          context.reportError(tooManyTerms(limits.maxFilterTerms, node));
+        }
+      },
       ObjectField: {
         enter(node) {
           const type = context.getInputType();
@@ -358,6 +378,19 @@ export function tooManyValuesMessage(list: string, count: number, limit: number)
 
 function inputTooDeep(what: string, limit: number): GraphQLError {
   return refusal('INPUT_TOO_DEEP', inputTooDeepMessage(what, limit));
+}
+
+/** Whether an input type is a table's boolean expression (the schema builder marks them). */
+function isFilter(type: GraphQLInputObjectType): boolean {
+  return (type.extensions as { lazydb?: string } | undefined)?.lazydb === 'bool_exp';
+}
+
+function tooManyTerms(limit: number, node?: ASTNode): GraphQLError {
+  return refusal(
+    'TOO_MANY_VALUES',
+    `the operation's filters hold more than ${limit} terms (LAZYDB_MAX_FILTER_TERMS): compare many values of one column with one _in list instead of an _or of _eq`,
+    node,
+  );
 }
 
 function tooManyValues(list: string, count: number, limit: number, node?: ASTNode): GraphQLError {

@@ -11,12 +11,18 @@ import type { LazydbPlugin } from '../pipeline/plugin';
  * row, parts of the SQL or names from the catalog. The code, the kind and the constraint's name
  * stay (a client acts on those); the text goes to the log under the request id.
  */
-const FIXED_DATABASE_MESSAGE: Partial<Record<DbErrorKind, string>> = {
+const FIXED_DATABASE_MESSAGE: Record<Exclude<DbErrorKind, 'statement_timeout' | 'not_populated'>, string> = {
   unique_violation: 'a row with the same unique value already exists',
   foreign_key_violation: 'the row refers to a row that does not exist, or other rows still refer to it',
   not_null_violation: 'a value the table requires is missing',
   check_violation: 'a value breaks a check constraint of the table',
   invalid_value: 'a value does not fit the type of its column',
+  // What made a database unavailable is its own text too (a proxy's or a foreign server's, whose
+  // hosts it can name); the code says what to do: try again later.
+  auth_failed: 'the database is unavailable; try again shortly',
+  unreachable: 'the database is unavailable; try again shortly',
+  unknown_database: 'the database is unavailable; try again shortly',
+  timeout: 'the database is unavailable; try again shortly',
   other: 'the database refused the statement',
 };
 
@@ -37,8 +43,9 @@ export function useErrorMasking(log: Logger, config: Pick<Config, 'exposeDatabas
         extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: context.requestId },
       });
     }
-    const reason = error.extensions?.reason as DbErrorKind | undefined;
-    const fixed = reason === undefined || config.exposeDatabaseErrors ? undefined : FIXED_DATABASE_MESSAGE[reason];
+    const reason = error.extensions?.reason;
+    // Only kinds of database error carry database text (statement_timeout and not_populated are lazydb's own words).
+    const fixed = typeof reason !== 'string' || config.exposeDatabaseErrors || !Object.hasOwn(FIXED_DATABASE_MESSAGE, reason) ? undefined : FIXED_DATABASE_MESSAGE[reason as keyof typeof FIXED_DATABASE_MESSAGE];
     if (fixed === undefined) return error;
     log.info('database error', { requestId: context.requestId, database: context.database, code: error.extensions.code, reason, error: error.message });
     const constraint = error.extensions.constraint;

@@ -8,7 +8,8 @@ import type { LazydbPlugin } from '../pipeline/plugin';
 export function useRequestId(): LazydbPlugin {
   return {
     name: 'request-id',
-    onContext(context, response) {
+    // First of all: a request refused by the guards that follow still says which one it was.
+    onRequest(_request, response, context) {
       response.setHeader('x-request-id', context.requestId);
     },
   };

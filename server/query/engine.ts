@@ -29,14 +29,17 @@ export class KnexDataSource implements DataSource {
     databaseName: string,
     /** What the server can do, by its version as introspected: dialect.capabilitiesFor(serverVersion). */
     capabilities: Capabilities,
-    /** The database's statement timeout (PoolHandle.statementTimeoutMs), watched by the runner. */
-    options: { statementTimeoutMs?: number | undefined } = {},
+    /**
+     * The database's statement timeout (PoolHandle.statementTimeoutMs), watched by the runner; the
+     * most rows one bulk update or delete may touch (LAZYDB_MAX_AFFECTED_ROWS, unbounded when not given).
+     */
+    options: { statementTimeoutMs?: number | undefined; maxAffectedRows?: number | undefined } = {},
   ) {
     const core = new EngineCore(knex, dialect, databaseName, options);
     this.readsNested = capabilities.nestedJson !== null;
     this.reads = new RootReads(core, new NestedJsonReads(core, capabilities.nestedJson));
     this.relations = new RelationBatches(core);
-    this.writes = new Writes(core, capabilities);
+    this.writes = new Writes(core, capabilities, options.maxAffectedRows ?? Number.MAX_SAFE_INTEGER);
   }
 
   list(table: NamedTable, args: ListArgs, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row[]> {

@@ -1,6 +1,6 @@
 import type { Capabilities } from '../introspect/dialect';
 import { isWritable } from '../schema/build';
-import { badInput } from '../errors/graphql';
+import { badInput, lazydbError } from '../errors/graphql';
 import type { NamedColumn, NamedTable } from '../schema/naming';
 import type { BoolExp, RequestContext, Row } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';
@@ -23,6 +23,8 @@ export class Writes {
   constructor(
     private readonly core: EngineCore,
     private readonly capabilities: Capabilities,
+    /** Most rows one bulk update or delete may touch (LAZYDB_MAX_AFFECTED_ROWS): found first, and refused above, before any row changes. */
+    private readonly maxAffectedRows: number,
   ) {}
 
   async insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
@@ -65,11 +67,11 @@ export class Writes {
         // engine has it, else the rows read before, with the new values applied.
         const condition = whereClause(whereCondition(where, core.scope(table)));
         if (this.capabilities.updateReturning && columns.length > 0) {
-          if (assignments.length === 0) return this.selectWhere(trx, table, where, columns);
+          if (assignments.length === 0) return this.selectWhere(trx, table, where, columns, true);
           const returned = await core.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
           return core.decodeRows(renameToFields(returned, columns), columns);
         }
-        const before = await this.selectWhere(trx, table, where, columns);
+        const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
         if (assignments.length > 0) await core.execute(trx, sql`update ${target} set ${setList(assignments)}${condition}`);
         return before.map((row) => ({ ...row, ...set }));
       }),
@@ -92,7 +94,7 @@ export class Writes {
           }
           return rows;
         }
-        const before = await this.selectWhere(trx, table, where, columns);
+        const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
         await core.execute(trx, sql`delete from ${target}${whereClause(whereCondition(where, core.scope(table)))}`);
         return before;
       }),
@@ -170,13 +172,23 @@ export class Writes {
     return null;
   }
 
-  private selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[]): Promise<Row[]> {
+  /**
+   * The rows `where` matches. `bounded`: the rows a bulk write is about to touch, read at most
+   * maxAffectedRows + 1 of them; more is refused (TOO_MANY_ROWS) before anything changes.
+   */
+  private async selectWhere(executor: Executor, table: NamedTable, where: BoolExp, columns: NamedColumn[], bounded = false): Promise<Row[]> {
     const { core } = this;
     const qualifier = tableQualifier(table.table);
     const condition = whereCondition(where, core.scope(table, qualifier));
-    return core
-      .rows(executor, sql`select ${core.columnList(table, columns, qualifier)} from ${tableReference(table.table)}${whereClause(condition)}`)
-      .then((rows) => core.decodeRows(rows, columns));
+    const page = bounded && this.maxAffectedRows < Number.MAX_SAFE_INTEGER ? core.dialect.quirks.page(sql.value(this.maxAffectedRows + 1), null) : sql``;
+    const rows = await core.rows(executor, sql`select ${core.columnList(table, columns, qualifier)} from ${tableReference(table.table)}${whereClause(condition)}${page}`);
+    if (bounded && (rows as unknown[]).length > this.maxAffectedRows) {
+      throw lazydbError(
+        'TOO_MANY_ROWS',
+        `the ${table.label} rows this where matches are more than ${this.maxAffectedRows}, the most one update or delete may touch (LAZYDB_MAX_AFFECTED_ROWS): narrow the where (a key range at a time), or raise the setting`,
+      );
+    }
+    return core.decodeRows(rows, columns);
   }
 
   /** The condition that matches `keys` (rows of key values by field) on `columns`, the primary key by default. */
@@ -186,7 +198,7 @@ export class Writes {
   }
 
   private async matchingKeys(executor: Executor, table: NamedTable, where: BoolExp): Promise<Row[]> {
-    return this.selectWhere(executor, table, where, table.primaryKey);
+    return this.selectWhere(executor, table, where, table.primaryKey, true);
   }
 
   /** The rows with `keys` (values of `keyColumns`, the primary key by default), in the keys' order. */

@@ -62,6 +62,8 @@ export class RestApi {
     private readonly maxLimit: number,
     /** Bounds of `where=` (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES), the same as GraphQL's. */
     private readonly whereLimits: WhereLimits = DEFAULT_DOCUMENT_LIMITS,
+    /** Whether the API describes itself (the index, OpenAPI) and its errors list the fields (LAZYDB_INTROSPECTION, LAZYDB_FIELD_SUGGESTIONS). */
+    private readonly disclosure: RestDisclosure = { introspection: true, fieldSuggestions: true },
   ) {
     for (const table of named.tables) {
       this.resources.set(table.typeName, table);
@@ -80,7 +82,13 @@ export class RestApi {
    * The OpenAPI document as JSON text, made once. Kept as text, not objects: at 1,000 tables
    * the document is tens of megabytes as an object graph, and SOFA's own copy is let go.
    */
+  /** Throws NOT_FOUND while introspection is off: the API does not describe itself then. */
+  assertDescribed(): void {
+    if (!this.disclosure.introspection) throw notDescribed(this.database);
+  }
+
   openAPIText(): string {
+    this.assertDescribed();
     if (this.openapi === null) {
       const sofa = this.sofa;
       this.openapi = JSON.stringify(correctOpenAPI(sofa.openAPIDocument, this.named, this.database, this.maxLimit));
@@ -91,7 +99,10 @@ export class RestApi {
 
   async handle(request: RestRequest): Promise<RestReply> {
     const segments = splitPath(request.path);
-    if (segments.length === 0) return this.index();
+    if (segments.length === 0) {
+      this.assertDescribed();
+      return this.index();
+    }
     const table = this.resources.get(segments[0]!);
     if (!table) {
       throw fail('NOT_FOUND', `database "${this.database}" has no table or view "${segments[0]}"; GET /db/${this.database}/rest lists them`);
@@ -152,7 +163,7 @@ export class RestApi {
   }
 
   private async list(table: NamedTable, request: RestRequest): Promise<RestReply> {
-    const params = parseListParams(table, request.search, this.whereLimits);
+    const params = parseListParams(table, request.search, this.whereLimits, this.disclosure.fieldSuggestions);
     const includes = params.include.filter((name, i) => params.include.indexOf(name) === i);
     const document = this.document(`l ${table.typeName} ${includes.join(',')}`, () => {
       const selections = includes.map((name) => {
@@ -235,6 +246,20 @@ export class RestApi {
   }
 }
 
+/** What REST says about the schema, as GraphQL introspection and suggestions do. */
+export interface RestDisclosure {
+  introspection: boolean;
+  fieldSuggestions: boolean;
+}
+
+/**
+ * With introspection off, REST does not describe the schema either (its index, the OpenAPI
+ * document and its docs page would map every table and column that GraphQL now hides).
+ */
+function notDescribed(database: string): LazydbError {
+  return fail('NOT_FOUND', `database "${database}" does not describe its API here: introspection is off (LAZYDB_INTROSPECTION)`);
+}
+
 /** A read REST runs: its document (for the pipeline's execute hooks) and that document prepared. */
 interface RestDocument {
   parsed: DocumentNode;
@@ -311,10 +336,16 @@ function sofaRequest(method: string, path: string, params: Record<string, string
 /** One RestApi per built schema, made on first use so registration does not pay for it. */
 const apis = new WeakMap<object, RestApi>();
 
-export function restApiFor(built: { named: NamedModel; schema: GraphQLSchema }, database: string, maxLimit: number, whereLimits?: WhereLimits): RestApi {
+export function restApiFor(
+  built: { named: NamedModel; schema: GraphQLSchema },
+  database: string,
+  maxLimit: number,
+  whereLimits?: WhereLimits,
+  disclosure?: RestDisclosure,
+): RestApi {
   let api = apis.get(built);
   if (!api) {
-    api = new RestApi(database, built.named, built.schema, maxLimit, whereLimits);
+    api = new RestApi(database, built.named, built.schema, maxLimit, whereLimits, disclosure);
     apis.set(built, api);
   }
   return api;

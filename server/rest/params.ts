@@ -29,7 +29,7 @@ export interface ListParams {
 
 const DIRECTIONS = new Set<string>(['asc', 'desc', 'asc_nulls_first', 'asc_nulls_last', 'desc_nulls_first', 'desc_nulls_last']);
 
-export function parseListParams(table: NamedTable, search: URLSearchParams, limits: WhereLimits = DEFAULT_DOCUMENT_LIMITS): ListParams {
+export function parseListParams(table: NamedTable, search: URLSearchParams, limits: WhereLimits = DEFAULT_DOCUMENT_LIMITS, suggest = true): ListParams {
   const equalities: Record<string, unknown>[] = [];
   let where: Record<string, unknown> | null = null;
   let orderBy: Record<string, OrderDirection>[] = [];
@@ -44,7 +44,7 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, limi
         where = parseWhere(value, limits);
         break;
       case 'order_by':
-        orderBy = orderBy.concat(parseOrderBy(table, value));
+        orderBy = orderBy.concat(parseOrderBy(table, value, suggest));
         break;
       case 'limit':
         // Above LAZYDB_MAX_LIMIT it is refused with the rest of the document's bounds (LIMIT_TOO_LARGE,
@@ -55,13 +55,13 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, limi
         offset = wholeNumber('offset', value);
         break;
       case 'include':
-        include = include.concat(parseInclude(table, value));
+        include = include.concat(parseInclude(table, value, suggest));
         break;
       default: {
         const column = fields.get(key);
         if (!column) {
           throw badParam(
-            `unknown parameter "${key}": use where, order_by, limit, offset, include, or a field of ${table.typeName} (${[...fields.keys()].join(', ')})`,
+            `unknown parameter "${key}": use where, order_by, limit, offset, include, or a field of ${table.typeName}${suggest ? ` (${[...fields.keys()].join(', ')})` : ''}`,
           );
         }
         equalities.push({ [key]: value === '' && column.column.nullable ? { _is_null: true } : { _eq: typedValue(column.column.kind, value) } });
@@ -113,7 +113,7 @@ function longestInList(where: object): { list: string; count: number } | null {
 }
 
 /** `title.desc,artist_id` or the GraphQL form as JSON (`[{"title":"desc"}]`). */
-function parseOrderBy(table: NamedTable, value: string): Record<string, OrderDirection>[] {
+function parseOrderBy(table: NamedTable, value: string, suggest: boolean): Record<string, OrderDirection>[] {
   if (value.startsWith('[') || value.startsWith('{')) {
     try {
       const parsed = JSON.parse(value) as unknown;
@@ -128,19 +128,19 @@ function parseOrderBy(table: NamedTable, value: string): Record<string, OrderDir
     .map((term) => {
       const [field, direction = 'asc'] = term.split('.') as [string, string?];
       if (!table.columns.some((c) => c.field === field)) {
-        throw badParam(`order_by: ${table.typeName} has no field "${field}"; fields: ${table.columns.map((c) => c.field).join(', ')}`);
+        throw badParam(`order_by: ${table.typeName} has no field "${field}"${suggest ? `; fields: ${table.columns.map((c) => c.field).join(', ')}` : ''}`);
       }
       if (!DIRECTIONS.has(direction)) throw badParam(`order_by: "${direction}" is not a direction; use asc, desc, asc_nulls_first, …`);
       return { [field]: direction as OrderDirection };
     });
 }
 
-function parseInclude(table: NamedTable, value: string): string[] {
+function parseInclude(table: NamedTable, value: string, suggest: boolean): string[] {
   const names = value.split(',').filter(Boolean);
   for (const name of names) {
     if (!table.relations.some((r) => r.field === name)) {
       const known = table.relations.map((r) => r.field);
-      throw badParam(`include: ${table.typeName} has no relation "${name}"${known.length ? `; relations: ${known.join(', ')}` : ''}`);
+      throw badParam(`include: ${table.typeName} has no relation "${name}"${suggest && known.length ? `; relations: ${known.join(', ')}` : ''}`);
     }
   }
   return names;

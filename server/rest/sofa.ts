@@ -162,26 +162,28 @@ export function describeErrors(errors: readonly unknown[]): RestError {
   let code = 'INTERNAL';
   let message = 'unexpected server error; see the server log';
   const details: Record<string, unknown> = {};
-  if (error instanceof GraphQLError || (error && typeof error === 'object' && 'message' in error)) {
-    const graphQLError = error as GraphQLError;
-    const extensions = (graphQLError.extensions ?? {}) as Record<string, unknown>;
+  // Only a GraphQLError says what it is; anything else (a plain Error thrown in a hook and caught
+  // by SOFA) is unexpected, and its text stays in the server log.
+  if (error instanceof GraphQLError) {
+    const extensions = (error.extensions ?? {}) as Record<string, unknown>;
     const http = extensions.http as { status?: number } | undefined;
-    const original = graphQLError.originalError;
+    const original = error.originalError;
     if (typeof extensions.code === 'string') {
       code = extensions.code;
       status = statusOf(code);
-      message = graphQLError.message;
+      message = error.message;
       if (extensions.constraint) details.constraint = extensions.constraint;
     } else if (http?.status) {
       status = http.status;
       code = status === 400 ? 'BAD_REQUEST' : 'ERROR';
-      message = graphQLError.message;
+      message = error.message;
     } else if (!original || original instanceof GraphQLError) {
       // Validation and variable coercion: the request was wrong, and the message says how.
       status = 400;
       code = 'BAD_REQUEST';
-      message = graphQLError.message;
+      message = error.message;
     }
+    if (typeof extensions.requestId === 'string') details.requestId = extensions.requestId;
   }
   return { status, code, message, details, headers: { ...headersOf(code) } };
 }

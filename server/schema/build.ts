@@ -251,6 +251,8 @@ class SchemaBuilder {
     const boolExp: GraphQLInputObjectType = new GraphQLInputObjectType({
       name: this.typeName(table, '_bool_exp'),
       description: `Boolean expression to filter rows of ${table.label}. All conditions given must hold.`,
+      // Marks filters for the document limits (LAZYDB_MAX_FILTER_TERMS counts their objects).
+      extensions: { lazydb: 'bool_exp' },
       fields: () => {
         const fields: GraphQLInputFieldConfigMap = {
           _and: { type: new GraphQLList(new GraphQLNonNull(boolExp)) },

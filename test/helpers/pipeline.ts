@@ -12,7 +12,7 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** lazydb's own pipeline, with every plugin, from the environment `env` (defaults otherwise), logging to `log`. */
 export function testPipeline(log: Logger = quiet, env: Record<string, string> = {}): Pipeline {
   const config = loadConfig({ LAZYDB_LOG_LEVEL: 'silent', ...env });
-  return new Pipeline(lazydbPlugins(config, log), documentLimitsOf(config));
+  return new Pipeline(lazydbPlugins(config, log), documentLimitsOf(config), log);
 }
 
 /** A request's context as the app builds it, for a request that no socket carries (a unit test's). */

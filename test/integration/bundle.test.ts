@@ -18,7 +18,8 @@ describe('the bundled server (npm start)', () => {
     execFileSync(process.execPath, ['server/build.mjs', '--force'], { cwd: REPO_ROOT, stdio: 'pipe' });
     const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server/main.mjs'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: join(dataDir, 'cache'), LAZYDB_LOG_LEVEL: 'info' },
+      // The docs page and OpenAPI are checked: production would hide them with introspection otherwise.
+      env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: join(dataDir, 'cache'), LAZYDB_LOG_LEVEL: 'info', LAZYDB_INTROSPECTION: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     stop = () =>
