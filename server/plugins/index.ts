@@ -11,6 +11,7 @@ import { useFieldSuggestions } from './use-field-suggestions';
 import { useHostGuard } from './use-host-guard';
 import { useIntrospection } from './use-introspection';
 import { useQueryCost } from './use-query-cost';
+import { useRateLimit } from './use-rate-limit';
 import { useRequestId } from './use-request-id';
 import { useRequestLog } from './use-request-log';
 import { useRequestTarget } from './use-request-target';
@@ -34,6 +35,11 @@ export type PluginConfig = Pick<
   | 'maxCost'
   | 'maxLimit'
   | 'maxBatch'
+  | 'anonymousRequestsPerMinute'
+  | 'anonymousRowsPerMinute'
+  | 'trustProxy'
+  | 'redisUrl'
+  | 'redisPrefix'
 >;
 
 /**
@@ -48,8 +54,9 @@ export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[]
     useRequestTarget(),
     useCors(config),
     useCsrfGuard(config),
-    // Context built.
+    // Context built: the request id, then admission (identity, when it comes, goes before it).
     useRequestId(),
+    useRateLimit(config, log),
     // The document and its variables, before validation and any SQL.
     useBatchLimit(limits),
     useDocumentLimits(limits),
