@@ -57,6 +57,9 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
         LAZYDB_DEMO: '0',
         LAZYDB_LOG_LEVEL: 'warn',
         LAZYDB_BENCH_CONTROL_PORT: String(controlPort),
+        // The load comes from one address at thousands of requests a second: no rate limit
+        // unless a cell asks for one (--rate-limit).
+        LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '0',
         ...options.env,
       },
       logFile: options.logFile,
