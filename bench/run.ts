@@ -75,6 +75,10 @@ const HELP = `usage: npm run bench -- [options] [chinook-dir]
                           checkout's, with the same databases, and each of its cells is timed right
                           next to lazydb's own (run by run, alternating which goes first); the
                           table gains gql/base and REST/base (median of the per-run ratios)
+  --rate-limit STORE      run lazydb with an anonymous rate limit too high to refuse anything
+                          (1e9 a minute), to measure what counting costs: memory, or redis
+                          (LAZYDB_TEST_REDIS_URL, default redis://127.0.0.1:6379; keys under a
+                          prefix of the run's own); compare with a run without it
 `;
 
 interface Options {
@@ -93,6 +97,7 @@ interface Options {
   peer: boolean;
   /** Another checkout of lazydb to measure side by side (absolute path), or null. */
   baseline: string | null;
+  rateLimit: 'memory' | 'redis' | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -138,6 +143,24 @@ function parseOptions(argv: string[]): Options {
     profile: flags.has('profile') || (!flags.has('no-profile') && !quick),
     peer: !flags.has('no-peer'),
     baseline,
+    rateLimit: rateLimitOption(flags.get('rate-limit')),
+  };
+}
+
+function rateLimitOption(value: string | true | undefined): Options['rateLimit'] {
+  if (value === undefined) return null;
+  if (value === 'memory' || value === 'redis') return value;
+  throw new Error(`--rate-limit takes memory or redis (got ${String(value)})`);
+}
+
+/** The environment of the measured lazydb for --rate-limit: a limit nothing reaches, in the store asked for. */
+function rateLimitEnv(store: Options['rateLimit']): Record<string, string> {
+  if (store === null) return {};
+  return {
+    LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '1000000000',
+    ...(store === 'redis'
+      ? { LAZYDB_REDIS_URL: process.env.LAZYDB_TEST_REDIS_URL?.trim() || 'redis://127.0.0.1:6379', LAZYDB_REDIS_PREFIX: `lazydb_b_${Math.random().toString(16).slice(2, 10)}:` }
+      : {}),
   };
 }
 
@@ -994,6 +1017,7 @@ async function main(): Promise<void> {
     say(`baseline: lazydb ${baseline.revision} from ${baseline.dir}`);
   }
   say(`${command}: ${options.quick ? 'quick' : 'full'} run, ${options.runs} × ${options.duration} s per cell, ${options.connections} connections`);
+  if (options.rateLimit) say(`lazydb runs with an anonymous rate limit of 1e9 a minute in the ${options.rateLimit} store`);
 
   for (const engine of [...options.engines]) {
     try {
@@ -1044,7 +1068,7 @@ async function main(): Promise<void> {
   }
 
   // Servers.
-  world.lazydb = await startLazydb({ logFile: path.join(logDir, 'lazydb.log') });
+  world.lazydb = await startLazydb({ logFile: path.join(logDir, 'lazydb.log'), env: rateLimitEnv(options.rateLimit) });
   for (const engine of options.engines) {
     const r = await registerOrThrow(world.lazydb, world.names.chinook[engine], world.chinook[engine]!.db);
     setup[`register chinook ${engine} ms`] = round(r.totalMs)!;

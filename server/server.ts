@@ -62,6 +62,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           // (an aborted request on keep-alive) would otherwise hold shutdown for the keep-alive timeout.
           setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         });
+        await app.close();
         await gateway.close();
         await registry.close();
       })()),

@@ -85,6 +85,9 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
         // Production guards otherwise, but the run times the OpenAPI document, which introspection off would hide.
         LAZYDB_INTROSPECTION: '1',
         LAZYDB_BENCH_CONTROL_PORT: String(controlPort),
+        // The load comes from one address at thousands of requests a second: no rate limit
+        // unless a cell asks for one (--rate-limit).
+        LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '0',
         ...options.env,
       },
       cwd: root,

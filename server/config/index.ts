@@ -252,6 +252,48 @@ export interface Config {
    * @default true, false when NODE_ENV=production
    */
   exposeDatabaseErrors: boolean;
+  /**
+   * Requests per minute one client address may send without identifying itself
+   * (`LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE`; 0 turns the limit off). Counted on /graphql,
+   * /db/:name/... and /api/...; never on /healthz, /readyz or the admin's files. An address is
+   * the connection's peer (see {@link trustProxy}); IPv6 addresses count per /64. 600 (10 a
+   * second on average, bursts allowed) is far above what a person in the admin or GraphiQL
+   * sends, and cuts a single flooding client down to that; a backend that sends more from one
+   * address, or every client behind a proxy lazydb is not told about, shares one address, and
+   * should raise it or turn it off (until API keys give each caller a policy of its own).
+   * @default 600
+   */
+  anonymousRequestsPerMinute: number;
+  /**
+   * Rows per minute one client address's operations may be estimated to read
+   * (`LAZYDB_ANONYMOUS_ROWS_PER_MINUTE`; 0 turns it off): use-query-cost's estimate, charged
+   * when the request is answered; once spent, the address's next requests are refused until the
+   * window ends. Off by default: the estimate counts pages asked for, not rows found (a list
+   * without `limit` counts LAZYDB_MAX_LIMIT), so no number suits every schema.
+   * @default 0
+   */
+  anonymousRowsPerMinute: number;
+  /**
+   * A `redis://` or `rediss://` URL (`LAZYDB_REDIS_URL`): rate-limit budgets are kept there, so
+   * that every replica pointing at it shares them. Unset: each process keeps its own in memory.
+   * While Redis cannot be reached, each replica falls back to its own memory (logged once per outage).
+   * @default undefined
+   */
+  redisUrl?: string;
+  /**
+   * Prefix of every key lazydb writes to Redis (`LAZYDB_REDIS_PREFIX`), to share one Redis
+   * with other applications or lazydb deployments.
+   * @default 'lazydb:'
+   */
+  redisPrefix: string;
+  /**
+   * How many reverse proxies stand in front of lazydb (`LAZYDB_TRUST_PROXY`): with N, the client
+   * address is the Nth address from the right of `X-Forwarded-For` (the one the outermost trusted
+   * proxy saw); with 0 the header is ignored and the connection's peer is the client. Set it only
+   * when every request comes through those proxies: otherwise a client names its own address.
+   * @default 0
+   */
+  trustProxy: number;
 }
 
 export interface ConfigIssue {
@@ -416,6 +458,34 @@ const envSchema = z.object({
   LAZYDB_INTROSPECTION: onOff(undefined),
   LAZYDB_FIELD_SUGGESTIONS: onOff(undefined),
   LAZYDB_EXPOSE_DB_ERRORS: onOff(undefined),
+  LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: integer(600, 0, 1_000_000_000),
+  LAZYDB_ANONYMOUS_ROWS_PER_MINUTE: integer(0, 0, Number.MAX_SAFE_INTEGER),
+  // Never echoed in an error: it may carry a password.
+  LAZYDB_REDIS_URL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    let ok = /^rediss?:\/\//i.test(value);
+    if (ok) {
+      try {
+        ok = new URL(value).hostname !== '';
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: 'must be a Redis URL such as redis://host:6379 or rediss://user:password@host:6380/0' });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_REDIS_PREFIX: optionalText.transform((value, ctx) => {
+    if (value === undefined) return 'lazydb:';
+    if (value.length > 100 || /[\s*?[\]]/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be at most 100 characters without spaces or the pattern characters * ? [ ] (got "${clip(value)}")` });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_TRUST_PROXY: integer(0, 0, 32),
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -473,24 +543,35 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: e.LAZYDB_INTROSPECTION ?? !production,
     fieldSuggestions: e.LAZYDB_FIELD_SUGGESTIONS ?? !production,
     exposeDatabaseErrors: e.LAZYDB_EXPOSE_DB_ERRORS ?? !production,
+    anonymousRequestsPerMinute: e.LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE,
+    anonymousRowsPerMinute: e.LAZYDB_ANONYMOUS_ROWS_PER_MINUTE,
+    redisPrefix: e.LAZYDB_REDIS_PREFIX,
+    trustProxy: e.LAZYDB_TRUST_PROXY,
   };
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
   if (e.LAZYDB_REGISTRY_URL !== undefined) config.registryUrl = e.LAZYDB_REGISTRY_URL;
+  if (e.LAZYDB_REDIS_URL !== undefined) config.redisUrl = e.LAZYDB_REDIS_URL;
   return config;
 }
 
-/** The config as it may be logged: the secret key hidden, the registry URL without its password. */
+/** The config as it may be logged: the secret key hidden, the registry and Redis URLs without their passwords. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   if (config.secretKey !== undefined) out.secretKey = '********';
-  if (config.registryUrl !== undefined) {
-    out.registryUrl = config.registryUrl
+  if (config.registryUrl !== undefined) out.registryUrl = redactedUrl(config.registryUrl);
+  if (config.redisUrl !== undefined) out.redisUrl = redactedUrl(config.redisUrl);
+  return out;
+}
+
+/** A URL as it may be logged: the password of its user part, and any query value that looks like one, hidden. */
+export function redactedUrl(url: string): string {
+  return (
+    url
       .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1********@')
       // pg also reads a password from the query string (`?password=…`).
-      .replace(/([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1********');
-  }
-  return out;
+      .replace(/([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1********')
+  );
 }
 
 /** `https://host[:port]` as browsers send it in Origin (lower case, no default port), or null when `text` is not just an origin. */

@@ -4,6 +4,7 @@ import { DATABASE_ERRORS } from './database';
 import { INTERNAL_ERRORS } from './internal';
 import { LazydbError, type ErrorClass } from './lazydb-error';
 import { LIMIT_ERRORS } from './limits';
+import { RATE_ERRORS } from './rate';
 import { REGISTRY_ERRORS } from './registry';
 import { REQUEST_ERRORS } from './request';
 
@@ -12,6 +13,7 @@ export const CATALOGUE = {
   ...REQUEST_ERRORS,
   ...ACCESS_ERRORS,
   ...LIMIT_ERRORS,
+  ...RATE_ERRORS,
   ...CAPACITY_ERRORS,
   ...DATABASE_ERRORS,
   ...REGISTRY_ERRORS,

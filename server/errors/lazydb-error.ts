@@ -2,13 +2,15 @@
  * One entry of the error catalogue: a stable code, the HTTP status it is answered with, the
  * headers that go with it (`Retry-After` where trying again later helps) and what a client can
  * do about it. Each family of errors keeps its entries in a module of its own in this folder
- * (request, access, limits, capacity, database, registry, internal); catalogue.ts joins them.
+ * (request, access, limits, rate, capacity, database, registry, internal); catalogue.ts joins them.
  */
 export interface ErrorClass {
   readonly status: number;
   /** What to do about it, in a few words (the README's table of errors lists it; a test keeps the two alike). */
   readonly hint: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Headers every answer with this code carries, whose value differs from one answer to the next (`Retry-After` of a rate limit). */
+  readonly variableHeaders?: readonly string[];
 }
 
 /** A family's entries, keyed by code. */

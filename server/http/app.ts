@@ -32,6 +32,8 @@ export interface App {
   server: Server;
   /** Handles one request (also usable without listening, e.g. in tests). */
   handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /** Releases what the plugins hold (a Redis connection); once the server stopped listening. */
+  close(): Promise<void>;
 }
 
 /**
@@ -136,7 +138,10 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const documents = new DocumentCache(config.documentCacheBytes);
   const limits = documentLimitsOf(config);
   const defaults = lazydbPlugins(config, log);
-  const pipeline = new Pipeline(options.plugins?.(defaults) ?? defaults, limits, log);
+  const plugins = options.plugins?.(defaults) ?? defaults;
+  // A default left out may hold something already (the rate limit's Redis connection): released now, as close() would.
+  for (const plugin of defaults) if (!plugins.includes(plugin)) void Promise.resolve(plugin.close?.()).catch(() => undefined);
+  const pipeline = new Pipeline(plugins, limits, log);
   const gatewayYoga = createYoga<YogaServerContext>({
     graphqlEndpoint: '/graphql',
     schema: (context) => context.lazydbSchema,
@@ -286,7 +291,9 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
       // Request received: host, URL, CORS (preflights are answered there) and CSRF, before anything reads the request.
       context = pipeline.context(request, response, (request.url ?? '/').split('?', 1)[0]!);
       if (pipeline.received(request, response, context)) return;
-      pipeline.contextBuilt(context, response);
+      // Identity and admission (rate limits) may wait for a store; most requests do not wait at all.
+      const admitting = pipeline.contextBuilt(context, response);
+      if (admitting) await admitting;
       await route(request, response, new URL(request.url ?? '/', 'http://lazydb'), context);
     } catch (error) {
       failure = error;
@@ -312,5 +319,5 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
 
   const server = createServer((request, response) => void handle(request, response));
   server.keepAliveTimeout = 65_000;
-  return { server, handle };
+  return { server, handle, close: () => pipeline.close() };
 }

@@ -42,6 +42,12 @@ export interface RequestContext extends DataSourceScope {
   operation: OperationKind | null;
   /** The catalogue code of the error the request was answered with, once it is known. */
   errorCode: string | null;
+  /**
+   * Rows its operations were estimated to read (use-query-cost's rule: each list's limit
+   * multiplied along its path), summed over the operations that passed the cost check; 0 until
+   * one did. Rate limits charge it to a rows budget.
+   */
+  estimatedRows: number;
   /** The data source to read and write through: `base` as the plugins' wrappers (permissions, metrics…) wrap it for this request. */
   dataSource(base: DataSource): DataSource;
 }

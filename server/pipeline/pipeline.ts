@@ -64,9 +64,23 @@ export class Pipeline {
     return false;
   }
 
-  /** Context built: the hooks that fill it in (identity) or answer from it (the request id header). */
-  contextBuilt(context: RequestContext, response: ServerResponse): void {
-    for (const hook of this.contextHooks) hook(context, response);
+  /**
+   * Context built: the hooks that fill it in (identity), answer from it (the request id header)
+   * or admit it (rate limits). In order; a Promise only once a hook returned one (the rest then
+   * wait for it), so that a request no hook makes wait is never awaited.
+   */
+  contextBuilt(context: RequestContext, response: ServerResponse): void | Promise<void> {
+    const hooks = this.contextHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const pending = hooks[i]!(context, response);
+      if (pending) return this.contextBuiltAfter(pending, i + 1, context, response);
+    }
+  }
+
+  private async contextBuiltAfter(pending: Promise<void>, next: number, context: RequestContext, response: ServerResponse): Promise<void> {
+    await pending;
+    const hooks = this.contextHooks;
+    for (let i = next; i < hooks.length; i++) await hooks[i]!(context, response);
   }
 
   /** A GraphQL request's parameters (or a REST write's body as its variables): the first refusal, if any. */
@@ -153,6 +167,13 @@ export class Pipeline {
     for (const hook of this.responseHooks) hook(context, outcome);
   }
 
+  /** The server is shutting down: every plugin's close hook, all of them even when one fails (the first failure is thrown after). */
+  async close(): Promise<void> {
+    const results = await Promise.allSettled(this.plugins.map(async (plugin) => plugin.close?.()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   /** @internal the wrappers, for Context */
   wrap(base: DataSource, context: RequestContext): DataSource {
     let source = base;
@@ -176,6 +197,7 @@ class Context implements RequestContext {
   database: string | null = null;
   operation: RequestContext['operation'] = null;
   errorCode: string | null = null;
+  estimatedRows = 0;
   private abort: AbortSignal | undefined;
   private wrapped: Map<DataSource, DataSource> | undefined;
 

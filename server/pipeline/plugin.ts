@@ -33,7 +33,9 @@ export interface ResponseOutcome {
  * writes). The hooks, in order:
  *
  * 1. `onRequest` — request received, before the body is read (request id, host, URL, CORS, CSRF checks).
- * 2. `onContext` — context built (identity).
+ * 2. `onContext` — context built (identity, admission: rate limits). A hook may
+ *    return a Promise (an identity lookup, a rate limiter's store): the next one waits for it,
+ *    and nothing reads the body before the last one is done.
  * 3. `onParams`, `parse`, `tokenRule`, `validationRules`, `onValidated` — the GraphQL
  *    document and its variables: bounds, before validation and validation itself.
  * 4. `onExecute`, `wrapDataSource`, `onResult` — operation executed.
@@ -47,8 +49,12 @@ export interface LazydbPlugin {
   readonly name: string;
   /** Before anything reads the body (the context exists already, so that even a refusal here carries its request id). Return true when the plugin has answered the request itself (a CORS preflight). */
   onRequest?(request: IncomingMessage, response: ServerResponse, context: RequestContext): boolean | void;
-  /** Once the context exists: set the principal, answer headers that carry it. */
-  onContext?(context: RequestContext, response: ServerResponse): void;
+  /**
+   * Once the context exists: set the principal, answer headers that carry it, admit or refuse
+   * (throw, or reject with, a LazydbError). Return a Promise only when there is something to
+   * wait for: a request whose hooks all return nothing is never awaited.
+   */
+  onContext?(context: RequestContext, response: ServerResponse): void | Promise<void>;
   /** A GraphQL request's parameters (an array for a batch), or a REST write's body as `variables`. */
   onParams?(params: OperationParams | readonly OperationParams[], context: RequestContext): GraphQLError | undefined;
   /** Parses a document within bounds; the first plugin that has one parses for every path. */
@@ -67,6 +73,8 @@ export interface LazydbPlugin {
   onResult?(result: ExecutionResult, context: RequestContext): ExecutionResult;
   /** After the response was written. */
   onResponse?(context: RequestContext, outcome: ResponseOutcome): void;
+  /** The server is shutting down: release what the plugin holds (a Redis connection). */
+  close?(): void | Promise<void>;
 }
 
 /** What parsing within the limits learnt about a document. */

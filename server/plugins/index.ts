@@ -11,6 +11,7 @@ import { useFieldSuggestions } from './use-field-suggestions';
 import { useHostGuard } from './use-host-guard';
 import { useIntrospection } from './use-introspection';
 import { useQueryCost } from './use-query-cost';
+import { useRateLimit } from './use-rate-limit';
 import { useRequestId } from './use-request-id';
 import { useRequestLog } from './use-request-log';
 import { useRequestTarget } from './use-request-target';
@@ -35,6 +36,11 @@ export type PluginConfig = Pick<
   | 'maxCost'
   | 'maxLimit'
   | 'maxBatch'
+  | 'anonymousRequestsPerMinute'
+  | 'anonymousRowsPerMinute'
+  | 'trustProxy'
+  | 'redisUrl'
+  | 'redisPrefix'
 >;
 
 /**
@@ -50,6 +56,8 @@ export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[]
     useRequestTarget(),
     useCors(config),
     useCsrfGuard(config),
+    // Context built: admission (identity, when it comes, goes before it).
+    useRateLimit(config, log),
     // The document and its variables, before validation and any SQL.
     useBatchLimit(limits),
     useDocumentLimits(limits),

@@ -104,8 +104,16 @@ interface Estimate {
   variableLimits: boolean;
 }
 
+/** How an operation was judged: its refusal, if any, and the rows it is estimated to read (0 when refused or when it names no operation). */
+export interface CostJudgement {
+  refusal: GraphQLError | null;
+  rows: number;
+}
+
+const NO_OPERATION: CostJudgement = Object.freeze({ refusal: null, rows: 0 });
+
 /** Judgements that hold whatever the variables, per limits, schema, document and operation: most requests repeat a document. */
-const judged = new WeakMap<CostLimits, WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, GraphQLError | null>>>>();
+const judged = new WeakMap<CostLimits, WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CostJudgement>>>>();
 
 /** The refusal for an operation beyond a bound (LIMIT_TOO_LARGE, QUERY_TOO_DEEP, QUERY_TOO_COSTLY), or undefined. */
 export function checkOperationCost(
@@ -115,6 +123,17 @@ export function checkOperationCost(
   variables: unknown,
   limits: CostLimits,
 ): GraphQLError | undefined {
+  return judgeOperationCost(schema, document, operationName, variables, limits).refusal ?? undefined;
+}
+
+/** The refusal, if any, and the estimated rows of an operation (see checkOperationCost). */
+export function judgeOperationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: unknown,
+  limits: CostLimits,
+): CostJudgement {
   let bySchema = judged.get(limits);
   if (!bySchema) judged.set(limits, (bySchema = new WeakMap()));
   let byDocument = bySchema.get(schema);
@@ -122,21 +141,22 @@ export function checkOperationCost(
   let byOperation = byDocument.get(document);
   if (!byOperation) byDocument.set(document, (byOperation = new Map()));
   const known = byOperation.get(operationName ?? '');
-  if (known !== undefined) return known ?? undefined;
+  if (known !== undefined) return known;
   let estimate: Estimate | null;
   try {
     estimate = estimateOperation(schema, document, operationName, variables, limits);
   } catch (error) {
     // A literal limit is the same every time; one from a variable is not cached (the walk stopped before knowing).
-    if (error instanceof PageTooLarge) return limitRefusal('LIMIT_TOO_LARGE', limitTooLargeMessage(error.limit, limits.maxLimit));
+    if (error instanceof PageTooLarge) return { refusal: limitRefusal('LIMIT_TOO_LARGE', limitTooLargeMessage(error.limit, limits.maxLimit)), rows: 0 };
     throw error;
   }
-  if (!estimate) return undefined;
+  if (!estimate) return NO_OPERATION;
   let refusal: GraphQLError | null = null;
   if (estimate.depth > limits.maxDepth) refusal = limitRefusal('QUERY_TOO_DEEP', queryTooDeepMessage(estimate.depth, limits.maxDepth));
   else if (estimate.rows > limits.maxCost) refusal = limitRefusal('QUERY_TOO_COSTLY', queryTooCostlyMessage(estimate.rows, limits));
-  if (!estimate.variableLimits) byOperation.set(operationName ?? '', refusal);
-  return refusal ?? undefined;
+  const judgement: CostJudgement = { refusal, rows: refusal ? 0 : estimate.rows };
+  if (!estimate.variableLimits) byOperation.set(operationName ?? '', judgement);
+  return judgement;
 }
 
 class PageTooLarge extends Error {
@@ -281,13 +301,17 @@ function evaluate(shape: Shape, rows: number, depth: number, totals: { rows: num
 
 /**
  * The plugin: refuses before execution (graphql-js coerces the variables a `limit` may come
- * from inside execute, and nothing has reached SQL yet), on GraphQL and REST reads alike.
+ * from inside execute, and nothing has reached SQL yet), on GraphQL and REST reads alike. An
+ * operation it lets run adds its estimate to the context's `estimatedRows` (rate limits charge it).
  */
 export function useQueryCost(limits: CostLimits): LazydbPlugin {
   return {
     name: 'query-cost',
-    onExecute(args) {
-      return checkOperationCost(args.schema, args.document, args.operationName, args.variables, limits) ?? undefined;
+    onExecute(args, context) {
+      const { refusal, rows } = judgeOperationCost(args.schema, args.document, args.operationName, args.variables, limits);
+      if (refusal) return refusal;
+      context.estimatedRows = Math.min(Number.MAX_SAFE_INTEGER, context.estimatedRows + rows);
+      return undefined;
     },
   };
 }

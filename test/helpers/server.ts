@@ -31,6 +31,8 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     // Throwaway SQLite files are made in the system's temporary folder (test/helpers/databases.ts);
     // the data folder's own `databases/` is the default one (the demo lives there).
     LAZYDB_SQLITE_DIRS: `${tmpdir()},${join(dataDir, 'databases')}`,
+    // Suites send hundreds of requests from one address within seconds; the rate-limit suite turns limits on.
+    LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '0',
     ...options.env,
   });
   const logs: string[] = [];

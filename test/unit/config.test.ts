@@ -51,10 +51,15 @@ describe('loadConfig', () => {
       introspection: true,
       fieldSuggestions: true,
       exposeDatabaseErrors: true,
+      anonymousRequestsPerMinute: 600,
+      anonymousRowsPerMinute: 0,
+      redisPrefix: 'lazydb:',
+      trustProxy: 0,
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
     expect(config.registryUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
   });
 
   it('reads every variable', () => {
@@ -95,6 +100,11 @@ describe('loadConfig', () => {
       LAZYDB_POOL_WAIT_MS: '0',
       NODE_ENV: 'production',
       LAZYDB_INTROSPECTION: 'on',
+      LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '0',
+      LAZYDB_ANONYMOUS_ROWS_PER_MINUTE: '250000',
+      LAZYDB_REDIS_URL: 'rediss://:pw@cache.internal:6380/2',
+      LAZYDB_REDIS_PREFIX: 'prod-lazydb:',
+      LAZYDB_TRUST_PROXY: '2',
     });
     expect(config).toEqual({
       port: 8080,
@@ -135,6 +145,11 @@ describe('loadConfig', () => {
       introspection: true,
       fieldSuggestions: false,
       exposeDatabaseErrors: false,
+      anonymousRequestsPerMinute: 0,
+      anonymousRowsPerMinute: 250000,
+      redisUrl: 'rediss://:pw@cache.internal:6380/2',
+      redisPrefix: 'prod-lazydb:',
+      trustProxy: 2,
     });
   });
 
@@ -204,6 +219,13 @@ describe('loadConfig', () => {
     ['LAZYDB_CORS_ORIGINS', 'https://app.example.com/admin', /LAZYDB_CORS_ORIGINS must list origins/],
     ['LAZYDB_CORS_ORIGINS', 'app.example.com', /LAZYDB_CORS_ORIGINS must list origins/],
     ['LAZYDB_CORS_ORIGINS', 'ftp://app.example.com', /LAZYDB_CORS_ORIGINS must list origins/],
+    ['LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE', '-1', /LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE must be a whole number between 0 and/],
+    ['LAZYDB_ANONYMOUS_ROWS_PER_MINUTE', '1e6', /LAZYDB_ANONYMOUS_ROWS_PER_MINUTE must be a whole number/],
+    ['LAZYDB_REDIS_URL', 'localhost:6379', /LAZYDB_REDIS_URL must be a Redis URL/],
+    ['LAZYDB_REDIS_URL', 'http://cache:6379', /LAZYDB_REDIS_URL must be a Redis URL/],
+    ['LAZYDB_REDIS_PREFIX', 'a b', /LAZYDB_REDIS_PREFIX must be at most 100 characters without spaces/],
+    ['LAZYDB_REDIS_PREFIX', 'lazy*', /LAZYDB_REDIS_PREFIX must be/],
+    ['LAZYDB_TRUST_PROXY', 'true', /LAZYDB_TRUST_PROXY must be a whole number between 0 and 32/],
   ])('rejects %s=%s and names the variable', (variable, value, message) => {
     const error = errorOf({ [variable]: value });
     expect(error.message).toMatch(message);
@@ -219,6 +241,12 @@ describe('loadConfig', () => {
   it('never echoes the registry URL (it may carry a password)', () => {
     const error = errorOf({ LAZYDB_REGISTRY_URL: 'mysql://admin:hunter2secret@db/x' });
     expect(error.message).not.toContain('hunter2secret');
+  });
+
+  it('never echoes the Redis URL, and hides its password in the logged config', () => {
+    expect(errorOf({ LAZYDB_REDIS_URL: 'memcached://admin:hunter2secret@cache' }).message).not.toContain('hunter2secret');
+    const shown = redactedConfig(loadConfig({ LAZYDB_REDIS_URL: 'redis://default:hunter2secret@cache:6379/0' }));
+    expect(shown.redisUrl).toBe('redis://default:********@cache:6379/0');
   });
 
   it('accepts any non-empty secret key (a passphrase is fine)', () => {

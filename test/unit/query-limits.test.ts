@@ -4,11 +4,13 @@ import { composeGateway } from '../../server/gateway/compose';
 import { checkBatch, yogaBatching } from '../../server/plugins/use-batch-limit';
 import { DEFAULT_DOCUMENT_LIMITS, parseWithinLimits } from '../../server/plugins/use-document-limits';
 import { AliasAndDirectiveCounter } from '../../server/plugins/use-alias-limits';
-import { checkOperationCost, estimateOperation, type CostLimits } from '../../server/plugins/use-query-cost';
+import { checkOperationCost, estimateOperation, useQueryCost, type CostLimits } from '../../server/plugins/use-query-cost';
+import { parseListParams } from '../../server/rest/params';
 import { buildSchema } from '../../server/schema/build';
 import { nameModel } from '../../server/schema/naming';
 import type { DataSource } from '../../server/schema/source';
 import { column, model, table } from '../helpers/model';
+import { testContext, testPipeline } from '../helpers/pipeline';
 
 /** Chinook's shape: artist <- album <- track -> genre. */
 function chinookModel() {
@@ -144,6 +146,20 @@ describe('the query cost and depth (use-query-cost)', () => {
     expect(checkOperationCost(schema, fixed, undefined, {}, defaults)).toBe(first);
     // Other limits, another judgement.
     expect(checkOperationCost(schema, fixed, undefined, {}, { ...defaults, maxCost: 2_000_000_000 })).toBeUndefined();
+  });
+
+  it('adds the estimate of each operation it lets run to the context, from the cache too, and nothing for a refused one', () => {
+    const plugin = useQueryCost(defaults);
+    const context = testContext(testPipeline());
+    const run = (query: string, variables: Record<string, unknown> = {}) => plugin.onExecute!({ schema, document: parse(query), operationName: undefined, variables }, context);
+    expect(run('{ artist(limit: 3) { albums(limit: 2) { title } } }')).toBeUndefined();
+    expect(context.estimatedRows).toBe(3 + 3 * 2);
+    const cached = parse('{ artist_by_pk(artist_id: 1) { name } }');
+    for (let i = 0; i < 2; i++) plugin.onExecute!({ schema, document: cached, operationName: undefined, variables: {} }, context);
+    expect(context.estimatedRows).toBe(9 + 2);
+    expect(run('{ artist { albums { tracks { name } } } }')?.extensions.code).toBe('QUERY_TOO_COSTLY');
+    expect(run('query ($n: Int) { artist(limit: $n) { name } }', { n: 7 })).toBeUndefined();
+    expect(context.estimatedRows).toBe(11 + 7);
   });
 
   it('judges the operation chosen by name', () => {
