@@ -138,6 +138,8 @@ class Context implements RequestContext {
   database: string | null = null;
   operation: RequestContext['operation'] = null;
   errorCode: string | null = null;
+  tables: RequestContext['tables'] = null;
+  stats: RequestContext['stats'] = null;
   private abort: AbortSignal | undefined;
   private wrapped: Map<DataSource, DataSource> | undefined;
 
