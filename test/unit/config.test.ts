@@ -49,8 +49,11 @@ describe('loadConfig', () => {
       introspection: true,
       fieldSuggestions: true,
       exposeDatabaseErrors: true,
+      metrics: true,
+      metricsMaxTables: 100,
     });
     expect(config.allowedHosts).toBeUndefined();
+    expect(config.metricsToken).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
     expect(config.registryUrl).toBeUndefined();
   });
@@ -91,6 +94,9 @@ describe('loadConfig', () => {
       LAZYDB_POOL_WAIT_MS: '0',
       NODE_ENV: 'production',
       LAZYDB_INTROSPECTION: 'on',
+      LAZYDB_METRICS: 'off',
+      LAZYDB_METRICS_TOKEN: 'scrape-me-0123456789',
+      LAZYDB_METRICS_MAX_TABLES: '7',
     });
     expect(config).toEqual({
       port: 8080,
@@ -129,7 +135,17 @@ describe('loadConfig', () => {
       introspection: true,
       fieldSuggestions: false,
       exposeDatabaseErrors: false,
+      metrics: false,
+      metricsToken: 'scrape-me-0123456789',
+      metricsMaxTables: 7,
     });
+  });
+
+  it('refuses a short metrics token without echoing it, and hides it from logs', () => {
+    const error = errorOf({ LAZYDB_METRICS_TOKEN: 'short-secret' });
+    expect(error.issues.map((issue) => issue.variable)).toEqual(['LAZYDB_METRICS_TOKEN']);
+    expect(error.message).not.toContain('short-secret');
+    expect(JSON.stringify(redactedConfig(loadConfig({ LAZYDB_METRICS_TOKEN: 'scrape-me-0123456789' })))).not.toContain('scrape-me');
   });
 
   it('derives LAZYDB_MAX_COST from LAZYDB_MAX_LIMIT when it is unset: two nested default pages, five times over', () => {
