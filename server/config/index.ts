@@ -294,6 +294,26 @@ export interface Config {
    * @default 0
    */
   trustProxy: number;
+  /**
+   * Count requests and statements and serve them at `GET /metrics` in the Prometheus text format
+   * (`LAZYDB_METRICS`; `0` takes the metrics plugin out of the pipeline and `/metrics` answers 404).
+   * @default true
+   */
+  metrics: boolean;
+  /**
+   * Bearer token a scraper sends to read `/metrics` (`LAZYDB_METRICS_TOKEN`, at least 16
+   * characters): `Authorization: Bearer <token>`, compared in constant time. Unset: `/metrics`
+   * answers clients on loopback only (127.0.0.0/8, ::1).
+   * @default undefined
+   */
+  metricsToken?: string;
+  /**
+   * Most distinct `table` label values per database in the metrics (`LAZYDB_METRICS_MAX_TABLES`);
+   * tables seen after that are counted under `(other)`, and `lazydb_metrics_label_folds_total`
+   * counts what was folded. 0 counts every table under `(other)`.
+   * @default 100
+   */
+  metricsMaxTables: number;
 }
 
 export interface ConfigIssue {
@@ -477,6 +497,16 @@ const envSchema = z.object({
     }
     return value;
   }),
+  LAZYDB_METRICS: onOff(true),
+  // Never echoed in an error: it is a secret.
+  LAZYDB_METRICS_TOKEN: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (value.length < 16 || /\s/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be at least 16 characters without spaces (e.g. `openssl rand -hex 24`)' });
+      return z.NEVER;
+    }
+    return value;
+  }),
   LAZYDB_REDIS_PREFIX: optionalText.transform((value, ctx) => {
     if (value === undefined) return 'lazydb:';
     if (value.length > 100 || /[\s*?[\]]/.test(value)) {
@@ -486,6 +516,7 @@ const envSchema = z.object({
     return value;
   }),
   LAZYDB_TRUST_PROXY: integer(0, 0, 32),
+  LAZYDB_METRICS_MAX_TABLES: integer(100, 0, 100_000),
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -547,7 +578,10 @@ export function loadConfig(env: Env = process.env): Config {
     anonymousRowsPerMinute: e.LAZYDB_ANONYMOUS_ROWS_PER_MINUTE,
     redisPrefix: e.LAZYDB_REDIS_PREFIX,
     trustProxy: e.LAZYDB_TRUST_PROXY,
+    metrics: e.LAZYDB_METRICS,
+    metricsMaxTables: e.LAZYDB_METRICS_MAX_TABLES,
   };
+  if (e.LAZYDB_METRICS_TOKEN !== undefined) config.metricsToken = e.LAZYDB_METRICS_TOKEN;
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
   if (e.LAZYDB_REGISTRY_URL !== undefined) config.registryUrl = e.LAZYDB_REGISTRY_URL;
@@ -555,10 +589,11 @@ export function loadConfig(env: Env = process.env): Config {
   return config;
 }
 
-/** The config as it may be logged: the secret key hidden, the registry and Redis URLs without their passwords. */
+/** The config as it may be logged: the secret key and the metrics token hidden, the registry and Redis URLs without their passwords. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   if (config.secretKey !== undefined) out.secretKey = '********';
+  if (config.metricsToken !== undefined) out.metricsToken = '********';
   if (config.registryUrl !== undefined) out.registryUrl = redactedUrl(config.registryUrl);
   if (config.redisUrl !== undefined) out.redisUrl = redactedUrl(config.redisUrl);
   return out;

@@ -26,6 +26,11 @@ export interface NamespaceEntry {
   rank?: number;
 }
 
+/** What a namespace field's `extensions` say about it: the database whose root fields it holds. */
+export type NamespaceFieldExtensions = {
+  lazydbDatabase: string;
+};
+
 /**
  * The gateway schema: every database under a root field named after it, in both Query and
  * Mutation. The databases' types are reused as they are (built with a prefix, sharing the
@@ -76,14 +81,17 @@ export function composeGateway(entries: NamespaceEntry[]): GraphQLSchema {
       continue;
     }
     // Nullable on purpose: an error in one database nulls its namespace, not the whole response.
+    // Marked with the database it stands for (server/pipeline/root-tables.ts reads it for metrics).
+    const extensions: NamespaceFieldExtensions = { lazydbDatabase: entry.name };
     queryFields[entry.name] = {
       type: schema.getQueryType()!,
       description: entry.description ?? `Database ${entry.name}`,
       resolve: namespace,
+      extensions,
     };
     const mutation = schema.getMutationType();
     if (mutation) {
-      mutationFields[entry.name] = { type: mutation, description: `Database ${entry.name}`, resolve: namespace };
+      mutationFields[entry.name] = { type: mutation, description: `Database ${entry.name}`, resolve: namespace, extensions };
     }
   }
   queryFields._databases = {

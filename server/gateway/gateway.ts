@@ -90,6 +90,7 @@ export class Gateway {
   private readonly health: HealthMonitor;
   /** Registry entries not served since start, and why (see skippedEntries). */
   private readonly skipped = new Map<string, string>();
+  private builds = 0;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -117,6 +118,11 @@ export class Gateway {
   gatewaySchema(): GraphQLSchema {
     this.composed ??= composeGateway(this.composition);
     return this.composed;
+  }
+
+  /** Schemas built from a model since start (cached ones at start, registrations, changes, refreshes that found a change): `lazydb_schema_builds_total`. */
+  get schemaBuilds(): number {
+    return this.builds;
   }
 
   get(name: string): Snapshot | undefined {
@@ -164,7 +170,7 @@ export class Gateway {
       let built: Built | null = null;
       if (cached) {
         try {
-          built = buildDatabase(spec.name, cached, dialect, pool, this.config);
+          built = this.build(spec.name, cached, dialect, pool);
         } catch (error) {
           this.log.warn('cached model unusable; waiting for introspection', { database: spec.name, error: String(error) });
         }
@@ -293,7 +299,7 @@ export class Gateway {
       const current = this.require(name);
       const { model, introspectMs } = await this.introspect(current.spec, current.dialect, current.pool);
       const changed = !current.built || !servesAlike(current.dialect, current.built.model, model);
-      const built = changed ? buildDatabase(name, model, current.dialect, current.pool, this.config) : current.built!;
+      const built = changed ? this.build(name, model, current.dialect, current.pool) : current.built!;
       if (changed) await this.cache.write(name, model, () => built.sdl());
       const snapshot = readySnapshot(current, built, model, introspectMs);
       this.cancelRetry(name);
@@ -353,6 +359,13 @@ export class Gateway {
     return snapshot;
   }
 
+  /** Builds what a database serves with, counted. */
+  private build(name: string, model: DbModel, dialect: DialectModule, pool: PoolHandle): Built {
+    const built = buildDatabase(name, model, dialect, pool, this.config);
+    this.builds++;
+    return built;
+  }
+
   private newPool(dialect: DialectModule, spec: DatabaseSpec): PoolHandle {
     const beforeConnect = () => this.targets.check(dialect, spec);
     const { connectTimeoutMs, poolMax, statementTimeoutMs, poolWaitMs } = this.config;
@@ -384,7 +397,7 @@ export class Gateway {
 
   private async connectedSnapshot(spec: DatabaseSpec, dialect: DialectModule, pool: PoolHandle): Promise<Snapshot> {
     const { model, introspectMs } = await this.introspect(spec, dialect, pool);
-    const built = buildDatabase(spec.name, model, dialect, pool, this.config);
+    const built = this.build(spec.name, model, dialect, pool);
     return readySnapshot({ name: spec.name, spec, dialect, pool }, built, model, introspectMs);
   }
 

@@ -25,8 +25,12 @@ import { restApiFor } from '../rest/api';
 import { serveDocs, serveSwaggerAsset } from '../rest/docs';
 import { invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLError, sendJson, sendJsonText, sendResponse, databaseNotFound } from './io';
 import { isUtf8 } from 'node:buffer';
+import { LazydbMetrics } from '../metrics/metrics';
+import { MetricsAccess, serveMetrics } from '../metrics/endpoint';
 
-type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'documentCacheBytes'> & PluginConfig;
+type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'documentCacheBytes' | 'metrics' | 'metricsMaxTables'> &
+  Partial<Pick<Config, 'metricsToken'>> &
+  PluginConfig;
 
 export interface App {
   server: Server;
@@ -34,6 +38,8 @@ export interface App {
   handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
   /** Releases what the plugins hold (a Redis connection); once the server stopped listening. */
   close(): Promise<void>;
+  /** What `/metrics` serves; null with LAZYDB_METRICS=0. */
+  metrics: LazydbMetrics | null;
 }
 
 /**
@@ -137,7 +143,9 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   // One byte budget for every parsed document, whichever path and endpoint parsed it.
   const documents = new DocumentCache(config.documentCacheBytes);
   const limits = documentLimitsOf(config);
-  const defaults = lazydbPlugins(config, log);
+  const metrics = config.metrics ? new LazydbMetrics(gateway, { maxTables: config.metricsMaxTables }) : null;
+  const metricsAccess = new MetricsAccess(config.metricsToken);
+  const defaults = lazydbPlugins(config, log, { metrics });
   const plugins = options.plugins?.(defaults) ?? defaults;
   // A default left out may hold something already (the rate limit's Redis connection): released now, as close() would.
   for (const plugin of defaults) if (!plugins.includes(plugin)) void Promise.resolve(plugin.close?.()).catch(() => undefined);
@@ -213,6 +221,10 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     const path = url.pathname;
     if (path === '/healthz') return sendJson(response, 200, { status: 'ok' });
     if (path === '/readyz') return sendReadiness(response, gateway, url.searchParams.get('database'));
+    if (path === '/metrics') {
+      if (!metrics) throw fail('NOT_FOUND', 'metrics are turned off on this server (LAZYDB_METRICS=0)');
+      return serveMetrics(request, response, metrics, metricsAccess);
+    }
     if (path === '/graphql') {
       context.transport = 'gateway';
       // A gateway request may touch any database: hold every pool it could use until it is done.
@@ -319,5 +331,5 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
 
   const server = createServer((request, response) => void handle(request, response));
   server.keepAliveTimeout = 65_000;
-  return { server, handle, close: () => pipeline.close() };
+  return { server, handle, close: () => pipeline.close(), metrics };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, DataSourceScope } from '../schema/source';
+import type { DataSource, DataSourceScope, StatementStats } from '../schema/source';
 import type { Config } from '../config';
 
 /** How the request reached lazydb: a transport of GraphQL or REST, or another endpoint. */
@@ -48,8 +48,24 @@ export interface RequestContext extends DataSourceScope {
    * one did. Rate limits charge it to a rows budget.
    */
   estimatedRows: number;
+  /**
+   * The tables the operation's root fields read or write, once known: REST knows its table from the
+   * path, GraphQL from the document's root fields (see rootTablesOf). Null before, and for requests
+   * about no table.
+   */
+  tables: readonly RootTable[] | null;
+  /** Hears of every statement the query layer sends for this request, when a plugin put one here (use-metrics); null otherwise. */
+  stats: StatementStats | null;
   /** The data source to read and write through: `base` as the plugins' wrappers (permissions, metrics…) wrap it for this request. */
   dataSource(base: DataSource): DataSource;
+}
+
+/** A table an operation's root field is about: its GraphQL type name, and the database it is in (null: the request's own, `context.database`). */
+export interface RootTable {
+  /** The namespace of `/graphql` the field sits under; null under `/db/:name/…`. */
+  readonly database: string | null;
+  /** The table's GraphQL type name (also its REST resource name). */
+  readonly table: string;
 }
 
 /** The bounds a request is held to (server/config; each is enforced by the plugin that names it). */

@@ -198,6 +198,8 @@ class Context implements RequestContext {
   operation: RequestContext['operation'] = null;
   errorCode: string | null = null;
   estimatedRows = 0;
+  tables: RequestContext['tables'] = null;
+  stats: RequestContext['stats'] = null;
   private abort: AbortSignal | undefined;
   private wrapped: Map<DataSource, DataSource> | undefined;
 

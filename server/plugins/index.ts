@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { LazydbPlugin } from '../pipeline/plugin';
+import type { LazydbMetrics } from '../metrics/metrics';
 import { useAliasLimits } from './use-alias-limits';
 import { useBatchLimit } from './use-batch-limit';
 import { useCors } from './use-cors';
@@ -10,6 +11,7 @@ import { useErrorMasking } from './use-error-masking';
 import { useFieldSuggestions } from './use-field-suggestions';
 import { useHostGuard } from './use-host-guard';
 import { useIntrospection } from './use-introspection';
+import { useMetrics } from './use-metrics';
 import { useQueryCost } from './use-query-cost';
 import { useRateLimit } from './use-rate-limit';
 import { useRequestId } from './use-request-id';
@@ -43,11 +45,17 @@ export type PluginConfig = Pick<
   | 'redisPrefix'
 >;
 
+/** What some plugins share with the rest of the app. */
+export interface PluginServices {
+  /** Where use-metrics counts (the app serves it at /metrics); null with LAZYDB_METRICS=0. */
+  metrics?: LazydbMetrics | null;
+}
+
 /**
  * lazydb's cross-cutting features, in the order their hooks run (see LazydbPlugin). Each is one
  * file of this folder; taking a line out turns that feature off on every path at once.
  */
-export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[] {
+export function lazydbPlugins(config: PluginConfig, log: Logger, services: PluginServices = {}): LazydbPlugin[] {
   const limits = documentLimitsOf(config);
   return [
     // Request received: its id, who it was meant for (DNS rebinding), whether its URL reads, CORS, CSRF.
@@ -58,6 +66,8 @@ export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[]
     useCsrfGuard(config),
     // Context built: admission (identity, when it comes, goes before it).
     useRateLimit(config, log),
+    // Counting: before the limits' execute hooks, so that a refused operation is counted with its tables too.
+    ...(services.metrics ? [useMetrics(services.metrics)] : []),
     // The document and its variables, before validation and any SQL.
     useBatchLimit(limits),
     useDocumentLimits(limits),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DialectModule, StatementResult } from '../introspect/dialect';
 import type { NamedColumn, NamedTable } from '../schema/naming';
-import type { RequestContext, Row } from '../schema/source';
+import type { RequestContext, Row, StatementStats } from '../schema/source';
 import { compileStatement, sql, type BoundStatement, type SqlFragment } from '../sql/fragment';
 import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';
@@ -9,10 +9,11 @@ import { aliasCounter, type FilterScope } from './filter';
 import { runStatement } from './runner';
 import { columnReference, tableQualifier, type Qualifier } from './sql';
 
-/** Where a statement runs (the pool, or a transaction) and for which request (its signal cancels it). */
+/** Where a statement runs (the pool, or a transaction) and for which request (its signal cancels it; its stats hear of it). */
 export interface Executor {
   db: Knex | Knex.Transaction;
   signal: AbortSignal | undefined;
+  stats: StatementStats | undefined;
 }
 
 /** The column a window's row number is read into (`__` names cannot be GraphQL fields). */
@@ -48,13 +49,13 @@ export class EngineCore {
 
   /** The pool (or `db`, a transaction) for the request of `context`. */
   on(context: RequestContext | undefined, db: Knex | Knex.Transaction = this.knex): Executor {
-    return { db, signal: context?.signal };
+    return { db, signal: context?.signal, stats: context?.lazydb?.stats ?? undefined };
   }
 
   send(executor: Executor, statement: BoundStatement): Promise<StatementResult> {
     // Where the server stops statements at the session's timeout itself, no timer of lazydb's is needed per statement.
     const timeoutMs = this.dialect.statements.serverBoundsStatements ? undefined : this.options.statementTimeoutMs;
-    return runStatement(executor.db, this.dialect.statements, statement, { signal: executor.signal, timeoutMs, pool: this.knex });
+    return runStatement(executor.db, this.dialect.statements, statement, { signal: executor.signal, timeoutMs, pool: this.knex, stats: executor.stats, database: this.databaseName });
   }
 
   async rowsOf(executor: Executor, statement: BoundStatement): Promise<Row[]> {

@@ -1,5 +1,5 @@
 import type { NestedJsonQuirks } from '../introspect/dialect';
-import { attachPrefetched, type NestedRead, type Row } from '../schema/source';
+import { attachPrefetched, type NestedRead, type Row, type StatementStats } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';
 import { fieldList, ROW_NUMBER, type EngineCore } from './core';
 import { childOrder, orderSql, whereCondition } from './filter';
@@ -67,24 +67,26 @@ export class NestedJsonReads {
   /**
    * Moves each nested read's JSON column off the rows into their prefetched values. Null when
    * the engine cut a JSON aggregate short (see NestedJsonQuirks.counted): the caller then reads
-   * again, relations per level.
+   * again, relations per level. `stats`, when the request has one, hears how many related rows came.
    */
-  attach(rows: Row[], planned: RootRead[]): Row[] | null {
+  attach(rows: Row[], planned: RootRead[], stats?: StatementStats): Row[] | null {
     if (planned.length === 0) return rows;
     const json = this.json!;
+    const tally: Tally | null = stats ? { rows: 0 } : null;
     try {
       for (const row of rows) {
         for (const { plan, alias } of planned) {
           const value = row[alias];
           delete row[alias];
           // pg parses json columns; mysql2 hands MariaDB's JSON over as text.
-          attachPrefetched(row, plan.read.key, decodeNested(json, plan, typeof value === 'string' ? JSON.parse(value) : value, row));
+          attachPrefetched(row, plan.read.key, decodeNested(json, plan, typeof value === 'string' ? JSON.parse(value) : value, row, tally));
         }
       }
     } catch (error) {
       if (error instanceof NestedJsonCut || error instanceof SyntaxError) return null;
       throw error;
     }
+    if (tally && tally.rows > 0) stats!.nestedRows(tally.rows);
     return rows;
   }
 
@@ -137,33 +139,39 @@ export class NestedJsonReads {
   }
 }
 
+/** Related rows decoded so far, for the request's stats. */
+interface Tally {
+  rows: number;
+}
+
 /** One nested value of `parent` (a root row, or a row decoded from JSON). */
-function decodeNested(json: NestedJsonQuirks, plan: PlannedRead, value: unknown, parent: Row): Row | Row[] | null {
+function decodeNested(json: NestedJsonQuirks, plan: PlannedRead, value: unknown, parent: Row, tally: Tally | null): Row | Row[] | null {
   const { counted } = json;
   const { relation, args } = plan.read;
   if (relation.kind === 'object') {
-    if (value != null) return decodeJsonRow(json, plan, value as unknown[]);
+    if (value != null) return decodeJsonRow(json, plan, value as unknown[], tally);
     // No related row although the parent refers to one: a dangling reference, or a row the
     // engine turned into NULL (too large). A read per level tells the two apart.
     if (counted && relation.ownerColumns.every((column) => parent[column.field] != null)) throw new NestedJsonCut();
     return null;
   }
-  if (!counted) return ((value ?? []) as unknown[][]).map((items) => decodeJsonRow(json, plan, items));
+  if (!counted) return ((value ?? []) as unknown[][]).map((items) => decodeJsonRow(json, plan, items, tally));
   // `[count, rows]`, never NULL: anything else is what a cut left (a NULL, or fewer rows than counted).
   const [count, items] = Array.isArray(value) ? (value as [unknown, unknown]) : [];
   if (typeof count !== 'number' || (items !== null && !Array.isArray(items))) throw new NestedJsonCut();
   const expected = Math.max(0, Math.min(count - (args.offset ?? 0), args.limit ?? count));
   const rows = (items ?? []) as unknown[][];
   if (rows.length !== expected) throw new NestedJsonCut();
-  return rows.map((row) => decodeJsonRow(json, plan, row));
+  return rows.map((row) => decodeJsonRow(json, plan, row, tally));
 }
 
-function decodeJsonRow(json: NestedJsonQuirks, plan: PlannedRead, items: unknown[]): Row {
+function decodeJsonRow(json: NestedJsonQuirks, plan: PlannedRead, items: unknown[], tally: Tally | null): Row {
   const { columns } = plan.read;
   // A row cut short can still close into valid JSON (`[[1],[]]`): every row has all its items.
   if (json.counted && (!Array.isArray(items) || items.length !== columns.length + plan.children.length)) throw new NestedJsonCut();
   const row: Row = {};
   for (let i = 0; i < columns.length; i++) row[columns[i]!.field] = json.decode(columns[i]!.column, items[i]);
-  plan.children.forEach((child, j) => attachPrefetched(row, child.read.key, decodeNested(json, child, items[columns.length + j], row)));
+  plan.children.forEach((child, j) => attachPrefetched(row, child.read.key, decodeNested(json, child, items[columns.length + j], row, tally)));
+  if (tally) tally.rows++;
   return row;
 }

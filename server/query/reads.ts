@@ -39,7 +39,8 @@ export class RootReads {
           extra: nestedColumns.planned,
         };
       });
-      const read = this.nested.attach(core.decodeRows(await core.rowsOf(core.on(context), statement), columns), planned);
+      const executor = core.on(context);
+      const read = this.nested.attach(core.decodeRows(await core.rowsOf(executor, statement), columns), planned, executor.stats);
       return read ?? this.list(table, args, columns, context);
     });
   }
@@ -62,7 +63,8 @@ export class RootReads {
           extra: nestedColumns.planned,
         };
       });
-      const read = this.nested.attach(core.decodeRows(await core.rowsOf(core.on(context), statement), columns), planned);
+      const executor = core.on(context);
+      const read = this.nested.attach(core.decodeRows(await core.rowsOf(executor, statement), columns), planned, executor.stats);
       return read ? (read[0] ?? null) : this.byKey(table, key, columns, context);
     });
   }

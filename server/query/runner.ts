@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SideConnection, StatementDriver, StatementResult } from '../introspect/dialect';
 import { markUnprefixed } from '../introspect/common/sent-errors';
 import type { BoundStatement } from '../sql/fragment';
+import type { StatementStats } from '../schema/source';
 
 /** What connection-level code needs of a knex instance or transaction (its client hands out connections). */
 interface PooledClient {
@@ -44,6 +45,10 @@ export interface StatementOptions {
    * whose client opens the side connection a cancel needs. Without it statements are not watched.
    */
   pool?: Knex | undefined;
+  /** Hears of the statement once it is over: its time from being sent (the wait for a connection left out) and its rows. */
+  stats?: StatementStats | undefined;
+  /** The database's registered name, for `stats`. */
+  database?: string | undefined;
 }
 
 /** After the timeout, how long the server has to cancel a statement itself before lazydb does. */
@@ -106,26 +111,34 @@ export async function runStatement(
   const client = executor.client as PooledClient;
   const connection = await client.acquireConnection();
   let settled: Promise<unknown> | null = null;
+  const { stats } = options;
+  // Set when the statement is sent, and the result once it is in: what `stats` is told (nothing is timed without it).
+  let sentAt = -1;
+  let result: StatementResult | undefined;
   try {
     // It may have waited in the pool's queue while its client left.
     if (signal?.aborted) throw new StatementCancelledError();
     // Announced as knex's own `query` event, so one listener sees every statement of a request
     // (a transaction's client forwards its events to the knex instance).
     client.emit('query', { sql: statement.text, bindings: statement.values, method: 'raw', lazydb: true } satisfies SentStatement);
+    if (stats) sentAt = performance.now();
     const running = driver.execute(connection, statement, { inTransaction: Boolean((executor as Partial<Knex.Transaction>).isTransaction) });
     const { cancel } = driver;
-    if (!cancel || !options.pool || (options.timeoutMs === undefined && !signal)) return await running;
-    if (options.timeoutMs === undefined) return await untilDoneOrAbandoned(running, () => cancel.call(driver, connection, sideConnection(options.pool!)), signal!);
+    if (!cancel || !options.pool || (options.timeoutMs === undefined && !signal)) return (result = await running);
+    if (options.timeoutMs === undefined) return (result = await untilDoneOrAbandoned(running, () => cancel.call(driver, connection, sideConnection(options.pool!)), signal!));
     const side = sideConnection(options.pool);
     const watched = supervise(running, () => cancel.call(driver, connection, side), options);
     settled = watched.settled;
-    return await watched.result;
+    return (result = await watched.result);
   } catch (error) {
     markUnprefixed(error);
     throw error;
   } finally {
+    const seconds = sentAt >= 0 ? (performance.now() - sentAt) / 1000 : 0;
     if (settled) void settled.then(() => client.releaseConnection(connection)).catch(() => undefined);
     else await client.releaseConnection(connection);
+    // After the release: whatever the listener does, the connection goes back.
+    if (sentAt >= 0) stats!.statement(options.database ?? '', seconds, result?.rows.length ?? 0);
   }
 }
 

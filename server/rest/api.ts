@@ -7,7 +7,7 @@ import type { NamedColumn, NamedModel, NamedTable } from '../schema/naming';
 import type { Row } from '../schema/source';
 import { correctOpenAPI } from './openapi';
 import { DEFAULT_DOCUMENT_LIMITS } from '../plugins/use-document-limits';
-import { graphqlContextOf, type RequestContext } from '../pipeline/context';
+import { graphqlContextOf, type RequestContext, type RootTable } from '../pipeline/context';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SofaContext } from './sofa';
 import { parseListParams, typedValue, type WhereLimits } from './params';
@@ -50,6 +50,8 @@ export interface RestRequest {
  */
 export class RestApi {
   private readonly resources = new Map<string, NamedTable>();
+  /** Each table as the context's root tables, made once (metrics count requests per table). */
+  private readonly rootTables = new Map<NamedTable, readonly RootTable[]>();
   private sofaRest: SofaRest | null = null;
   private openapi: string | null = null;
   private readonly documents = new Map<string, RestDocument>();
@@ -67,6 +69,7 @@ export class RestApi {
   ) {
     for (const table of named.tables) {
       this.resources.set(table.typeName, table);
+      this.rootTables.set(table, Object.freeze([Object.freeze({ database: null, table: table.typeName })]));
       // The SQL name works too (URL-encoded), unless another resource already has it.
       if (!this.resources.has(table.table.name)) this.resources.set(table.table.name, table);
     }
@@ -110,6 +113,7 @@ export class RestApi {
     const keys = segments.slice(1);
     const kind = this.operation(table, request.method, keys);
     request.context.operation = kind === 'list' || kind === 'byKey' ? 'rest_read' : 'rest_write';
+    request.context.tables = this.rootTables.get(table)!;
     if (kind === 'list') return this.list(table, request);
     const params = keyParams(table, keys);
     if (kind === 'byKey') return this.byKey(table, params, request);

@@ -102,6 +102,18 @@ export function buildSchema(named: NamedModel, source: DataSource, options: Buil
   return new SchemaBuilder(named, source, options).build();
 }
 
+/** What a root field's `extensions` say about it: the table it reads or writes (server/pipeline/root-tables.ts reads it for metrics). */
+export type RootFieldExtensions = {
+  lazydbTable: string;
+};
+
+/** Marks each root field with its table's GraphQL type name. */
+function markedRoots(table: NamedTable, fields: GraphQLFieldConfigMap<unknown, object>): GraphQLFieldConfigMap<unknown, object> {
+  const extensions: RootFieldExtensions = { lazydbTable: table.typeName };
+  for (const field of Object.values(fields)) field.extensions = extensions;
+  return fields;
+}
+
 const mutationChains = new WeakMap<object, Promise<unknown>>();
 
 /**
@@ -158,8 +170,8 @@ class SchemaBuilder {
     const queryFields: GraphQLFieldConfigMap<unknown, object> = {};
     const mutationFields: GraphQLFieldConfigMap<unknown, object> = {};
     for (const table of this.named.tables) {
-      Object.assign(queryFields, this.queryFields(table));
-      if (table.writable) Object.assign(mutationFields, serialised(this.mutationFields(table)));
+      Object.assign(queryFields, markedRoots(table, this.queryFields(table)));
+      if (table.writable) Object.assign(mutationFields, serialised(markedRoots(table, this.mutationFields(table))));
     }
     if (Object.keys(queryFields).length === 0) {
       queryFields._empty = { type: GraphQLBoolean, description: 'This database has no tables or views lazydb can expose.' };

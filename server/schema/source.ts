@@ -48,11 +48,26 @@ export function prefetched(row: Row, key: string | number): Row | Row[] | null |
 }
 
 /**
+ * Where the query layer reports what a request's statements cost, when a plugin asked for it (the
+ * metrics plugin puts one on the request's context; without one nothing is timed or counted).
+ */
+export interface StatementStats {
+  /** One statement sent to `database` (its registered name): seconds from sending it to its result or error, and the rows it returned. */
+  statement(database: string, seconds: number, rows: number): void;
+  /** Related rows a statement returned inside its rows' JSON (nested reads): rows returned too. */
+  nestedRows(count: number): void;
+}
+
+/**
  * Per-request state (dataloaders) is kept against the GraphQL context object. `signal`, when the
  * transport gives one, aborts when the request's client has gone away: the data source then
- * cancels the request's statements on the server.
+ * cancels the request's statements on the server. `lazydb.stats`, when the request's context has
+ * one, hears of every statement sent for it.
  */
-export type RequestContext = object & { readonly signal?: AbortSignal | undefined };
+export type RequestContext = object & {
+  readonly signal?: AbortSignal | undefined;
+  readonly lazydb?: { readonly stats?: StatementStats | null | undefined } | undefined;
+};
 
 /** What resolvers need of the request's context (server/pipeline/context.ts), which GraphQL contexts carry as `lazydb`. */
 export interface DataSourceScope {

@@ -55,8 +55,11 @@ describe('loadConfig', () => {
       anonymousRowsPerMinute: 0,
       redisPrefix: 'lazydb:',
       trustProxy: 0,
+      metrics: true,
+      metricsMaxTables: 100,
     });
     expect(config.allowedHosts).toBeUndefined();
+    expect(config.metricsToken).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
     expect(config.registryUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
@@ -105,6 +108,9 @@ describe('loadConfig', () => {
       LAZYDB_REDIS_URL: 'rediss://:pw@cache.internal:6380/2',
       LAZYDB_REDIS_PREFIX: 'prod-lazydb:',
       LAZYDB_TRUST_PROXY: '2',
+      LAZYDB_METRICS: 'off',
+      LAZYDB_METRICS_TOKEN: 'scrape-me-0123456789',
+      LAZYDB_METRICS_MAX_TABLES: '7',
     });
     expect(config).toEqual({
       port: 8080,
@@ -150,7 +156,17 @@ describe('loadConfig', () => {
       redisUrl: 'rediss://:pw@cache.internal:6380/2',
       redisPrefix: 'prod-lazydb:',
       trustProxy: 2,
+      metrics: false,
+      metricsToken: 'scrape-me-0123456789',
+      metricsMaxTables: 7,
     });
+  });
+
+  it('refuses a short metrics token without echoing it, and hides it from logs', () => {
+    const error = errorOf({ LAZYDB_METRICS_TOKEN: 'short-secret' });
+    expect(error.issues.map((issue) => issue.variable)).toEqual(['LAZYDB_METRICS_TOKEN']);
+    expect(error.message).not.toContain('short-secret');
+    expect(JSON.stringify(redactedConfig(loadConfig({ LAZYDB_METRICS_TOKEN: 'scrape-me-0123456789' })))).not.toContain('scrape-me');
   });
 
   it('derives LAZYDB_MAX_COST from LAZYDB_MAX_LIMIT when it is unset: two nested default pages, five times over', () => {
