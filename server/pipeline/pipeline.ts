@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Kind, parse, specifiedRules, validate, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
-import type { DataSource } from '../schema/source';
+import type { CancelSignal, DataSource } from '../schema/source';
 import { ANONYMOUS, requestIdOf, type RequestContext, type RequestLimits, type Transport } from './context';
 import type { LazydbPlugin, OperationArgs, OperationParams, ParsedDocument, ResponseOutcome, TokenRule } from './plugin';
 import { clientGoneSignal } from './client-gone';
@@ -138,7 +138,7 @@ class Context implements RequestContext {
   database: string | null = null;
   operation: RequestContext['operation'] = null;
   errorCode: string | null = null;
-  private abort: AbortSignal | undefined;
+  private abort: CancelSignal | undefined;
   private wrapped: Map<DataSource, DataSource> | undefined;
 
   constructor(
@@ -155,7 +155,7 @@ class Context implements RequestContext {
     return this.pipeline.limits;
   }
 
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     return (this.abort ??= clientGoneSignal(this.response));
   }
 
