@@ -128,19 +128,20 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.maxBody);
     const refusal = method === 'POST' ? graphqlBodyRefusal(request, body!) : null;
     if (refusal) return sendGraphQLError(response, refusal);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      // yoga's CORS plugin would answer any Origin with itself and allow credentials: it never
-      // sees one, CORS is decided for every endpoint alike in handle() (see cors.ts).
-      if (name === 'origin') continue;
-      if (typeof value === 'string') headers.set(name, value);
-      else if (Array.isArray(value)) headers.set(name, value.join(', '));
-    }
     snapshot?.pool.acquire();
     try {
       if (body && fastPath && fast.accepts(request)) {
         const text = await fast.run(schema, body, context);
         if (text !== null) return sendJsonText(response, 200, text);
+      }
+      // The request as yoga reads it, made only when yoga serves it (not on the fast path).
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) {
+        // yoga's CORS plugin would answer any Origin with itself and allow credentials: it never
+        // sees one, CORS is decided for every endpoint alike in handle() (see cors.ts).
+        if (name === 'origin') continue;
+        if (typeof value === 'string') headers.set(name, value);
+        else if (Array.isArray(value)) headers.set(name, value.join(', '));
       }
       const result = await yoga.fetch(new URL(request.url ?? "/", "http://lazydb"), { method, headers, body: body as BodyInit | undefined }, { lazydbSchema: schema, ...graphqlContextOf(context) });
       const payload = await sendResponse(response, result);
