@@ -4,7 +4,7 @@ import { badInput } from '../errors/graphql';
 import type { NamedColumn, NamedTable } from '../schema/naming';
 import type { BoolExp, RequestContext, Row } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';
-import { withColumns, type EngineCore, type Executor } from './core';
+import { fieldList, withColumns, type EngineCore, type Executor } from './core';
 import { whereClause, whereCondition } from './filter';
 import { chunks, keyOf, keyValuesCondition } from './keys';
 import { tableQualifier, tableReference, type Qualifier } from './sql';
@@ -115,28 +115,37 @@ export class Writes {
     return this.core.dialect.quirks.returning(columns.map((c) => c.column.name));
   }
 
-  private insertStatement(table: NamedTable, values: Assignment[]): SqlFragment {
+  /** The insert of these columns, with `params` where their values go (slots while compiling for the statement cache). */
+  private insertStatement(table: NamedTable, values: Assignment[], params: readonly SqlFragment[]): SqlFragment {
     const target = tableReference(table.table);
     if (values.length === 0) return this.core.dialect.quirks.insertDefaults(target, sql.identifier(table.columns[0]!.column.name));
     const names = sql.join(
       values.map((v) => sql.identifier(v.column)),
       ', ',
     );
-    const bound = sql.join(
-      values.map((v) => sql.value(v.value)),
-      ', ',
-    );
-    return sql`insert into ${target} (${names}) values (${bound})`;
+    return sql`insert into ${target} (${names}) values (${sql.join(params, ', ')})`;
   }
 
   private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
-    const insert = this.insertStatement(table, this.encodeObject(table, object));
-    if (this.capabilities.insertReturning && columns.length > 0) {
-      const returned = await this.core.rows(executor, sql`${insert}${this.returning(columns)}`);
-      const [row] = this.core.decodeRows(renameToFields(returned, columns), columns);
+    const { core } = this;
+    const assignments = this.encodeObject(table, object);
+    const returning = this.capabilities.insertReturning && columns.length > 0;
+    // Compiled once per table, columns given and columns returned (the text depends on nothing else), bound per call.
+    const signature = `i:${table.typeName}:${JSON.stringify(assignments.map((a) => a.column))}:${returning ? fieldList(columns) : '-'}`;
+    const { statement } = core.statements.prepare(
+      signature,
+      assignments.map((a) => a.value),
+      (params) => {
+        const insert = this.insertStatement(table, assignments, params);
+        return { statement: returning ? sql`${insert}${this.returning(columns)}` : insert, extra: null };
+      },
+    );
+    if (returning) {
+      const returned = await core.rowsOf(executor, statement);
+      const [row] = core.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
-    const result = await this.core.execute(executor, insert);
+    const result = await core.send(executor, statement);
     const key = this.insertedKey(table, object, result.insertId);
     if (key) {
       const [row] = await this.readByKeys(executor, table, [key.values], columns, key.columns);
