@@ -4,7 +4,7 @@ import { badInput } from '../errors/graphql';
 import type { NamedColumn, NamedTable } from '../schema/naming';
 import type { BoolExp, RequestContext, Row } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';
-import { fieldList, withColumns, type EngineCore, type Executor } from './core';
+import { withColumns, type EngineCore, type Executor } from './core';
 import { whereClause, whereCondition } from './filter';
 import { chunks, keyOf, keyValuesCondition } from './keys';
 import { tableQualifier, tableReference, type Qualifier } from './sql';
@@ -131,7 +131,9 @@ export class Writes {
     const assignments = this.encodeObject(table, object);
     const returning = this.capabilities.insertReturning && columns.length > 0;
     // Compiled once per table, columns given and columns returned (the text depends on nothing else), bound per call.
-    const signature = `i:${table.typeName}:${JSON.stringify(assignments.map((a) => a.column))}:${returning ? fieldList(columns) : '-'}`;
+    // Column names cannot hold NUL (quoting refuses it) and fields are GraphQL names: the signature is unambiguous.
+    // (Not fieldList: a write's columns are a fresh array per request, which its WeakMap would only fill.)
+    const signature = `i:${table.typeName}:${assignments.length}:${assignments.map((a) => a.column).join('\0')}:${returning ? columns.map((c) => c.field).join(',') : '-'}`;
     const { statement } = core.statements.prepare(
       signature,
       assignments.map((a) => a.value),
