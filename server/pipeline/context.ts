@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, DataSourceScope, StatementStats } from '../schema/source';
+import type { CancelSignal, DataSource, DataSourceScope, StatementStats } from '../schema/source';
 import type { Config } from '../config';
 
 /** How the request reached lazydb: a transport of GraphQL or REST, or another endpoint. */
@@ -35,7 +35,7 @@ export interface RequestContext extends DataSourceScope {
   principal: Principal;
   readonly limits: RequestLimits;
   /** Aborts when the client goes away: the data source cancels the request's statements. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   transport: Transport;
   /** The database a `/db/:name/...` request is for; null for `/graphql` (any of them) and the rest. */
   database: string | null;
@@ -84,7 +84,7 @@ export function requestIdOf(header: string | string[] | undefined): string {
 export interface GraphQLContext {
   /** The request's context (its type in schema/source is what resolvers need of it, DataSourceScope). */
   readonly lazydb: RequestContext;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 /** A fresh GraphQL context per operation (the query layer keeps its per-operation batches on it). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, Kind, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
-import type { DataSource } from '../schema/source';
+import type { CancelSignal, DataSource } from '../schema/source';
 import { ANONYMOUS, requestIdOf, type RequestContext, type RequestLimits, type Transport } from './context';
 import type { LazydbPlugin, OperationArgs, OperationParams, ParsedDocument, ResponseOutcome, TokenRule } from './plugin';
 import { clientGoneSignal } from './client-gone';
@@ -200,7 +200,7 @@ class Context implements RequestContext {
   estimatedRows = 0;
   tables: RequestContext['tables'] = null;
   stats: RequestContext['stats'] = null;
-  private abort: AbortSignal | undefined;
+  private abort: CancelSignal | undefined;
   private wrapped: Map<DataSource, DataSource> | undefined;
 
   constructor(
@@ -217,7 +217,7 @@ class Context implements RequestContext {
     return this.pipeline.limits;
   }
 
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     return (this.abort ??= clientGoneSignal(this.response));
   }
 

@@ -16,6 +16,8 @@ export class DocumentCache {
   // A Map keeps insertion order: re-inserting on every hit makes its first entry the least recently used.
   private readonly entries = new Map<string, { value: unknown; bytes: number }>();
   private total = 0;
+  /** The key last inserted or moved to the end of `entries` (undefined when unknown). */
+  private newest: string | undefined;
 
   constructor(readonly maxBytes: number) {}
 
@@ -31,8 +33,12 @@ export class DocumentCache {
   get<T>(key: string): T | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    // Already the most recently used (the common case: one document asked over and over): no reordering.
+    if (key !== this.newest) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      this.newest = key;
+    }
     return entry.value as T;
   }
 
@@ -40,6 +46,7 @@ export class DocumentCache {
     this.delete(key);
     if (bytes > this.maxBytes) return;
     this.entries.set(key, { value, bytes });
+    this.newest = key;
     this.total += bytes;
     this.evict();
   }
@@ -58,6 +65,7 @@ export class DocumentCache {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    if (key === this.newest) this.newest = undefined;
     this.total -= entry.bytes;
   }
 
@@ -70,11 +78,31 @@ export class DocumentCache {
   }
 }
 
-/** sha256 of the parts; each is length-prefixed, so that no two lists of parts hash alike. */
+/** Inputs of at most this many characters have their key remembered (see documentKey). */
+const REMEMBERED_KEY_INPUT = 2048;
+/** How many keys are remembered (at most about 1 MB of inputs). */
+const REMEMBERED_KEYS = 256;
+const rememberedKeys = new Map<string, string>();
+
+/**
+ * sha256 of the parts; each is length-prefixed, so that no two lists of parts hash alike.
+ * Nearly every request repeats a small document, and hashing costs more than the rest of a
+ * cache hit: the keys of small inputs are remembered (a bounded map, emptied when full).
+ */
 export function documentKey(...parts: (string | undefined)[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part === undefined ? '-;' : `${part.length};`).update(part ?? '');
-  return hash.digest('base64url');
+  let input = '';
+  for (const part of parts) input += part === undefined ? '-;' : `${part.length};${part}`;
+  const remembered = input.length <= REMEMBERED_KEY_INPUT;
+  if (remembered) {
+    const known = rememberedKeys.get(input);
+    if (known !== undefined) return known;
+  }
+  const key = createHash('sha256').update(input).digest('base64url');
+  if (remembered) {
+    if (rememberedKeys.size >= REMEMBERED_KEYS) rememberedKeys.clear();
+    rememberedKeys.set(input, key);
+  }
+  return key;
 }
 
 /**

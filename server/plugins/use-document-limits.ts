@@ -285,14 +285,10 @@ export function checkVariableLists(
     const value = given[name];
     if (Array.isArray(value) && value.length > limits.maxInValues) return tooManyValues(`${operator}: $${name}`, value.length, limits.maxInValues);
   }
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return undefined;
   const stack: { value: unknown; type: GraphQLInputType; owner: string }[] = [];
-  for (const definition of operation.variableDefinitions ?? []) {
-    const name = definition.variable.name.value;
-    const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
+  for (const { name, type } of variablesToWalk(schema, document, operationName)) {
     const value = given[name];
-    if (type && value !== undefined) stack.push({ value, type, owner: `$${name}` });
+    if (value !== undefined) stack.push({ value, type, owner: `$${name}` });
   }
   let terms = 0;
   while (stack.length > 0) {
@@ -317,6 +313,32 @@ export function checkVariableLists(
     }
   }
   return undefined;
+}
+
+/** The variables of one operation that may hold an `_in` list: the document's, for the schema and operation name it was last asked about. */
+interface WalkedVariables {
+  schema: GraphQLSchema;
+  operationName: string | null | undefined;
+  variables: { name: string; type: GraphQLInputType }[];
+}
+
+const walkedVariables = new WeakMap<DocumentNode, WalkedVariables>();
+
+/**
+ * The operation's variables whose type has input objects in it (only those can hold an
+ * `_in`/`_nin` list: a leaf, or a list of leaves, cannot), found once per document, schema
+ * and operation: most requests repeat a document whose variables are all scalars.
+ */
+function variablesToWalk(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): WalkedVariables['variables'] {
+  const known = walkedVariables.get(document);
+  if (known && known.schema === schema && known.operationName === operationName) return known.variables;
+  const variables: WalkedVariables['variables'] = [];
+  for (const definition of getOperationAST(document, operationName)?.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
+    if (type && !isLeafType(getNamedType(type))) variables.push({ name: definition.variable.name.value, type });
+  }
+  walkedVariables.set(document, { schema, operationName, variables });
+  return variables;
 }
 
 const inListVariables = new WeakMap<DocumentNode, Map<string, string>>();

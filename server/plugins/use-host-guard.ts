@@ -78,15 +78,34 @@ export function hostRule(config: Pick<Config, 'host' | 'allowedHosts'>): Rule | 
   return (name) => exact.has(name) || domains.some((domain) => name === domain.slice(1) || name.endsWith(domain));
 }
 
+/** How many Host headers the guard remembers its verdict on. */
+const MAX_JUDGED_HOSTS = 256;
+
 /** Throws 403 HOST_NOT_ALLOWED unless the request's Host is one this server answers to. */
 export function createHostGuard(config: Pick<Config, 'host' | 'allowedHosts'>): (request: IncomingMessage, path: string) => void {
   const allowed = hostRule(config);
   if (allowed === null) return () => undefined;
+  // The decision depends on the header alone, and a server sees few distinct ones: judged once
+  // each (parsing and BlockList.check cost several µs per request). Bounded, so that clients
+  // sending random names cannot grow it (a DNS name has at most 253 characters).
+  const judged = new Map<string, boolean>();
+  const allows = (header: string | undefined): boolean => {
+    if (header === undefined) return false;
+    let verdict = judged.get(header);
+    if (verdict === undefined) {
+      const host = parseHostHeader(header);
+      verdict = host !== null && allowed(host.name);
+      if (header.length <= 255) {
+        if (judged.size >= MAX_JUDGED_HOSTS) judged.clear();
+        judged.set(header, verdict);
+      }
+    }
+    return verdict;
+  };
   return (request, path) => {
     if (UNGUARDED_PATHS.has(path)) return;
     const header = request.headers.host;
-    const host = parseHostHeader(header);
-    if (host && allowed(host.name)) return;
+    if (allows(header)) return;
     // 403, not 421: a 421 invites the client to retry on another connection, which changes
     // nothing here; 403 is what every client shows as "refused" (and what dev servers answer).
     const named = header === undefined ? 'a request without a Host header' : `Host "${header.length > 100 ? `${header.slice(0, 100)}…` : header}"`;

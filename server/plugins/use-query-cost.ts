@@ -84,6 +84,17 @@ export function estimateOperation(
   variables: unknown,
   limits: Pick<CostLimits, 'maxLimit' | 'maxDepth'>,
 ): Estimate | null {
+  return walkOperation(schema, document, operationName, variables, limits)?.estimate ?? null;
+}
+
+/** The estimate, and the variables its `limit`s came from (the estimate depends on these alone). */
+function walkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: unknown,
+  limits: Pick<CostLimits, 'maxLimit' | 'maxDepth'>,
+): { estimate: Estimate; limitVariables: string[] } | null {
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return null;
@@ -94,7 +105,10 @@ export function estimateOperation(
   walker.shapeInto(shape, operation.selectionSet, root, 0);
   const totals = { rows: 0, depth: 0 };
   evaluate(shape, 1, 0, totals);
-  return { rows: totals.rows, depth: walker.tooDeep ? Number.POSITIVE_INFINITY : totals.depth, variableLimits: walker.readVariables };
+  return {
+    estimate: { rows: totals.rows, depth: walker.tooDeep ? Number.POSITIVE_INFINITY : totals.depth, variableLimits: walker.readVariables },
+    limitVariables: [...walker.limitVariables],
+  };
 }
 
 interface Estimate {
@@ -104,6 +118,37 @@ interface Estimate {
   variableLimits: boolean;
 }
 
+/**
+ * Judgements of an operation whose limits come from variables (a REST list's `$limit`): the
+ * same for the same values of those variables, which most requests repeat (a page size).
+ */
+class ByLimitValues {
+  readonly judgements = new Map<string, CostJudgement>();
+  constructor(readonly names: readonly string[]) {}
+
+  /** The values of the limit variables as a key; null when one is neither absent, null nor a number (then not remembered). */
+  keyOf(variables: unknown): string | null {
+    const given = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
+    let key = '';
+    for (const name of this.names) {
+      const value = given[name];
+      if (!(name in given)) key += 'a;';
+      else if (value === null) key += 'n;';
+      else if (typeof value === 'number') key += `${value};`;
+      else return null;
+    }
+    return key;
+  }
+
+  remember(key: string, judgement: CostJudgement): void {
+    if (this.judgements.size >= MAX_JUDGED_LIMIT_VALUES) this.judgements.clear();
+    this.judgements.set(key, judgement);
+  }
+}
+
+/** How many values of its limit variables one operation's judgements are kept for. */
+const MAX_JUDGED_LIMIT_VALUES = 32;
+
 /** How an operation was judged: its refusal, if any, and the rows it is estimated to read (0 when refused or when it names no operation). */
 export interface CostJudgement {
   refusal: GraphQLError | null;
@@ -112,8 +157,8 @@ export interface CostJudgement {
 
 const NO_OPERATION: CostJudgement = Object.freeze({ refusal: null, rows: 0 });
 
-/** Judgements that hold whatever the variables, per limits, schema, document and operation: most requests repeat a document. */
-const judged = new WeakMap<CostLimits, WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CostJudgement>>>>();
+/** Judgements per limits, schema, document and operation: most requests repeat a document. */
+const judged = new WeakMap<CostLimits, WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CostJudgement | ByLimitValues>>>>();
 
 /** The refusal for an operation beyond a bound (LIMIT_TOO_LARGE, QUERY_TOO_DEEP, QUERY_TOO_COSTLY), or undefined. */
 export function checkOperationCost(
@@ -141,21 +186,33 @@ export function judgeOperationCost(
   let byOperation = byDocument.get(document);
   if (!byOperation) byDocument.set(document, (byOperation = new Map()));
   const known = byOperation.get(operationName ?? '');
-  if (known !== undefined) return known;
-  let estimate: Estimate | null;
+  let valuesKey: string | null = null;
+  if (known instanceof ByLimitValues) {
+    valuesKey = known.keyOf(variables);
+    const judgement = valuesKey === null ? undefined : known.judgements.get(valuesKey);
+    if (judgement !== undefined) return judgement;
+  } else if (known !== undefined) return known;
+  let walked: ReturnType<typeof walkOperation>;
   try {
-    estimate = estimateOperation(schema, document, operationName, variables, limits);
+    walked = walkOperation(schema, document, operationName, variables, limits);
   } catch (error) {
     // A literal limit is the same every time; one from a variable is not cached (the walk stopped before knowing).
     if (error instanceof PageTooLarge) return { refusal: limitRefusal('LIMIT_TOO_LARGE', limitTooLargeMessage(error.limit, limits.maxLimit)), rows: 0 };
     throw error;
   }
-  if (!estimate) return NO_OPERATION;
+  if (!walked) return NO_OPERATION;
+  const { estimate } = walked;
   let refusal: GraphQLError | null = null;
   if (estimate.depth > limits.maxDepth) refusal = limitRefusal('QUERY_TOO_DEEP', queryTooDeepMessage(estimate.depth, limits.maxDepth));
   else if (estimate.rows > limits.maxCost) refusal = limitRefusal('QUERY_TOO_COSTLY', queryTooCostlyMessage(estimate.rows, limits));
   const judgement: CostJudgement = { refusal, rows: refusal ? 0 : estimate.rows };
   if (!estimate.variableLimits) byOperation.set(operationName ?? '', judgement);
+  else {
+    let byValues = known instanceof ByLimitValues ? known : undefined;
+    if (!byValues) byOperation.set(operationName ?? '', (byValues = new ByLimitValues(walked.limitVariables)));
+    valuesKey ??= byValues.keyOf(variables);
+    if (valuesKey !== null) byValues.remember(valuesKey, judgement);
+  }
   return judgement;
 }
 
@@ -170,6 +227,8 @@ class Walker {
   tooDeep = false;
   /** Set when a `limit` was read from the variables. */
   readVariables = false;
+  /** The variables `limit`s were read from. */
+  readonly limitVariables = new Set<string>();
   private readonly fragments = new Map<string, Shape>();
 
   constructor(
@@ -261,6 +320,7 @@ class Walker {
     else if (value?.kind === Kind.VARIABLE) {
       const name = value.name.value;
       this.readVariables = true;
+      this.limitVariables.add(name);
       const definition = this.operation.variableDefinitions?.find((d) => d.variable.name.value === name);
       if (name in this.variables) limit = this.variables[name];
       else if (definition?.defaultValue?.kind === Kind.INT) limit = Number(definition.defaultValue.value);
@@ -301,8 +361,7 @@ function evaluate(shape: Shape, rows: number, depth: number, totals: { rows: num
 
 /**
  * The plugin: refuses before execution (graphql-js coerces the variables a `limit` may come
- * from inside execute, and nothing has reached SQL yet), on GraphQL and REST reads alike. An
- * operation it lets run adds its estimate to the context's `estimatedRows` (rate limits charge it).
+ * from inside execute, and nothing has reached SQL yet), on GraphQL and REST reads alike.
  */
 export function useQueryCost(limits: CostLimits): LazydbPlugin {
   return {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DialectModule, StatementResult } from '../introspect/dialect';
 import type { NamedColumn, NamedTable } from '../schema/naming';
-import type { RequestContext, Row, StatementStats } from '../schema/source';
+import type { CancelSignal, RequestContext, Row, StatementStats } from '../schema/source';
 import { compileStatement, sql, type BoundStatement, type SqlFragment } from '../sql/fragment';
 import { StatementCache } from './compiled';
 import { toGraphQLError } from './errors';
@@ -12,7 +12,7 @@ import { columnReference, tableQualifier, type Qualifier } from './sql';
 /** Where a statement runs (the pool, or a transaction) and for which request (its signal cancels it; its stats hear of it). */
 export interface Executor {
   db: Knex | Knex.Transaction;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   stats: StatementStats | undefined;
 }
 

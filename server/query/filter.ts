@@ -89,6 +89,8 @@ const LIKE_OPERATORS = new Set(['_like', '_nlike', '_ilike', '_nilike']);
  * `{}` and `[]` are 1). Iterative, so that it cannot overflow on the inputs it exists to refuse.
  */
 export function nestingExceeds(value: unknown, max: number): boolean {
+  // Most values checked are scalars (every variable of every request is): no stack for those.
+  if (value === null || typeof value !== 'object') return false;
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [item, depth] = stack.pop()!;

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { SideConnection, StatementDriver, StatementResult } from '../introspect/dialect';
 import { markUnprefixed } from '../introspect/common/sent-errors';
 import type { BoundStatement } from '../sql/fragment';
-import type { StatementStats } from '../schema/source';
+import type { CancelSignal, StatementStats } from '../schema/source';
 
 /** What connection-level code needs of a knex instance or transaction (its client hands out connections). */
 interface PooledClient {
@@ -33,7 +33,7 @@ export interface SentStatement {
 /** How one statement is bounded. */
 export interface StatementOptions {
   /** Aborted when the request's client has gone away: the statement is cancelled on the server. */
-  signal?: AbortSignal | undefined;
+  signal?: CancelSignal | undefined;
   /**
    * The database's statement timeout, in ms. The server enforces it (a session setting, see the
    * dialects' connection.ts); should a statement outlive it by CANCEL_GRACE_MS (MySQL writes, which
@@ -148,7 +148,7 @@ export async function runStatement(
  * this resolves once the statement and the cancel are both over, so the connection goes back to
  * the pool idle.
  */
-async function untilDoneOrAbandoned(running: Promise<StatementResult>, cancel: () => Promise<void>, signal: AbortSignal): Promise<StatementResult> {
+async function untilDoneOrAbandoned(running: Promise<StatementResult>, cancel: () => Promise<void>, signal: CancelSignal): Promise<StatementResult> {
   let cancelling: Promise<unknown> | undefined;
   const onAbort = () => {
     let timer: NodeJS.Timeout | undefined;

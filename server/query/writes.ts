@@ -117,28 +117,39 @@ export class Writes {
     return this.core.dialect.quirks.returning(columns.map((c) => c.column.name));
   }
 
-  private insertStatement(table: NamedTable, values: Assignment[]): SqlFragment {
+  /** The insert of these columns, with `params` where their values go (slots while compiling for the statement cache). */
+  private insertStatement(table: NamedTable, values: Assignment[], params: readonly SqlFragment[]): SqlFragment {
     const target = tableReference(table.table);
     if (values.length === 0) return this.core.dialect.quirks.insertDefaults(target, sql.identifier(table.columns[0]!.column.name));
     const names = sql.join(
       values.map((v) => sql.identifier(v.column)),
       ', ',
     );
-    const bound = sql.join(
-      values.map((v) => sql.value(v.value)),
-      ', ',
-    );
-    return sql`insert into ${target} (${names}) values (${bound})`;
+    return sql`insert into ${target} (${names}) values (${sql.join(params, ', ')})`;
   }
 
   private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
-    const insert = this.insertStatement(table, this.encodeObject(table, object));
-    if (this.capabilities.insertReturning && columns.length > 0) {
-      const returned = await this.core.rows(executor, sql`${insert}${this.returning(columns)}`);
-      const [row] = this.core.decodeRows(renameToFields(returned, columns), columns);
+    const { core } = this;
+    const assignments = this.encodeObject(table, object);
+    const returning = this.capabilities.insertReturning && columns.length > 0;
+    // Compiled once per table, columns given and columns returned (the text depends on nothing else), bound per call.
+    // Column names cannot hold NUL (quoting refuses it) and fields are GraphQL names: the signature is unambiguous.
+    // (Not fieldList: a write's columns are a fresh array per request, which its WeakMap would only fill.)
+    const signature = `i:${table.typeName}:${assignments.length}:${assignments.map((a) => a.column).join('\0')}:${returning ? columns.map((c) => c.field).join(',') : '-'}`;
+    const { statement } = core.statements.prepare(
+      signature,
+      assignments.map((a) => a.value),
+      (params) => {
+        const insert = this.insertStatement(table, assignments, params);
+        return { statement: returning ? sql`${insert}${this.returning(columns)}` : insert, extra: null };
+      },
+    );
+    if (returning) {
+      const returned = await core.rowsOf(executor, statement);
+      const [row] = core.decodeRows(renameToFields(returned, columns), columns);
       return row ?? {};
     }
-    const result = await this.core.execute(executor, insert);
+    const result = await core.send(executor, statement);
     const key = this.insertedKey(table, object, result.insertId);
     if (key) {
       const [row] = await this.readByKeys(executor, table, [key.values], columns, key.columns);

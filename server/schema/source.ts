@@ -65,9 +65,21 @@ export interface StatementStats {
  * one, hears of every statement sent for it.
  */
 export type RequestContext = object & {
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: CancelSignal | undefined;
   readonly lazydb?: { readonly stats?: StatementStats | null | undefined } | undefined;
 };
+
+/**
+ * What the query layer needs of a request's cancel signal: whether it has aborted, and one
+ * listener while a statement runs. An AbortSignal is one; the pipeline's client-gone signal
+ * (server/pipeline/client-gone.ts) is a lighter one, since an AbortController per request
+ * cost more than the rest of a by-key read's bookkeeping.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 /** What resolvers need of the request's context (server/pipeline/context.ts), which GraphQL contexts carry as `lazydb`. */
 export interface DataSourceScope {

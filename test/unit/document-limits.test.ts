@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LazydbError } from '../../server/errors/lazydb-error';
 import { testContext, testPipeline } from '../helpers/pipeline';
 import {
@@ -147,6 +148,19 @@ describe('the document limits', () => {
     expect(checkVariableLists(typed, document, undefined, { w: { doc: { _in: values } } }, limits)).toBeUndefined();
   });
 
+  it('judge variable lists per operation and schema when one document is asked with several (what is walked is remembered per document)', () => {
+    const document = parse('query A($n: Int) { rows } query B($w: Exp) { rows(where: $w) }');
+    const values = Array.from({ length: 10_001 }, (_, i) => i);
+    const long = { n: 1, w: { id: { _in: values } } };
+    expect(checkVariableLists(typed, document, 'A', long, limits)).toBeUndefined();
+    expect(checkVariableLists(typed, document, 'B', long, limits)?.extensions.code).toBe('TOO_MANY_VALUES');
+    expect(checkVariableLists(typed, document, 'A', long, limits)).toBeUndefined();
+    // Another schema where Exp has no _in list: the same document, judged against it.
+    const other = buildSDL(`input Exp { id: Int } type Query { rows(where: Exp): Int }`);
+    expect(checkVariableLists(other, document, 'B', long, limits)).toBeUndefined();
+    expect(checkVariableLists(typed, document, 'B', long, limits)?.extensions.code).toBe('TOO_MANY_VALUES');
+  });
+
   it('refuse long literal _in lists during validation', () => {
     const list = Array.from({ length: 11 }, (_, i) => i).join(', ');
     const errors = validate(typed, parse(`{ rows(where: {id: {_in: [${list}]}, doc: {_in: [${list}]}}) }`), [...specifiedRules, inValuesRule({ ...limits, maxInValues: 10 })]);
@@ -216,6 +230,37 @@ describe('the document cache', () => {
     expect(key.length).toBeLessThan(50);
     expect(documentKey('Op', 'x')).not.toBe(documentKey('Opx', ''));
     expect(documentKey(undefined, 'x')).not.toBe(documentKey('', 'x'));
+  });
+
+  it('keeps the least-recently-used order when the same entry is asked for over and over', () => {
+    const cache = new DocumentCache(1000);
+    cache.set('a', 'A', 300);
+    cache.set('b', 'B', 300);
+    // 'b' is the newest already; asking for it again and again changes nothing…
+    for (let i = 0; i < 3; i++) expect(cache.get('b')).toBe('B');
+    // …asking for 'a' makes it the newest, then asking for 'b' again makes 'b' the newest once more.
+    expect(cache.get('a')).toBe('A');
+    expect(cache.get('b')).toBe('B');
+    cache.set('c', 'C', 300);
+    cache.set('d', 'D', 300);
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.get('d')]).toEqual([undefined, 'B', 'C', 'D']);
+    // A deleted newest entry set again is the newest (and the oldest goes first after it).
+    cache.delete('d');
+    cache.set('d', 'D', 300);
+    cache.set('e', 'E', 300);
+    expect([cache.get('b'), cache.get('c'), cache.get('d'), cache.get('e')]).toEqual([undefined, 'C', 'D', 'E']);
+  });
+
+  it('gives the same key for the same parts, remembered or not, and the sha256 of the length-prefixed parts', () => {
+    const expected = createHash('sha256').update('2;Op').update('1;x').digest('base64url');
+    expect(documentKey('Op', 'x')).toBe(expected);
+    expect(documentKey('Op', 'x')).toBe(expected);
+    expect(documentKey(undefined, 'x')).toBe(createHash('sha256').update('-;1;x').digest('base64url'));
+    const long = 'y'.repeat(5000);
+    expect(documentKey(long)).toBe(createHash('sha256').update(`5000;${long}`).digest('base64url'));
+    // Past the remembered keys' bound the map starts afresh; keys stay the same.
+    for (let i = 0; i < 600; i++) documentKey(`{ f${i} }`);
+    expect(documentKey('Op', 'x')).toBe(expected);
   });
 
   it('bounds the fast path: 300 unique documents leave at most the budget behind', async () => {

@@ -162,6 +162,25 @@ describe('the query cost and depth (use-query-cost)', () => {
     expect(context.estimatedRows).toBe(11 + 7);
   });
 
+  it('remembers a judgement per value of the limit variables, and judges each new value', () => {
+    const small = { ...defaults, maxCost: 100_000 };
+    const document = parse('query ($n: Int, $m: Int = 5, $offset: Int) { artist(limit: $n, offset: $offset) { albums(limit: $m) { title } } }');
+    const judge = (variables: unknown) => checkOperationCost(schema, document, undefined, variables, small)?.extensions.code;
+    for (let i = 0; i < 2; i++) {
+      expect(judge({ n: 20, offset: i })).toBeUndefined();
+      expect(judge({ n: 1000, m: 1000, offset: i })).toBe('QUERY_TOO_COSTLY');
+      expect(judge({ n: 1000, offset: i })).toBeUndefined();
+      // Absent is not null: $m's default (5) against the default page (1000) for null.
+      expect(judge({ n: 1000, m: null })).toBe('QUERY_TOO_COSTLY');
+      expect(judge({ n: 1001 })).toBe('LIMIT_TOO_LARGE');
+      expect(judge({})).toBeUndefined();
+      expect(judge({ n: null })).toBeUndefined();
+      expect(judge({ n: '1000', m: 1000 })).toBe('QUERY_TOO_COSTLY');
+    }
+    // Past the values kept, still judged.
+    for (let n = 0; n < 40; n++) expect(judge({ n, m: 1000 })).toBe(n * 1000 + n > 100_000 ? 'QUERY_TOO_COSTLY' : undefined);
+  });
+
   it('judges the operation chosen by name', () => {
     const document = 'query Small { artist(limit: 1) { name } } query Big { artist { albums { tracks { name } } } }';
     expect(checkOperationCost(schema, parse(document), 'Small', {}, defaults)).toBeUndefined();
