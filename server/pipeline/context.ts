@@ -48,6 +48,12 @@ export interface RequestContext extends DataSourceScope {
    * one did. Rate limits charge it to a rows budget.
    */
   estimatedRows: number;
+  /**
+   * The tables the request reads or writes, once known: REST names its table, a GraphQL
+   * operation the row types of its root fields (server/plugins/use-usage.ts). Usage history
+   * and metrics label requests with it.
+   */
+  tables?: string[];
   /** The data source to read and write through: `base` as the plugins' wrappers (permissions, metrics…) wrap it for this request. */
   dataSource(base: DataSource): DataSource;
 }

@@ -15,6 +15,8 @@ import { useRateLimit } from './use-rate-limit';
 import { useRequestId } from './use-request-id';
 import { useRequestLog } from './use-request-log';
 import { useRequestTarget } from './use-request-target';
+import { useUsage } from './use-usage';
+import type { UsageRecorder } from '../usage/recorder';
 
 export type PluginConfig = Pick<
   Config,
@@ -47,7 +49,7 @@ export type PluginConfig = Pick<
  * lazydb's cross-cutting features, in the order their hooks run (see LazydbPlugin). Each is one
  * file of this folder; taking a line out turns that feature off on every path at once.
  */
-export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[] {
+export function lazydbPlugins(config: PluginConfig, log: Logger, services: { usage?: UsageRecorder } = {}): LazydbPlugin[] {
   const limits = documentLimitsOf(config);
   return [
     // Request received: its id, who it was meant for (DNS rebinding), whether its URL reads, CORS, CSRF.
@@ -68,5 +70,7 @@ export function lazydbPlugins(config: PluginConfig, log: Logger): LazydbPlugin[]
     // Results and responses.
     useErrorMasking(log, config),
     useRequestLog(log, config),
+    // Usage history (when on): counted in memory, written to the registry on a timer.
+    ...(services.usage ? [useUsage(services.usage)] : []),
   ];
 }

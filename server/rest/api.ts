@@ -110,6 +110,7 @@ export class RestApi {
     const keys = segments.slice(1);
     const kind = this.operation(table, request.method, keys);
     request.context.operation = kind === 'list' || kind === 'byKey' ? 'rest_read' : 'rest_write';
+    request.context.tables = [table.typeName];
     if (kind === 'list') return this.list(table, request);
     const params = keyParams(table, keys);
     if (kind === 'byKey') return this.byKey(table, params, request);

@@ -55,6 +55,9 @@ describe('loadConfig', () => {
       anonymousRowsPerMinute: 0,
       redisPrefix: 'lazydb:',
       trustProxy: 0,
+      usageFlushMs: 10000,
+      usageRetentionDays: 30,
+      usageMaxTables: 100,
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
@@ -105,6 +108,9 @@ describe('loadConfig', () => {
       LAZYDB_REDIS_URL: 'rediss://:pw@cache.internal:6380/2',
       LAZYDB_REDIS_PREFIX: 'prod-lazydb:',
       LAZYDB_TRUST_PROXY: '2',
+      LAZYDB_USAGE_FLUSH_MS: '500',
+      LAZYDB_USAGE_RETENTION_DAYS: '7',
+      LAZYDB_USAGE_MAX_TABLES: '20',
     });
     expect(config).toEqual({
       port: 8080,
@@ -150,6 +156,9 @@ describe('loadConfig', () => {
       redisUrl: 'rediss://:pw@cache.internal:6380/2',
       redisPrefix: 'prod-lazydb:',
       trustProxy: 2,
+      usageFlushMs: 500,
+      usageRetentionDays: 7,
+      usageMaxTables: 20,
     });
   });
 
@@ -226,6 +235,7 @@ describe('loadConfig', () => {
     ['LAZYDB_REDIS_PREFIX', 'a b', /LAZYDB_REDIS_PREFIX must be at most 100 characters without spaces/],
     ['LAZYDB_REDIS_PREFIX', 'lazy*', /LAZYDB_REDIS_PREFIX must be/],
     ['LAZYDB_TRUST_PROXY', 'true', /LAZYDB_TRUST_PROXY must be a whole number between 0 and 32/],
+    ['LAZYDB_USAGE_RETENTION_DAYS', '0', /LAZYDB_USAGE_RETENTION_DAYS must be between 1 and 3650/],
   ])('rejects %s=%s and names the variable', (variable, value, message) => {
     const error = errorOf({ [variable]: value });
     expect(error.message).toMatch(message);
