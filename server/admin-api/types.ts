@@ -202,4 +202,16 @@ export interface UsageReport {
   totals: UsageFigures;
   databases: Array<UsageFigures & { database: string }>;
   tables: Array<UsageFigures & { database: string; table: string }>;
+  /** The GraphQL operations with the most requests in the window's hours (literal values replaced by `_`; at most 100 distinct per database and hour, the rest as hash `other`). */
+  operations: UsageOperation[];
+}
+
+/** One normalised GraphQL operation: its hash, the start of its text, its counts. */
+export interface UsageOperation {
+  database: string;
+  hash: string;
+  sample: string;
+  requests: number;
+  errors: number;
+  avgMs: number | null;
 }

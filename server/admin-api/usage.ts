@@ -9,6 +9,8 @@ import type { UsageFigures, UsagePoint, UsageReport, UsageStep } from './types';
 /** The widest window one request may ask for, and the most points its series may have. */
 export const MAX_WINDOW_DAYS = 31;
 export const MAX_POINTS = 2000;
+/** Operations listed in an answer. */
+export const TOP_OPERATIONS = 20;
 const PARAMETERS = new Set(['database', 'table', 'principal', 'from', 'to', 'step']);
 const STEP_SECONDS: Record<UsageStep, number> = { minute: MINUTE, hour: HOUR };
 
@@ -27,7 +29,7 @@ export function usageApi(store: UsageStore, recorder: UsageRecorder, now: () => 
     if (method !== 'GET') throw fail('METHOD_NOT_ALLOWED', `${method} is not allowed here; use GET`, {}, { allow: 'GET' });
     const query = parseUsageQuery(search, now());
     await recorder.flush();
-    const [buckets, groups] = await Promise.all([store.perBucket(query), store.perTable(query)]);
+    const [buckets, groups, operations] = await Promise.all([store.perBucket(query), store.perTable(query), store.topOperations(query, TOP_OPERATIONS)]);
     const step = STEP_SECONDS[query.step];
     const points = new Map<number, UsageCounters>();
     for (let time = query.from; time < query.to; time += step) points.set(time, emptyCounters());
@@ -53,6 +55,7 @@ export function usageApi(store: UsageStore, recorder: UsageRecorder, now: () => 
       totals: figuresOf(totals),
       databases: [...databases].map(([database, counters]) => ({ database, ...figuresOf(counters) })),
       tables: groups.map((row) => ({ database: row.database, table: row.table, ...figuresOf(row) })),
+      operations: operations.map(({ durationMs, ...row }) => ({ ...row, avgMs: row.requests > 0 ? Math.round((durationMs / row.requests) * 100) / 100 : null })),
     };
     sendJson(response, 200, report);
   };

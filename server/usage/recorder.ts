@@ -2,7 +2,8 @@ import type { Logger } from '../log';
 import type { RequestContext } from '../pipeline/context';
 import type { ResponseOutcome } from '../pipeline/plugin';
 import { bucketIndexOf } from './buckets';
-import { addCounters, emptyCounters, HOUR, MINUTE, type UsageDelta, type UsageStore } from './store';
+import type { OperationShape } from './operations';
+import { addCounters, emptyCounters, HOUR, MINUTE, type OperationDelta, type UsageDelta, type UsageStore } from './store';
 
 /** Requests on these transports are counted: the data APIs (the management API and the admin's files are not). */
 const COUNTED = new Set(['graphql', 'gateway', 'rest']);
@@ -10,6 +11,9 @@ const COUNTED = new Set(['graphql', 'gateway', 'rest']);
 export const SEVERAL_TABLES = '(several)';
 /** The table label beyond the per-database cap. */
 export const OTHER_TABLE = 'other';
+/** Distinct operations per database and hour this process names; the rest are counted as OTHER_OPERATION. */
+export const MAX_OPERATIONS = 100;
+export const OTHER_OPERATION: OperationShape = { hash: 'other', sample: '(other operations)' };
 /** How often old minute rows are folded into hours and expired ones deleted. */
 const COMPACT_EVERY_MS = 10 * 60_000;
 
@@ -31,6 +35,9 @@ export interface UsageRecorderOptions {
  */
 export class UsageRecorder {
   #pending = new Map<string, UsageDelta>();
+  #operations = new Map<string, OperationDelta>();
+  /** hour and database -> the operation hashes named in that hour (the bound). */
+  #operationNames = new Map<string, Set<string>>();
   readonly #tables = new Map<string, Set<string>>();
   readonly #now: () => number;
   #timer: NodeJS.Timeout | null = null;
@@ -51,7 +58,7 @@ export class UsageRecorder {
   }
 
   /** One answered request (the response hook). */
-  record(context: RequestContext, outcome: ResponseOutcome): void {
+  record(context: RequestContext, outcome: ResponseOutcome, operation?: OperationShape): void {
     if (this.#closed || !COUNTED.has(context.transport)) return;
     const database = context.database !== null && this.options.isDatabase(context.database) ? context.database : '';
     const table = this.#tableLabel(database, context.tables);
@@ -67,9 +74,27 @@ export class UsageRecorder {
     }
     const durationMs = Math.max(0, performance.now() - context.startedAt);
     delta.requests += 1;
-    if (outcome.status >= 400 || outcome.code !== null) delta.errors += 1;
+    const failed = outcome.status >= 400 || outcome.code !== null;
+    if (failed) delta.errors += 1;
     delta.durationMs += durationMs;
     delta.histogram[bucketIndexOf(durationMs)]! += 1;
+    if (operation) this.#recordOperation(bucket - (bucket % HOUR), database, operation, failed, durationMs);
+  }
+
+  #recordOperation(hour: number, database: string, operation: OperationShape, failed: boolean, durationMs: number): void {
+    const scope = `${hour}\u0001${database}`;
+    let named = this.#operationNames.get(scope);
+    if (!named) this.#operationNames.set(scope, (named = new Set()));
+    if (!named.has(operation.hash)) {
+      if (named.size >= MAX_OPERATIONS) operation = OTHER_OPERATION;
+      else named.add(operation.hash);
+    }
+    const key = `${scope}\u0001${operation.hash}`;
+    let delta = this.#operations.get(key);
+    if (!delta) this.#operations.set(key, (delta = { bucket: hour, database, hash: operation.hash, sample: operation.sample, requests: 0, errors: 0, durationMs: 0 }));
+    delta.requests += 1;
+    if (failed) delta.errors += 1;
+    delta.durationMs += durationMs;
   }
 
   /** Adds what was counted since the last flush to the registry (a failed flush keeps its deltas for the next one). */
@@ -90,14 +115,21 @@ export class UsageRecorder {
   async #flushNow(): Promise<void> {
     const deltas = [...this.#pending.values()];
     this.#pending = new Map();
+    const operations = [...this.#operations.values()];
+    this.#operations = new Map();
     try {
       await this.store.add(deltas);
     } catch (error) {
       this.log.warn('usage rollups could not be written; kept for the next flush', { error: (error as Error).message });
       for (const delta of deltas) this.#keep(delta);
+      for (const operation of operations) this.#keepOperation(operation);
       return;
     }
+    // The operations are a sample of what was asked: a failed write of them is not retried.
+    await this.store.addOperations(operations).catch((error: Error) => this.log.warn('top operations could not be written', { error: error.message }));
     const nowMs = this.#now();
+    const hour = Math.floor(nowMs / 1000 / HOUR) * HOUR;
+    for (const scope of this.#operationNames.keys()) if (Number(scope.split('\u0001', 1)[0]) < hour) this.#operationNames.delete(scope);
     if (nowMs - this.#lastCompact >= COMPACT_EVERY_MS) {
       this.#lastCompact = nowMs;
       const now = Math.floor(nowMs / 1000);
@@ -105,6 +137,15 @@ export class UsageRecorder {
         .compact(now - 24 * HOUR, now - this.options.retentionDays * 24 * HOUR)
         .catch((error: Error) => this.log.warn('usage rollups could not be compacted', { error: error.message }));
     }
+  }
+
+  #keepOperation(delta: OperationDelta): void {
+    const key = `${delta.bucket}\u0001${delta.database}\u0001${delta.hash}`;
+    const known = this.#operations.get(key);
+    if (!known) return void this.#operations.set(key, delta);
+    known.requests += delta.requests;
+    known.errors += delta.errors;
+    known.durationMs += delta.durationMs;
   }
 
   #keep(delta: UsageDelta): void {

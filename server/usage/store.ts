@@ -9,6 +9,8 @@ import { HISTOGRAM_SIZE } from './buckets';
  * PostgreSQL registry add up instead of overwriting one another.
  */
 export const USAGE_TABLE = 'lazydb_usage';
+/** The top operations per hour and database (see OperationDelta). */
+export const OPERATIONS_TABLE = 'lazydb_usage_operations';
 
 /** Seconds per bucket: minute rows for the last day, hour rows before that. */
 export const MINUTE = 60;
@@ -41,6 +43,27 @@ export interface UsageCounters {
 export interface UsageDelta extends UsageLabels, UsageCounters {
   /** Start of the minute, in seconds since the epoch. */
   bucket: number;
+}
+
+/** One normalised GraphQL operation's counts in an hour (server/usage/operations.ts). */
+export interface OperationDelta {
+  /** Start of the hour, in seconds since the epoch. */
+  bucket: number;
+  database: string;
+  hash: string;
+  sample: string;
+  requests: number;
+  errors: number;
+  durationMs: number;
+}
+
+export interface OperationRow {
+  database: string;
+  hash: string;
+  sample: string;
+  requests: number;
+  errors: number;
+  durationMs: number;
 }
 
 export interface UsageFilter {
@@ -84,6 +107,7 @@ export class UsageStore {
   }
 
   async ensureTable(): Promise<void> {
+    await this.#ensureOperationsTable();
     if (await this.db.schema.hasTable(USAGE_TABLE)) return;
     try {
       await this.db.schema.createTable(USAGE_TABLE, (table) => {
@@ -107,6 +131,49 @@ export class UsageStore {
       // Another replica may have created it between our check and our CREATE.
       if (!(await this.db.schema.hasTable(USAGE_TABLE))) throw error;
     }
+  }
+
+  async #ensureOperationsTable(): Promise<void> {
+    if (await this.db.schema.hasTable(OPERATIONS_TABLE)) return;
+    try {
+      await this.db.schema.createTable(OPERATIONS_TABLE, (table) => {
+        table.bigInteger('bucket').notNullable();
+        table.string('database', 63).notNullable();
+        table.string('hash', 16).notNullable();
+        table.text('sample').notNullable();
+        table.bigInteger('requests').notNullable().defaultTo(0);
+        table.bigInteger('errors').notNullable().defaultTo(0);
+        table.double('duration_ms').notNullable().defaultTo(0);
+        table.primary(['bucket', 'database', 'hash']);
+      });
+    } catch (error) {
+      if (!(await this.db.schema.hasTable(OPERATIONS_TABLE))) throw error;
+    }
+  }
+
+  /** Adds operation deltas (the first sample of an operation in an hour stays). */
+  async addOperations(deltas: readonly OperationDelta[]): Promise<void> {
+    const increments = Object.fromEntries(['requests', 'errors', 'duration_ms'].map((column) => [column, this.db.raw('?? + excluded.??', [`${OPERATIONS_TABLE}.${column}`, column])]));
+    for (let start = 0; start < deltas.length; start += 200) {
+      const rows = deltas.slice(start, start + 200).map((d) => ({ bucket: d.bucket, database: d.database, hash: d.hash, sample: d.sample, requests: d.requests, errors: d.errors, duration_ms: d.durationMs }));
+      await this.db(OPERATIONS_TABLE).insert(rows).onConflict(['bucket', 'database', 'hash']).merge(increments);
+    }
+  }
+
+  /** The `limit` operations with the most requests within the filter (its table is not an operation's label: ignored). */
+  async topOperations(filter: UsageFilter, limit: number): Promise<OperationRow[]> {
+    const query = this.db(OPERATIONS_TABLE)
+      .where('bucket', '>=', filter.from - (filter.from % HOUR))
+      .andWhere('bucket', '<', filter.to)
+      .select('database', 'hash')
+      .min({ sample: 'sample' })
+      .sum({ requests: 'requests', errors: 'errors', duration_ms: 'duration_ms' })
+      .groupBy('database', 'hash')
+      .orderBy([{ column: 'requests', order: 'desc' }, 'database', 'hash'])
+      .limit(limit);
+    if (filter.database !== undefined) query.andWhere('database', filter.database);
+    const rows = (await query) as DbRow[];
+    return rows.map((row) => ({ database: String(row.database), hash: String(row.hash), sample: String(row.sample), requests: Number(row.requests), errors: Number(row.errors), durationMs: Number(row.duration_ms) }));
   }
 
   /** Adds minute deltas to the stored rows (creating those that do not exist yet). */
@@ -143,6 +210,7 @@ export class UsageStore {
       }
       await this.addIn(trx, [...hours.values()], HOUR);
       await trx(USAGE_TABLE).where('bucket', '<', retainAfter).delete();
+      await trx(OPERATIONS_TABLE).where('bucket', '<', retainAfter).delete();
     });
   }
 

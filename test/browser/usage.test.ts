@@ -62,6 +62,10 @@ describe.skipIf(!browserAvailable())('the Usage page in a browser', () => {
     const tables = page.getByTestId('usage-tables');
     await tables.getByRole('cell', { name: 'artist' }).waitFor();
     await tables.getByRole('cell', { name: 'album' }).waitFor();
+    await page.getByTestId('usage-operations').getByRole('cell', { name: '{ artist { name } }' }).waitFor();
+    await page.getByTestId('usage-operations').scrollIntoViewIfNeeded();
+    await screenshot(page, 'usage-page-operations');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'usage-page');
 
     // More traffic: the page polls and shows it without a reload.

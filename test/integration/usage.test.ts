@@ -77,6 +77,13 @@ describe('usage history: /api/usage after a known load (SQLite registry)', () =>
     const byTable = Object.fromEntries(report.tables.map((t) => [`${t.database}.${t.table}`, [t.requests, t.errors]]));
     expect(byTable).toEqual({ 'us.artist': [6, 1], 'us.album': [3, 0], 'us.': [1, 1], '.us_album': [1, 0] });
 
+    // Top operations: GraphQL only, literal values replaced, so the refused one is the same operation.
+    expect(report.operations.map(({ database, sample, requests, errors }) => ({ database, sample, requests, errors }))).toEqual([
+      { database: 'us', sample: '{ artist(limit: _) { name } }', requests: 6, errors: 1 },
+      { database: '', sample: '{ us { album { title } } }', requests: 1, errors: 0 },
+    ]);
+    expect(report.operations[0]!.hash).toMatch(/^[0-9a-f]{16}$/);
+
     // Filters.
     expect((await usage(server, '?database=us&table=album')).totals.requests).toBe(3);
     expect((await usage(server, '?database=other')).totals.requests).toBe(0);

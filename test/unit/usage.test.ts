@@ -1,11 +1,13 @@
+import { parse } from 'graphql';
 import knexFactory, { type Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseUsageQuery } from '../../server/admin-api/usage';
 import type { Logger } from '../../server/log';
 import type { RequestContext } from '../../server/pipeline/context';
 import { bucketIndexOf, HISTOGRAM_SIZE, quantileOf } from '../../server/usage/buckets';
-import { OTHER_TABLE, SEVERAL_TABLES, UsageRecorder } from '../../server/usage/recorder';
-import { emptyCounters, HOUR, MINUTE, UsageStore, USAGE_TABLE, type UsageDelta } from '../../server/usage/store';
+import { operationShapeOf } from '../../server/usage/operations';
+import { MAX_OPERATIONS, OTHER_OPERATION, OTHER_TABLE, SEVERAL_TABLES, UsageRecorder } from '../../server/usage/recorder';
+import { emptyCounters, HOUR, MINUTE, UsageStore, USAGE_TABLE, type OperationDelta, type UsageDelta } from '../../server/usage/store';
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -81,7 +83,7 @@ describe('UsageRecorder labels', () => {
 
   it('keeps only registered databases and caps tables per database', async () => {
     const added: UsageDelta[] = [];
-    const store = { add: async (deltas: UsageDelta[]) => void added.push(...deltas), compact: async () => undefined } as unknown as UsageStore;
+    const store = { add: async (deltas: UsageDelta[]) => void added.push(...deltas), addOperations: async () => undefined, compact: async () => undefined } as unknown as UsageStore;
     const recorder = new UsageRecorder(store, { flushMs: 0, retentionDays: 30, maxTablesPerDatabase: 2, isDatabase: (name) => name === 'db' }, quiet);
     for (const table of ['a', 'b', 'c', 'd', 'a']) recorder.record(context('db', [table]), { status: 200, code: null });
     recorder.record(context('db', ['a', 'b']), { status: 200, code: null });
@@ -99,6 +101,7 @@ describe('UsageRecorder labels', () => {
         if (fail) throw new Error('registry down');
         added.push(...deltas);
       },
+      addOperations: async () => undefined,
       compact: async () => undefined,
     } as unknown as UsageStore;
     const recorder = new UsageRecorder(store, { flushMs: 0, retentionDays: 30, maxTablesPerDatabase: 10, isDatabase: () => true }, quiet);
@@ -108,6 +111,32 @@ describe('UsageRecorder labels', () => {
     fail = false;
     await recorder.flush();
     expect(added.map((d) => d.requests)).toEqual([2]);
+  });
+});
+
+describe('top operations', () => {
+  it('normalises literal values away and hashes the text, once per document', () => {
+    const one = parse('query Q { artist(limit: 2, where: { name: { _eq: "secret" } }, order_by: [{ name: asc }]) { name } }');
+    const two = parse('query Q { artist(limit: 3, where: { name: { _eq: "other" } }, order_by: [{ name: desc }]) { name } }');
+    const shape = operationShapeOf(one);
+    expect(shape.sample).toBe('query Q { artist(limit: _, where: _, order_by: _) { name } }');
+    expect(shape.sample).not.toContain('secret');
+    expect(operationShapeOf(two)).toEqual(shape);
+    expect(operationShapeOf(one)).toBe(shape);
+    expect(operationShapeOf(parse('query Q($n: Int) { artist(limit: $n) { name } }')).hash).not.toBe(shape.hash);
+  });
+
+  it(`names at most ${MAX_OPERATIONS} operations per database and hour, the rest as other`, async () => {
+    const operations: OperationDelta[] = [];
+    const store = { add: async () => undefined, addOperations: async (deltas: OperationDelta[]) => void operations.push(...deltas), compact: async () => undefined } as unknown as UsageStore;
+    const recorder = new UsageRecorder(store, { flushMs: 0, retentionDays: 30, maxTablesPerDatabase: 10, isDatabase: () => true }, quiet);
+    const context = { transport: 'graphql', database: 'db', principal: { kind: 'anonymous', role: 'anonymous' }, startedAt: performance.now() } as unknown as RequestContext;
+    for (let i = 0; i < MAX_OPERATIONS + 50; i++) recorder.record(context, { status: 200, code: null }, { hash: `h${i}`, sample: `op ${i}` });
+    recorder.record(context, { status: 200, code: null }, { hash: 'h0', sample: 'op 0' });
+    await recorder.close();
+    expect(operations).toHaveLength(MAX_OPERATIONS + 1);
+    expect(operations.find((o) => o.hash === 'h0')!.requests).toBe(2);
+    expect(operations.find((o) => o.hash === OTHER_OPERATION.hash)!.requests).toBe(50);
   });
 });
 

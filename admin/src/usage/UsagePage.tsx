@@ -124,30 +124,32 @@ function TableBreakdown({ report }: { report: UsageReport }) {
         </Box>
       </ChartCard>
       <ChartCard title="Per table">
-        <Table size="small" data-testid="usage-tables" sx={{ '& td, & th': { whiteSpace: 'nowrap' } }}>
-          <TableHead>
-            <TableRow>
-              <TableCell>Database</TableCell>
-              <TableCell>Table</TableCell>
-              <TableCell align="right">Requests</TableCell>
-              <TableCell align="right">Errors</TableCell>
-              <TableCell align="right">p50</TableCell>
-              <TableCell align="right">p95</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {top.map((row) => (
-              <TableRow key={`${row.database}\u0001${row.table}`}>
-                <TableCell>{row.database || '(gateway)'}</TableCell>
-                <TableCell>{row.table || '—'}</TableCell>
-                <TableCell align="right">{row.requests.toLocaleString()}</TableCell>
-                <TableCell align="right">{row.errors.toLocaleString()}</TableCell>
-                <TableCell align="right">{ms(row.p50Ms)}</TableCell>
-                <TableCell align="right">{ms(row.p95Ms)}</TableCell>
+        <Box sx={{ overflowX: 'auto' }}>
+          <Table size="small" data-testid="usage-tables" sx={{ '& td, & th': { whiteSpace: 'nowrap' } }}>
+            <TableHead>
+              <TableRow>
+                <TableCell>Database</TableCell>
+                <TableCell>Table</TableCell>
+                <TableCell align="right">Requests</TableCell>
+                <TableCell align="right">Errors</TableCell>
+                <TableCell align="right">p50</TableCell>
+                <TableCell align="right">p95</TableCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+            </TableHead>
+            <TableBody>
+              {top.map((row) => (
+                <TableRow key={`${row.database}\u0001${row.table}`}>
+                  <TableCell>{row.database || '(gateway)'}</TableCell>
+                  <TableCell>{row.table || '—'}</TableCell>
+                  <TableCell align="right">{row.requests.toLocaleString()}</TableCell>
+                  <TableCell align="right">{row.errors.toLocaleString()}</TableCell>
+                  <TableCell align="right">{ms(row.p50Ms)}</TableCell>
+                  <TableCell align="right">{ms(row.p95Ms)}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
         {rows.length > top.length && (
           <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>
             {rows.length - top.length} more not shown.
@@ -155,6 +157,48 @@ function TableBreakdown({ report }: { report: UsageReport }) {
         )}
       </ChartCard>
     </Stack>
+  );
+}
+
+function TopOperations({ report }: { report: UsageReport }) {
+  return (
+    <Card variant="outlined" sx={{ mt: 2 }}>
+      <CardContent>
+        <Typography variant="subtitle1" sx={{ fontWeight: 600 }}>
+          Top GraphQL operations
+        </Typography>
+        {report.operations.length === 0 ? (
+          <Typography color="text.secondary">No GraphQL operations in this window.</Typography>
+        ) : (
+          <Table size="small" data-testid="usage-operations">
+            <TableHead>
+              <TableRow>
+                <TableCell>Database</TableCell>
+                <TableCell>Operation (values replaced by _)</TableCell>
+                <TableCell align="right">Requests</TableCell>
+                <TableCell align="right">Errors</TableCell>
+                <TableCell align="right">Mean</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {report.operations.map((op) => (
+                <TableRow key={`${op.database}\u0001${op.hash}`}>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{op.database || '(gateway)'}</TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace', fontSize: '0.8rem', wordBreak: 'break-word' }} title={op.hash}>
+                    {op.sample}
+                  </TableCell>
+                  <TableCell align="right">{op.requests.toLocaleString()}</TableCell>
+                  <TableCell align="right">{op.errors.toLocaleString()}</TableCell>
+                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                    {ms(op.avgMs)}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </CardContent>
+    </Card>
   );
 }
 
@@ -212,6 +256,7 @@ export function UsagePage() {
           <Totals totals={report.totals} />
           <Charts report={report} />
           <TableBreakdown report={report} />
+          <TopOperations report={report} />
         </>
       )}
     </Box>
