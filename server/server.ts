@@ -10,6 +10,7 @@ import { TargetPolicy } from './gateway/targets';
 import { createApp, type App, type AppOptions } from './http/app';
 import { createLogger, type Logger } from './log';
 import { RegistryStore } from './registry/store';
+import { openUsage } from './usage';
 
 export interface RunningServer {
   app: App;
@@ -37,7 +38,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   await gateway.start();
   if (config.demo) await registerDemoOnce(config, gateway, registry, log);
 
-  const app = createApp(gateway, config, log, options);
+  const usage = await openUsage(config, registry.database(), (name) => gateway.get(name) !== undefined, log);
+  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}) });
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());

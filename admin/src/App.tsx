@@ -16,6 +16,7 @@ import { TableList } from './table/TableList';
 import { TableShow } from './table/TableShow';
 import { representation } from './table/useTable';
 import { theme } from './theme';
+import { UsagePage } from './usage/UsagePage';
 
 function AdminApp() {
   const registry = useRegistry();
@@ -62,6 +63,7 @@ function AdminApp() {
         <Route path="/databases/new" element={<ConnectionForm key="new" />} />
         <Route path="/databases/:name/edit" element={<ConnectionForm key="edit" />} />
         <Route path="/db/:name" element={<DatabaseHome />} />
+        <Route path="/usage" element={<UsagePage />} />
       </CustomRoutes>
       {resources}
     </Admin>

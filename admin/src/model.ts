@@ -24,6 +24,10 @@ export type {
   ReportEntry,
   ResourceInfo,
   ScalarKind,
+  UsageFigures,
+  UsagePoint,
+  UsageReport,
+  UsageStep,
 } from '../../server/admin-api/types';
 
 /** What a table can do in the UI, and why not when it cannot. */

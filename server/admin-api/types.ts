@@ -165,3 +165,53 @@ export interface ApiErrorBody {
     setting?: string;
   };
 }
+
+/** Steps of GET /api/usage's series. */
+export type UsageStep = 'minute' | 'hour';
+
+/** Request counts and latency over some span of the usage rollups. */
+export interface UsageFigures {
+  requests: number;
+  /** Requests answered with an error (a status of 400 or more, or a GraphQL error code). */
+  errors: number;
+  /** Rows returned: not counted yet (always 0). */
+  rows: number;
+  /** Mean, median and 95th percentile in ms; the percentiles are estimated from fixed latency buckets (5 … 2500 ms). Null without requests. */
+  avgMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** One step of the series: `time` is its start (ISO-8601). */
+export interface UsagePoint extends UsageFigures {
+  time: string;
+}
+
+/**
+ * GET /api/usage: the series per step in the window (every step present, zeros included), the
+ * totals of the window, and the same per database and per table. Tables are GraphQL type
+ * names (REST's resource names); `''` is a request that names none (a gateway request's
+ * database, an unknown route), `(several)` one that touched several, `other` one beyond the cap.
+ */
+export interface UsageReport {
+  from: string;
+  to: string;
+  step: UsageStep;
+  filter: { database: string | null; table: string | null; principal: string | null };
+  series: UsagePoint[];
+  totals: UsageFigures;
+  databases: Array<UsageFigures & { database: string }>;
+  tables: Array<UsageFigures & { database: string; table: string }>;
+  /** The GraphQL operations with the most requests in the window's hours (literal values replaced by `_`; at most 100 distinct per database and hour, the rest as hash `other`). */
+  operations: UsageOperation[];
+}
+
+/** One normalised GraphQL operation: its hash, the start of its text, its counts. */
+export interface UsageOperation {
+  database: string;
+  hash: string;
+  sample: string;
+  requests: number;
+  errors: number;
+  avgMs: number | null;
+}

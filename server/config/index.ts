@@ -314,6 +314,25 @@ export interface Config {
    * @default 100
    */
   metricsMaxTables: number;
+  /**
+   * How often each replica adds the usage it counted in memory to the registry's per-minute
+   * rollups, in ms (`LAZYDB_USAGE_FLUSH_MS`; 0 turns usage history off). What was counted since
+   * the last flush is written on shutdown too; a crash loses at most this much.
+   * @default 10000
+   */
+  usageFlushMs: number;
+  /**
+   * Days the usage rollups are kept (`LAZYDB_USAGE_RETENTION_DAYS`): minute rows for the last
+   * day, hour rows before that, nothing older.
+   * @default 30
+   */
+  usageRetentionDays: number;
+  /**
+   * Distinct tables per database the usage rollups label (`LAZYDB_USAGE_MAX_TABLES`): each
+   * process labels the first ones it sees, requests for any other are counted as `other`.
+   * @default 100
+   */
+  usageMaxTables: number;
 }
 
 export interface ConfigIssue {
@@ -517,6 +536,9 @@ const envSchema = z.object({
   }),
   LAZYDB_TRUST_PROXY: integer(0, 0, 32),
   LAZYDB_METRICS_MAX_TABLES: integer(100, 0, 100_000),
+  LAZYDB_USAGE_FLUSH_MS: integer(10_000, 0, 3_600_000, ' ms'),
+  LAZYDB_USAGE_RETENTION_DAYS: integer(30, 1, 3650),
+  LAZYDB_USAGE_MAX_TABLES: integer(100, 1, 10_000),
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -580,6 +602,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: e.LAZYDB_TRUST_PROXY,
     metrics: e.LAZYDB_METRICS,
     metricsMaxTables: e.LAZYDB_METRICS_MAX_TABLES,
+    usageFlushMs: e.LAZYDB_USAGE_FLUSH_MS,
+    usageRetentionDays: e.LAZYDB_USAGE_RETENTION_DAYS,
+    usageMaxTables: e.LAZYDB_USAGE_MAX_TABLES,
   };
   if (e.LAZYDB_METRICS_TOKEN !== undefined) config.metricsToken = e.LAZYDB_METRICS_TOKEN;
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;

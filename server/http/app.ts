@@ -6,6 +6,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { databasesApi } from '../admin-api/databases';
 import { dialectsApi } from '../admin-api/dialects';
+import { usageApi } from '../admin-api/usage';
+import type { Usage } from '../usage';
 import type { Config } from '../config';
 import type { Gateway } from '../gateway/gateway';
 import type { Snapshot } from '../gateway/snapshot';
@@ -86,6 +88,8 @@ export interface AppOptions {
    * @default (plugins) => plugins
    */
   plugins?: (defaults: LazydbPlugin[]) => LazydbPlugin[];
+  /** Usage history (server/usage): counted by a plugin, served at /api/usage. Absent: off. */
+  usage?: Usage;
 }
 
 /**
@@ -145,7 +149,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const limits = documentLimitsOf(config);
   const metrics = config.metrics ? new LazydbMetrics(gateway, { maxTables: config.metricsMaxTables }) : null;
   const metricsAccess = new MetricsAccess(config.metricsToken);
-  const defaults = lazydbPlugins(config, log, { metrics });
+  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder });
   const plugins = options.plugins?.(defaults) ?? defaults;
   // A default left out may hold something already (the rate limit's Redis connection): released now, as close() would.
   for (const plugin of defaults) if (!plugins.includes(plugin)) void Promise.resolve(plugin.close?.()).catch(() => undefined);
@@ -178,6 +182,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   });
   const api = databasesApi(gateway, config);
   const dialects = dialectsApi();
+  const usage = options.usage ? usageApi(options.usage.store, options.usage.recorder) : null;
   const fast = new GraphQLFastPath(pipeline, { cache: documents });
   const fastPath = config.graphqlFastPath;
 
@@ -287,6 +292,11 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     if (path === '/api/dialects') {
       context.transport = 'management';
       return dialects(request, response);
+    }
+    if (path === '/api/usage') {
+      context.transport = 'management';
+      if (!usage) throw fail('NOT_FOUND', 'usage history is off (LAZYDB_USAGE_FLUSH_MS=0)');
+      return usage(request, response, url.searchParams);
     }
     if (path === '/' ) {
       response.writeHead(302, { location: '/admin/' });

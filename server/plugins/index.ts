@@ -17,6 +17,8 @@ import { useRateLimit } from './use-rate-limit';
 import { useRequestId } from './use-request-id';
 import { useRequestLog } from './use-request-log';
 import { useRequestTarget } from './use-request-target';
+import { useUsage } from './use-usage';
+import type { UsageRecorder } from '../usage/recorder';
 
 export type PluginConfig = Pick<
   Config,
@@ -49,6 +51,8 @@ export type PluginConfig = Pick<
 export interface PluginServices {
   /** Where use-metrics counts (the app serves it at /metrics); null with LAZYDB_METRICS=0. */
   metrics?: LazydbMetrics | null;
+  /** Where use-usage counts (written to the registry's rollups); absent with LAZYDB_USAGE_FLUSH_MS=0. */
+  usage?: UsageRecorder | undefined;
 }
 
 /**
@@ -78,5 +82,7 @@ export function lazydbPlugins(config: PluginConfig, log: Logger, services: Plugi
     // Results and responses.
     useErrorMasking(log, config),
     useRequestLog(log, config),
+    // Usage history (when on): counted in memory, written to the registry on a timer.
+    ...(services.usage ? [useUsage(services.usage)] : []),
   ];
 }

@@ -254,6 +254,11 @@ export class RegistryStore {
     return removed > 0;
   }
 
+  /** The registry's own database, for the tables that live beside `lazydb_databases` (server/usage). */
+  database(): Knex {
+    return this.#db;
+  }
+
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: RegistryListener): () => void {
     this.#listeners.add(listener);

@@ -57,6 +57,9 @@ describe('loadConfig', () => {
       trustProxy: 0,
       metrics: true,
       metricsMaxTables: 100,
+      usageFlushMs: 10000,
+      usageRetentionDays: 30,
+      usageMaxTables: 100,
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.metricsToken).toBeUndefined();
@@ -111,6 +114,9 @@ describe('loadConfig', () => {
       LAZYDB_METRICS: 'off',
       LAZYDB_METRICS_TOKEN: 'scrape-me-0123456789',
       LAZYDB_METRICS_MAX_TABLES: '7',
+      LAZYDB_USAGE_FLUSH_MS: '500',
+      LAZYDB_USAGE_RETENTION_DAYS: '7',
+      LAZYDB_USAGE_MAX_TABLES: '20',
     });
     expect(config).toEqual({
       port: 8080,
@@ -159,6 +165,9 @@ describe('loadConfig', () => {
       metrics: false,
       metricsToken: 'scrape-me-0123456789',
       metricsMaxTables: 7,
+      usageFlushMs: 500,
+      usageRetentionDays: 7,
+      usageMaxTables: 20,
     });
   });
 
@@ -242,6 +251,7 @@ describe('loadConfig', () => {
     ['LAZYDB_REDIS_PREFIX', 'a b', /LAZYDB_REDIS_PREFIX must be at most 100 characters without spaces/],
     ['LAZYDB_REDIS_PREFIX', 'lazy*', /LAZYDB_REDIS_PREFIX must be/],
     ['LAZYDB_TRUST_PROXY', 'true', /LAZYDB_TRUST_PROXY must be a whole number between 0 and 32/],
+    ['LAZYDB_USAGE_RETENTION_DAYS', '0', /LAZYDB_USAGE_RETENTION_DAYS must be between 1 and 3650/],
   ])('rejects %s=%s and names the variable', (variable, value, message) => {
     const error = errorOf({ [variable]: value });
     expect(error.message).toMatch(message);

@@ -1,5 +1,6 @@
 import AddIcon from '@mui/icons-material/Add';
 import GridOnIcon from '@mui/icons-material/GridOn';
+import InsightsIcon from '@mui/icons-material/Insights';
 import StorageIcon from '@mui/icons-material/Storage';
 import VisibilityIcon from '@mui/icons-material/VisibilityOutlined';
 import { Box, Typography } from '@mui/material';
@@ -39,6 +40,7 @@ function AppMenu() {
           : []),
       ])}
       <Menu.Item to="/databases/new" primaryText="Add database" leftIcon={<AddIcon />} />
+      <Menu.Item to="/usage" primaryText="Usage" leftIcon={<InsightsIcon />} />
     </Menu>
   );
 }
