@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { CancelSignal, DataSource, DataSourceScope, StatementStats } from '../schema/source';
 import type { Config } from '../config';
 
@@ -25,7 +25,7 @@ export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', role: 'an
  * marked settable are filled in as routing and parsing learn them.
  */
 export interface RequestContext extends DataSourceScope {
-  /** The client's `X-Request-Id` when it is a sane token, else a new UUID; answered in `X-Request-Id` and carried by every log line about the request. */
+  /** The client's `X-Request-Id` when it is a sane token, else one lazydb makes (a process id and a counter); answered in `X-Request-Id` and carried by every log line about the request. */
   readonly requestId: string;
   /** `performance.now()` when the request arrived. */
   readonly startedAt: number;
@@ -73,11 +73,19 @@ export type RequestLimits = Readonly<
   Pick<Config, 'maxSelections' | 'maxTokens' | 'maxInputDepth' | 'maxInValues' | 'maxFilterTerms' | 'maxAliases' | 'maxDirectives' | 'maxDepth' | 'maxCost' | 'maxLimit' | 'maxBatch'>
 >;
 
+/**
+ * The ids lazydb makes: this process's random 48 bits, then a counter. Unique across replicas and
+ * restarts as a UUID would be for matching answers to log lines, at a fraction of randomUUID's
+ * cost per request (a by-key read's budget is a few tens of microseconds).
+ */
+const PROCESS_ID = randomBytes(6).toString('hex');
+let issued = 0;
+
 /** A client's request id is kept only when it is short and harmless in a header and a log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function requestIdOf(header: string | string[] | undefined): string {
-  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : `${PROCESS_ID}-${(++issued).toString(36)}`;
 }
 
 /** The GraphQL context value every path executes with: the request's context, and the signal where the query layer reads it. */
