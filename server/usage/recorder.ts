@@ -61,7 +61,9 @@ export class UsageRecorder {
   /** One answered request (the response hook). */
   record(context: RequestContext, outcome: ResponseOutcome, operation?: OperationShape): void {
     if (this.#closed || !COUNTED.has(context.transport)) return;
-    const database = context.database !== null && this.options.isDatabase(context.database) ? context.database : '';
+    // A gateway request is about the database whose namespace its root fields sit under (all of one, else none).
+    const named = context.database ?? namespaceOf(context.tables);
+    const database = named !== null && this.options.isDatabase(named) ? named : '';
     const table = this.#tableLabel(database, context.tables);
     const statusClass = `${Math.floor(outcome.status / 100)}xx`;
     const nowMs = this.#now();
@@ -167,4 +169,10 @@ export class UsageRecorder {
     seen.add(table);
     return table;
   }
+}
+
+/** The one database a gateway operation's root tables sit under; null for none or several. */
+function namespaceOf(tables: readonly RootTable[] | null): string | null {
+  const first = tables?.[0]?.database ?? null;
+  return first !== null && tables!.every((t) => t.database === first) ? first : null;
 }

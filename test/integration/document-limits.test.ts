@@ -252,7 +252,8 @@ describe('configured limits hold on REST as on GraphQL (SQLite)', () => {
     available: true,
     name: 'fx',
     sqlFile: 'test/fixtures/sql/sqlite.sql',
-    env: { LAZYDB_MAX_INPUT_DEPTH: '4', LAZYDB_MAX_IN_VALUES: '3' },
+    // LAZYDB_MAX_FILTER_TERMS raised: the _or of 2,000 branches below is about SQLite's expression depth.
+    env: { LAZYDB_MAX_INPUT_DEPTH: '4', LAZYDB_MAX_IN_VALUES: '3', LAZYDB_MAX_FILTER_TERMS: '5000' },
   });
 
   it('refuses a where= deeper than LAZYDB_MAX_INPUT_DEPTH and an _in longer than LAZYDB_MAX_IN_VALUES, as GraphQL does', async () => {
@@ -277,5 +278,18 @@ describe('configured limits hold on REST as on GraphQL (SQLite)', () => {
     const result = await fx.server.graphql('/db/fx/graphql', 'query($w: artist_bool_exp) { artist(where: $w, limit: 3, order_by: [{artist_id: asc}]) { artist_id } }', { w: { _or: branches } });
     expect(result.errors).toBeUndefined();
     expect(result.data.artist.map((a: { artist_id: number }) => a.artist_id)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses filters of more terms than LAZYDB_MAX_FILTER_TERMS, in variables, literals and REST where=, before any SQL', async () => {
+    const { server } = fx;
+    const terms = (n: number) => ({ _or: Array.from({ length: n }, (_, i) => ({ artist_id: { _eq: i } })) });
+    const { result, statements } = await fx.counted(() =>
+      server.graphql('/db/fx/graphql', 'query($w: artist_bool_exp) { artist(where: $w) { artist_id } }', { w: terms(5001) }),
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('TOO_MANY_VALUES');
+    expect(result.errors?.[0]?.message).toContain('LAZYDB_MAX_FILTER_TERMS');
+    expect(statements).toEqual([]);
+    const literal = `{ artist(where: {_or: [${Array.from({ length: 5001 }, (_, i) => `{artist_id: {_eq: ${i}}}`).join(' ')}]}) { artist_id } }`;
+    expect((await server.request('/db/fx/graphql', { method: 'POST', json: { query: literal } })).body.errors?.[0]?.extensions?.code).toMatch(/TOO_MANY_VALUES|TOO_MANY_TOKENS/);
   });
 });

@@ -72,20 +72,20 @@ describe('usage history: /api/usage after a known load (SQLite registry)', () =>
     expect(report.totals.p95Ms).toBeGreaterThanOrEqual(report.totals.p50Ms!);
     expect(report.series.reduce((sum, point) => sum + point.requests, 0)).toBe(11);
     const byDatabase = Object.fromEntries(report.databases.map((d) => [d.database, [d.requests, d.errors]]));
-    // The gateway's request is counted under no database, with the gateway's type name as its table.
-    expect(byDatabase).toEqual({ '': [1, 0], us: [10, 2] });
+    // The gateway's request is counted under the database whose namespace it queried.
+    expect(byDatabase).toEqual({ us: [11, 2] });
     const byTable = Object.fromEntries(report.tables.map((t) => [`${t.database}.${t.table}`, [t.requests, t.errors]]));
-    expect(byTable).toEqual({ 'us.artist': [6, 1], 'us.album': [3, 0], 'us.': [1, 1], '.us_album': [1, 0] });
+    expect(byTable).toEqual({ 'us.artist': [6, 1], 'us.album': [4, 0], 'us.': [1, 1] });
 
     // Top operations: GraphQL only, literal values replaced, so the refused one is the same operation.
     expect(report.operations.map(({ database, sample, requests, errors }) => ({ database, sample, requests, errors }))).toEqual([
       { database: 'us', sample: '{ artist(limit: _) { name } }', requests: 6, errors: 1 },
-      { database: '', sample: '{ us { album { title } } }', requests: 1, errors: 0 },
+      { database: 'us', sample: '{ us { album { title } } }', requests: 1, errors: 0 },
     ]);
     expect(report.operations[0]!.hash).toMatch(/^[0-9a-f]{16}$/);
 
     // Filters.
-    expect((await usage(server, '?database=us&table=album')).totals.requests).toBe(3);
+    expect((await usage(server, '?database=us&table=album')).totals.requests).toBe(4);
     expect((await usage(server, '?database=other')).totals.requests).toBe(0);
     expect((await usage(server, '?principal=anonymous')).totals.requests).toBe(11);
     const hourly = await usage(server, '?step=hour');

@@ -78,8 +78,8 @@ describe('UsageStore (SQLite)', () => {
 });
 
 describe('UsageRecorder labels', () => {
-  const context = (database: string | null, tables?: string[]): RequestContext =>
-    ({ transport: 'rest', database, tables, principal: { kind: 'anonymous', role: 'anonymous' }, startedAt: performance.now() }) as unknown as RequestContext;
+  const context = (database: string | null, names?: string[]): RequestContext =>
+    ({ transport: 'rest', database, tables: names ? names.map((table) => ({ database: null, table })) : null, principal: { kind: 'anonymous', role: 'anonymous' }, startedAt: performance.now() }) as unknown as RequestContext;
 
   it('keeps only registered databases and caps tables per database', async () => {
     const added: UsageDelta[] = [];
