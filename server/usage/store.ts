@@ -45,10 +45,8 @@ export interface UsageDelta extends UsageLabels, UsageCounters {
   bucket: number;
 }
 
-/** One normalised GraphQL operation's counts in an hour (server/usage/operations.ts). */
-export interface OperationDelta {
-  /** Start of the hour, in seconds since the epoch. */
-  bucket: number;
+/** One normalised GraphQL operation's counts (server/usage/operations.ts), as the top operations list them. */
+export interface OperationRow {
   database: string;
   hash: string;
   sample: string;
@@ -57,13 +55,10 @@ export interface OperationDelta {
   durationMs: number;
 }
 
-export interface OperationRow {
-  database: string;
-  hash: string;
-  sample: string;
-  requests: number;
-  errors: number;
-  durationMs: number;
+/** The same counts for one hour, as they are added to the registry. */
+export interface OperationDelta extends OperationRow {
+  /** Start of the hour, in seconds since the epoch. */
+  bucket: number;
 }
 
 export interface UsageFilter {
