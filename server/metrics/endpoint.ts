@@ -18,10 +18,12 @@ export class MetricsAccess {
   /** Throws the LazydbError to answer when the request may not read the metrics. */
   check(request: IncomingMessage): void {
     if (this.digest === null) {
-      if (isLoopback(request.socket.remoteAddress)) return;
+      // A reverse proxy on this host connects from loopback for every client it forwards: a request
+      // carrying a forwarding header is not this host's own, whatever its socket says.
+      if (isLoopback(request.socket.remoteAddress) && !isForwarded(request)) return;
       throw fail(
         'METRICS_LOOPBACK_ONLY',
-        '/metrics answers clients on this host only while LAZYDB_METRICS_TOKEN is unset: set LAZYDB_METRICS_TOKEN and send it as Authorization: Bearer <token>',
+        '/metrics answers clients on this host only (not requests a proxy forwarded) while LAZYDB_METRICS_TOKEN is unset: set LAZYDB_METRICS_TOKEN and send it as Authorization: Bearer <token>',
       );
     }
     const presented = bearerToken(request.headers.authorization);
@@ -42,6 +44,12 @@ export async function serveMetrics(request: IncomingMessage, response: ServerRes
   const text = await metrics.text();
   response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   response.end(method === 'HEAD' ? undefined : text);
+}
+
+/** Whether a proxy says it forwarded the request (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`). */
+function isForwarded(request: IncomingMessage): boolean {
+  const { headers } = request;
+  return headers.forwarded !== undefined || headers['x-forwarded-for'] !== undefined || headers['x-real-ip'] !== undefined;
 }
 
 function sha256(text: string): Buffer {

@@ -239,6 +239,12 @@ describe.skipIf(!reachable.postgres)('metrics settings', () => {
     const server = await start({});
     expect((await server.request('/metrics')).status).toBe(200);
     expect(server.app.metrics).not.toBeNull();
+    // A reverse proxy on this host connects from loopback for everyone: what it forwards is not this host's own.
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }]) {
+      const forwarded = await server.request('/metrics', { headers });
+      expect(forwarded.status, JSON.stringify(headers)).toBe(403);
+      expect(forwarded.body.error.code).toBe('METRICS_LOOPBACK_ONLY');
+    }
   });
 
   it('is off with LAZYDB_METRICS=0: no /metrics, no counting', async () => {
