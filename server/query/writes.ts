@@ -48,57 +48,56 @@ export class Writes {
     const { core } = this;
     assertWritable(table);
     const assignments = this.encodeObject(table, set);
-    return core.run(() =>
-      core.knex.transaction(async (db) => {
-        const trx = core.on(context, db);
-        const target = tableReference(table.table);
-        if (table.primaryKey.length > 0) {
-          const keys = await this.matchingKeys(trx, table, where);
-          if (keys.length === 0) return [];
-          if (assignments.length > 0) {
-            for (const chunk of chunks(keys)) {
-              await core.execute(trx, sql`update ${target} set ${setList(assignments)} where ${this.keysCondition(table, tableQualifier(table.table), chunk)}`);
-            }
-          }
-          const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
-          return this.readByKeys(trx, table, newKeys, columns);
-        }
-        // Without a key the rows cannot be found again after the change: RETURNING where the
-        // engine has it, else the rows read before, with the new values applied.
-        const condition = whereClause(whereCondition(where, core.scope(table)));
-        if (this.capabilities.updateReturning && columns.length > 0) {
-          if (assignments.length === 0) return this.selectWhere(trx, table, where, columns, true);
-          const returned = await core.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
-          return core.decodeRows(renameToFields(returned, columns), columns);
-        }
-        const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
-        if (assignments.length > 0) await core.execute(trx, sql`update ${target} set ${setList(assignments)}${condition}`);
-        return before.map((row) => ({ ...row, ...set }));
-      }),
-    );
+    return this.inTransaction(context, async (trx) => {
+      const target = tableReference(table.table);
+      if (table.primaryKey.length > 0) {
+        const keys = await this.matchingKeys(trx, table, where);
+        if (keys.length === 0) return [];
+        if (assignments.length > 0) await this.byKeyChunks(trx, table, keys, (condition) => sql`update ${target} set ${setList(assignments)} where ${condition}`);
+        const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
+        return this.readByKeys(trx, table, newKeys, columns);
+      }
+      // Without a key the rows cannot be found again after the change: RETURNING where the
+      // engine has it, else the rows read before, with the new values applied.
+      const condition = whereClause(whereCondition(where, core.scope(table)));
+      if (this.capabilities.updateReturning && columns.length > 0) {
+        if (assignments.length === 0) return this.selectWhere(trx, table, where, columns, true);
+        const returned = await core.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
+        return core.decodeRows(renameToFields(returned, columns), columns);
+      }
+      const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
+      if (assignments.length > 0) await core.execute(trx, sql`update ${target} set ${setList(assignments)}${condition}`);
+      return before.map((row) => ({ ...row, ...set }));
+    });
   }
 
   async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
     const { core } = this;
     assertWritable(table);
-    return core.run(() =>
-      core.knex.transaction(async (db) => {
-        const trx = core.on(context, db);
-        const target = tableReference(table.table);
-        if (table.primaryKey.length > 0) {
-          const keys = await this.matchingKeys(trx, table, where);
-          if (keys.length === 0) return [];
-          const rows = await this.readByKeys(trx, table, keys, columns);
-          for (const chunk of chunks(keys)) {
-            await core.execute(trx, sql`delete from ${target} where ${this.keysCondition(table, tableQualifier(table.table), chunk)}`);
-          }
-          return rows;
-        }
-        const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
-        await core.execute(trx, sql`delete from ${target}${whereClause(whereCondition(where, core.scope(table)))}`);
-        return before;
-      }),
-    );
+    return this.inTransaction(context, async (trx) => {
+      const target = tableReference(table.table);
+      if (table.primaryKey.length > 0) {
+        const keys = await this.matchingKeys(trx, table, where);
+        if (keys.length === 0) return [];
+        const rows = await this.readByKeys(trx, table, keys, columns);
+        await this.byKeyChunks(trx, table, keys, (condition) => sql`delete from ${target} where ${condition}`);
+        return rows;
+      }
+      const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
+      await core.execute(trx, sql`delete from ${target}${whereClause(whereCondition(where, core.scope(table)))}`);
+      return before;
+    });
+  }
+
+  /** `work` in one transaction of the request's, its statements cancelled with the request. */
+  private inTransaction(context: RequestContext | undefined, work: (trx: Executor) => Promise<Row[]>): Promise<Row[]> {
+    const { core } = this;
+    return core.run(() => core.knex.transaction((db) => work(core.on(context, db))));
+  }
+
+  /** One `statement` per chunk of `keys` (the bind limit), each given the condition matching its chunk by primary key. */
+  private async byKeyChunks(trx: Executor, table: NamedTable, keys: Row[], statement: (condition: SqlFragment) => SqlFragment): Promise<void> {
+    for (const chunk of chunks(keys)) await this.core.execute(trx, statement(this.keysCondition(table, tableQualifier(table.table), chunk)));
   }
 
   /** GraphQL input object (by field) -> column values to bind, by SQL name, in the input's order. */

@@ -240,7 +240,7 @@ describe.skipIf(!reachable.postgres)('metrics settings', () => {
     expect((await server.request('/metrics')).status).toBe(200);
     expect(server.app.metrics).not.toBeNull();
     // A reverse proxy on this host connects from loopback for everyone: what it forwards is not this host's own.
-    for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }]) {
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }] as Record<string, string>[]) {
       const forwarded = await server.request('/metrics', { headers });
       expect(forwarded.status, JSON.stringify(headers)).toBe(403);
       expect(forwarded.body.error.code).toBe('METRICS_LOOPBACK_ONLY');
