@@ -118,7 +118,7 @@ export function parseWithinLimits(text: string, limits: DocumentLimits, tokenRul
   const document = parse(text, { maxTokens: limits.maxTokens });
   const selections = countSelections(document);
   if (selections > limits.maxSelections) {
-    throw refusal(
+    throw requestRefusal(
       'TOO_MANY_SELECTIONS',
       `the document expands to ${selections} field selections once its fragments are spread out; at most ${limits.maxSelections} are allowed (LAZYDB_MAX_SELECTIONS): spread fragments fewer times or split the query`,
     );
@@ -146,12 +146,12 @@ function scanTokens(text: string, limits: DocumentLimits, rules: readonly TokenR
     }
     if (kind === TokenKind.EOF) return tokens;
     if (++tokens > limits.maxTokens) {
-      throw refusal('TOO_MANY_TOKENS', `the document has more than ${limits.maxTokens} tokens (LAZYDB_MAX_TOKENS): send a smaller document`);
+      throw requestRefusal('TOO_MANY_TOKENS', `the document has more than ${limits.maxTokens} tokens (LAZYDB_MAX_TOKENS): send a smaller document`);
     }
     if (parens === 0 && kind !== TokenKind.PAREN_L) {
       for (const rule of rules) {
         const breach = rule.next(kind);
-        if (breach) throw refusal(breach.code, breach.message);
+        if (breach) throw requestRefusal(breach.code, breach.message);
       }
     }
     switch (kind) {
@@ -166,7 +166,7 @@ function scanTokens(text: string, limits: DocumentLimits, rules: readonly TokenR
         if (parens > 0) {
           if (++input > limits.maxInputDepth) throw inputTooDeep('an argument', limits.maxInputDepth);
         } else if (++selection > MAX_SELECTION_NESTING) {
-          throw refusal('QUERY_TOO_DEEP', `selection sets nest more than ${MAX_SELECTION_NESTING} levels deep; query fewer levels at a time`);
+          throw requestRefusal('QUERY_TOO_DEEP', `selection sets nest more than ${MAX_SELECTION_NESTING} levels deep; query fewer levels at a time`);
         }
         break;
       case TokenKind.BRACE_R:
@@ -399,7 +399,7 @@ export function tooManyValuesMessage(list: string, count: number, limit: number)
 }
 
 function inputTooDeep(what: string, limit: number): GraphQLError {
-  return refusal('INPUT_TOO_DEEP', inputTooDeepMessage(what, limit));
+  return requestRefusal('INPUT_TOO_DEEP', inputTooDeepMessage(what, limit));
 }
 
 /** Whether an input type is a table's boolean expression (the schema builder marks them). */
@@ -408,7 +408,7 @@ function isFilter(type: GraphQLInputObjectType): boolean {
 }
 
 function tooManyTerms(limit: number, node?: ASTNode): GraphQLError {
-  return refusal(
+  return requestRefusal(
     'TOO_MANY_VALUES',
     `the operation's filters hold more than ${limit} terms (LAZYDB_MAX_FILTER_TERMS): compare many values of one column with one _in list instead of an _or of _eq`,
     node,
@@ -416,12 +416,9 @@ function tooManyTerms(limit: number, node?: ASTNode): GraphQLError {
 }
 
 function tooManyValues(list: string, count: number, limit: number, node?: ASTNode): GraphQLError {
-  return refusal('TOO_MANY_VALUES', tooManyValuesMessage(list, count, limit), node);
+  return requestRefusal('TOO_MANY_VALUES', tooManyValuesMessage(list, count, limit), node);
 }
 
-const refusal = requestRefusal;
-
-export { refusal as limitRefusal };
 
 /** Tokens of the documents parsed within limits (for the cache to size them). */
 const parsedTokens = new WeakMap<DocumentNode, number>();

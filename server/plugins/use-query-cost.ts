@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { requestRefusal as limitRefusal } from '../errors/graphql';
+import { requestRefusal } from '../errors/graphql';
 import type { LazydbPlugin } from '../pipeline/plugin';
 
 /** Bounds on what one operation may read, judged from its document, its variables and the schema, before it runs. */
@@ -197,14 +197,14 @@ export function judgeOperationCost(
     walked = walkOperation(schema, document, operationName, variables, limits);
   } catch (error) {
     // A literal limit is the same every time; one from a variable is not cached (the walk stopped before knowing).
-    if (error instanceof PageTooLarge) return { refusal: limitRefusal('LIMIT_TOO_LARGE', limitTooLargeMessage(error.limit, limits.maxLimit)), rows: 0 };
+    if (error instanceof PageTooLarge) return { refusal: requestRefusal('LIMIT_TOO_LARGE', limitTooLargeMessage(error.limit, limits.maxLimit)), rows: 0 };
     throw error;
   }
   if (!walked) return NO_OPERATION;
   const { estimate } = walked;
   let refusal: GraphQLError | null = null;
-  if (estimate.depth > limits.maxDepth) refusal = limitRefusal('QUERY_TOO_DEEP', queryTooDeepMessage(estimate.depth, limits.maxDepth));
-  else if (estimate.rows > limits.maxCost) refusal = limitRefusal('QUERY_TOO_COSTLY', queryTooCostlyMessage(estimate.rows, limits));
+  if (estimate.depth > limits.maxDepth) refusal = requestRefusal('QUERY_TOO_DEEP', queryTooDeepMessage(estimate.depth, limits.maxDepth));
+  else if (estimate.rows > limits.maxCost) refusal = requestRefusal('QUERY_TOO_COSTLY', queryTooCostlyMessage(estimate.rows, limits));
   const judgement: CostJudgement = { refusal, rows: refusal ? 0 : estimate.rows };
   if (!estimate.variableLimits) byOperation.set(operationName ?? '', judgement);
   else {
