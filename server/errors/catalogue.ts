@@ -1,4 +1,5 @@
 import { ACCESS_ERRORS } from './access';
+import { AUTH_ERRORS } from './auth';
 import { CAPACITY_ERRORS } from './capacity';
 import { DATABASE_ERRORS } from './database';
 import { INTERNAL_ERRORS } from './internal';
@@ -12,6 +13,7 @@ import { REQUEST_ERRORS } from './request';
 export const CATALOGUE = {
   ...REQUEST_ERRORS,
   ...ACCESS_ERRORS,
+  ...AUTH_ERRORS,
   ...LIMIT_ERRORS,
   ...RATE_ERRORS,
   ...CAPACITY_ERRORS,

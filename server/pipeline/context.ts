@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CancelSignal, DataSource, DataSourceScope, StatementStats } from '../schema/source';
 import type { Config } from '../config';
+import type { Principal } from '../auth/principal';
 
 /** How the request reached lazydb: a transport of GraphQL or REST, or another endpoint. */
 export type Transport = 'graphql' | 'gateway' | 'rest' | 'management' | 'other';
@@ -8,16 +9,7 @@ export type Transport = 'graphql' | 'gateway' | 'rest' | 'management' | 'other';
 /** What the request does, once that is known (metrics and permissions key on it). */
 export type OperationKind = 'query' | 'mutation' | 'subscription' | 'rest_read' | 'rest_write';
 
-/**
- * Who is calling. Until users exist (issue "users, roles and permissions") every request is
- * anonymous; identity plugins will set a user, key or admin here in the context-built hook.
- */
-export interface Principal {
-  readonly kind: 'anonymous';
-  readonly role: 'anonymous';
-}
-
-export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', role: 'anonymous' });
+export { ANONYMOUS, type Principal } from '../auth/principal';
 
 /**
  * Everything the pipeline knows about one request, built once when it arrives and handed to
