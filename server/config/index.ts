@@ -308,6 +308,50 @@ export interface Config {
    */
   metricsToken?: string;
   /**
+   * The admin secret (`LAZYDB_ADMIN_SECRET`, at least 16 characters): `Authorization: Bearer
+   * <secret>` acts as admin (with `X-Lazydb-Role`, as any role), compared in constant time. For
+   * scripts and CI; people sign in. Unset: off.
+   * @default undefined
+   */
+  adminSecret?: string;
+  /**
+   * The email of the admin user made on first start, when the registry has no user yet (`LAZYDB_ADMIN_EMAIL`).
+   * @default 'admin@localhost'
+   */
+  adminEmail: string;
+  /**
+   * That first admin's password (`LAZYDB_ADMIN_PASSWORD`, at least 8 characters). Unset: one is
+   * generated and printed once in the log; only its hash is kept.
+   * @default undefined
+   */
+  adminPassword?: string;
+  /**
+   * How long a sign-in lasts, in hours (`LAZYDB_SESSION_TTL_HOURS`): the admin app's cookie and
+   * the bearer token POST /api/auth/login answers.
+   * @default 12
+   */
+  sessionTtlHours: number;
+  /**
+   * OpenID Connect issuers whose JWTs are accepted (`LAZYDB_OIDC_ISSUERS`): a JSON list of
+   * `{issuer, audience, rolesClaim?, defaultRole?, claimsMap?, clientId?, clientSecret?, name?}`
+   * (see README "Sign-in"). More can be added in the admin. Parsed and checked at start.
+   * @default undefined
+   */
+  oidcIssuers?: string;
+  /**
+   * How often each replica checks the registry for changed users, keys, roles and permissions,
+   * in ms (`LAZYDB_ACCESS_POLL_MS`); changes made through this replica apply at once.
+   * @default 1000
+   */
+  accessPollMs: number;
+  /**
+   * Failed sign-ins allowed per account and client address in 15 minutes
+   * (`LAZYDB_LOGIN_MAX_FAILURES`); then 429 LOGIN_RATE_LIMITED until the window passes. Each
+   * client address also gets ten times as many over all accounts.
+   * @default 10
+   */
+  loginMaxFailures: number;
+  /**
    * Most distinct `table` label values per database in the metrics (`LAZYDB_METRICS_MAX_TABLES`);
    * tables seen after that are counted under `(other)`, and `lazydb_metrics_label_folds_total`
    * counts what was folded. 0 counts every table under `(other)`.
@@ -526,6 +570,36 @@ const envSchema = z.object({
     }
     return value;
   }),
+  // Never echoed in an error: it is a secret.
+  LAZYDB_ADMIN_SECRET: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (value.length < 16 || /\s/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be at least 16 characters without spaces (e.g. `openssl rand -hex 24`)' });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_ADMIN_EMAIL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return 'admin@localhost';
+    if (!/^[^\s@]{1,64}@[^\s@]{1,255}$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be an email address such as admin@example.com (got "${clip(value)}")` });
+      return z.NEVER;
+    }
+    return value.toLowerCase();
+  }),
+  // Never echoed in an error: it is a secret.
+  LAZYDB_ADMIN_PASSWORD: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (value.length < 8 || value.length > 1024) {
+      ctx.addIssue({ code: 'custom', message: 'must be 8 to 1024 characters' });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_SESSION_TTL_HOURS: integer(12, 1, 24 * 90),
+  LAZYDB_OIDC_ISSUERS: optionalText,
+  LAZYDB_ACCESS_POLL_MS: integer(1000, 100, 3_600_000, ' ms'),
+  LAZYDB_LOGIN_MAX_FAILURES: integer(10, 1, 10_000),
   LAZYDB_REDIS_PREFIX: optionalText.transform((value, ctx) => {
     if (value === undefined) return 'lazydb:';
     if (value.length > 100 || /[\s*?[\]]/.test(value)) {
@@ -605,7 +679,14 @@ export function loadConfig(env: Env = process.env): Config {
     usageFlushMs: e.LAZYDB_USAGE_FLUSH_MS,
     usageRetentionDays: e.LAZYDB_USAGE_RETENTION_DAYS,
     usageMaxTables: e.LAZYDB_USAGE_MAX_TABLES,
+    adminEmail: e.LAZYDB_ADMIN_EMAIL,
+    sessionTtlHours: e.LAZYDB_SESSION_TTL_HOURS,
+    accessPollMs: e.LAZYDB_ACCESS_POLL_MS,
+    loginMaxFailures: e.LAZYDB_LOGIN_MAX_FAILURES,
   };
+  if (e.LAZYDB_ADMIN_SECRET !== undefined) config.adminSecret = e.LAZYDB_ADMIN_SECRET;
+  if (e.LAZYDB_ADMIN_PASSWORD !== undefined) config.adminPassword = e.LAZYDB_ADMIN_PASSWORD;
+  if (e.LAZYDB_OIDC_ISSUERS !== undefined) config.oidcIssuers = e.LAZYDB_OIDC_ISSUERS;
   if (e.LAZYDB_METRICS_TOKEN !== undefined) config.metricsToken = e.LAZYDB_METRICS_TOKEN;
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
@@ -619,6 +700,9 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   if (config.secretKey !== undefined) out.secretKey = '********';
   if (config.metricsToken !== undefined) out.metricsToken = '********';
+  if (config.adminSecret !== undefined) out.adminSecret = '********';
+  if (config.adminPassword !== undefined) out.adminPassword = '********';
+  if (config.oidcIssuers !== undefined) out.oidcIssuers = '(set)';
   if (config.registryUrl !== undefined) out.registryUrl = redactedUrl(config.registryUrl);
   if (config.redisUrl !== undefined) out.redisUrl = redactedUrl(config.redisUrl);
   return out;

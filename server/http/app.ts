@@ -6,11 +6,12 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { databasesApi } from '../admin-api/databases';
 import { dialectsApi } from '../admin-api/dialects';
+import { describeResources } from '../admin-api/resources';
 import { usageApi } from '../admin-api/usage';
 import type { Usage } from '../usage';
 import type { Config } from '../config';
 import type { Gateway } from '../gateway/gateway';
-import type { Snapshot } from '../gateway/snapshot';
+import type { Built, Snapshot } from '../gateway/snapshot';
 import type { Logger } from '../log';
 import type { LazydbPlugin } from '../pipeline/plugin';
 import { serveAdmin } from './admin-static';
@@ -29,8 +30,16 @@ import { invalidUtf8, readBody, requireJsonMediaType, sendError, sendGraphQLErro
 import { isUtf8 } from 'node:buffer';
 import { LazydbMetrics } from '../metrics/metrics';
 import { MetricsAccess, serveMetrics } from '../metrics/endpoint';
+import type { Access } from '../auth';
+import { isAdmin } from '../auth/principal';
+import { mayUseDatabase, refusal, requireAdmin } from './authorize';
+import { authApi, type SignInProvider } from '../admin-api/auth';
+import { usersApi } from '../admin-api/users';
+import { rolesApi } from '../admin-api/roles';
+import { keysApi } from '../admin-api/keys';
 
 type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'documentCacheBytes' | 'metrics' | 'metricsMaxTables'> &
+  Partial<Pick<Config, 'sessionTtlHours'>> &
   Partial<Pick<Config, 'metricsToken'>> &
   PluginConfig;
 
@@ -50,8 +59,11 @@ export interface App {
  * one unreachable user database must not take every other one out of a load balancer.
  * `?database=<name>` asks about one database: 503 unless it is ready, for a per-database probe.
  */
-function sendReadiness(response: ServerResponse, gateway: Gateway, only: string | null): void {
-  const databases = gateway.list().map((s) => ({ name: s.name, status: s.status, ...(s.status === 'ready' ? {} : { reason: s.lastError ?? s.status }) }));
+function sendReadiness(response: ServerResponse, gateway: Gateway, only: string | null, visible: (name: string) => boolean = () => true, reasons = true): void {
+  const databases = gateway
+    .list()
+    .filter((s) => visible(s.name))
+    .map((s) => ({ name: s.name, status: s.status, ...(s.status === 'ready' || !reasons ? {} : { reason: s.lastError ?? s.status }) }));
   if (only !== null) {
     const one = databases.find((d) => d.name === only);
     if (!one) throw databaseNotFound(only);
@@ -81,6 +93,12 @@ function graphqlBodyRefusal(request: IncomingMessage, body: Buffer): LazydbError
   return isUtf8(body) ? null : invalidUtf8();
 }
 
+/** A GraphQL endpoint refuses in GraphQL's shape, whatever the reason. */
+function answerGraphQLRefusal(response: ServerResponse, context: RequestContext, error: LazydbError): void {
+  context.errorCode = error.code;
+  sendGraphQLError(response, error);
+}
+
 export interface AppOptions {
   /**
    * The plugins every request runs through, from lazydb's own (`lazydbPlugins(config, log)`):
@@ -90,6 +108,28 @@ export interface AppOptions {
   plugins?: (defaults: LazydbPlugin[]) => LazydbPlugin[];
   /** Usage history (server/usage): counted by a plugin, served at /api/usage. Absent: off. */
   usage?: Usage;
+  /**
+   * Who may do what (server/auth, server/permissions): identity on every request, the management
+   * API for admins only, each role served its own schema. Absent (embedding without auth): every
+   * request may do everything.
+   */
+  access?: AccessServices;
+}
+
+/** What the app needs of access control: the stores and rules, and each role's view of each database. */
+export interface AccessServices {
+  access: Access;
+  views: RoleViewsLike;
+  /** OIDC issuers the admin can sign in with. */
+  providers?: () => SignInProvider[];
+  /** Mounts `/api/auth/oidc/…` (sign-in through an issuer). */
+  oidcSignIn?: (request: IncomingMessage, response: ServerResponse, rest: string) => Promise<void>;
+}
+
+/** What a role sees of a database: its own schema and REST API; null when it sees nothing. */
+export interface RoleViewsLike {
+  database(snapshot: Snapshot, role: string): { schema: GraphQLSchema; named: Built['named'] } | null;
+  gateway(role: string, databases: readonly string[] | null): GraphQLSchema | null;
 }
 
 /**
@@ -149,7 +189,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const limits = documentLimitsOf(config);
   const metrics = config.metrics ? new LazydbMetrics(gateway, { maxTables: config.metricsMaxTables }) : null;
   const metricsAccess = new MetricsAccess(config.metricsToken);
-  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder });
+  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder, identity: options.access?.access.identity });
   const plugins = options.plugins?.(defaults) ?? defaults;
   // A default left out may hold something already (the rate limit's Redis connection): released now, as close() would.
   for (const plugin of defaults) if (!plugins.includes(plugin)) void Promise.resolve(plugin.close?.()).catch(() => undefined);
@@ -184,6 +224,36 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const dialects = dialectsApi();
   const usage = options.usage ? usageApi(options.usage.store, options.usage.recorder) : null;
   const fast = new GraphQLFastPath(pipeline, { cache: documents });
+  const secured = options.access ?? null;
+  const management = secured
+    ? {
+        auth: authApi(secured.access, {
+          maxBody: config.maxBody,
+          trustProxy: config.trustProxy,
+          sessionTtlHours: config.sessionTtlHours ?? 12,
+          providers: secured.providers ?? (() => []),
+          catalogue: (context) => catalogueOf(context),
+        }),
+        users: usersApi(secured.access, config),
+        roles: rolesApi(secured.access, config),
+        keys: keysApi(secured.access, config),
+      }
+    : null;
+  /** Whether the request's principal may use database `name` (always, without access control). */
+  const mayUse = (context: RequestContext, name: string) => !secured || mayUseDatabase(context.principal, name, (database, role) => secured.access.rules.sees(database, role));
+  /** The management API is for admins (everyone, without access control). */
+  const adminOnly = (context: RequestContext, what: string) => {
+    if (secured) requireAdmin(context.principal, what);
+  };
+  /** The databases and tables the principal may read, as the admin's catalogue lists them. */
+  const catalogueOf = (context: RequestContext) =>
+    gateway
+      .list()
+      .filter((snapshot) => mayUse(context, snapshot.name))
+      .flatMap((snapshot) => {
+        const named = !snapshot.built ? null : isAdmin(context.principal) || !secured ? snapshot.built.named : (secured.views.database(snapshot, context.principal.role)?.named ?? null);
+        return [{ name: snapshot.name, dialect: snapshot.dialect.dialect, status: snapshot.status, resources: named ? describeResources(snapshot.name, named) : [] }];
+      });
   const fastPath = config.graphqlFastPath;
 
   async function graphql(yoga: YogaServerInstance<YogaServerContext, object>, request: IncomingMessage, response: ServerResponse, context: RequestContext, schema: GraphQLSchema, snapshot?: Snapshot): Promise<void> {
@@ -225,18 +295,33 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   async function route(request: IncomingMessage, response: ServerResponse, url: URL, context: RequestContext): Promise<void> {
     const path = url.pathname;
     if (path === '/healthz') return sendJson(response, 200, { status: 'ok' });
-    if (path === '/readyz') return sendReadiness(response, gateway, url.searchParams.get('database'));
+    if (path === '/readyz') {
+      const only = url.searchParams.get('database');
+      // Who is not admin learns whether the service is up, and about the databases it may use: not every name and error.
+      if (secured && !isAdmin(context.principal)) {
+        if (only !== null && !mayUse(context, only)) throw refusal(context.principal, `database "${only}"`);
+        return sendReadiness(response, gateway, only, (name) => mayUse(context, name), false);
+      }
+      return sendReadiness(response, gateway, only);
+    }
     if (path === '/metrics') {
       if (!metrics) throw fail('NOT_FOUND', 'metrics are turned off on this server (LAZYDB_METRICS=0)');
-      return serveMetrics(request, response, metrics, metricsAccess);
+      return serveMetrics(request, response, metrics, metricsAccess, secured !== null && isAdmin(context.principal));
     }
     if (path === '/graphql') {
       context.transport = 'gateway';
+      let schema: GraphQLSchema;
+      if (!secured || isAdmin(context.principal)) schema = gateway.gatewaySchema();
+      else {
+        const visible = secured.views.gateway(context.principal.role, context.principal.databases);
+        if (!visible) return answerGraphQLRefusal(response, context, refusal(context.principal, 'the /graphql gateway'));
+        schema = visible;
+      }
       // A gateway request may touch any database: hold every pool it could use until it is done.
       const snapshots = gateway.list();
       for (const s of snapshots) s.pool.acquire();
       try {
-        return await graphql(gatewayYoga, request, response, context, gateway.gatewaySchema());
+        return await graphql(gatewayYoga, request, response, context, schema);
       } finally {
         for (const s of snapshots) s.pool.release();
       }
@@ -245,17 +330,30 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     if (db) {
       const name = decodeURIComponent(db[1]!);
       context.database = name;
+      const rest = db[2] ?? '/';
+      const isGraphQL = rest === '/graphql' || rest === '/graphql/';
+      // A database the principal may not use answers as one that does not exist would: names do not leak.
+      if (!mayUse(context, name)) {
+        const refused = refusal(context.principal, `database "${name}"`);
+        if (isGraphQL) return answerGraphQLRefusal(response, context, refused);
+        throw refused;
+      }
       const snapshot = gateway.get(name);
       if (!snapshot) throw databaseNotFound(name);
-      const rest = db[2] ?? '/';
       if (!snapshot.built) {
         throw fail('DATABASE_UNAVAILABLE', `database "${name}" is unavailable: ${snapshot.lastError ?? 'still connecting'}`);
       }
-      if (rest === '/graphql' || rest === '/graphql/') {
-        context.transport = 'graphql';
-        return graphql(databaseYoga, request, response, context, snapshot.built.schema, snapshot);
+      const view = !secured || isAdmin(context.principal) ? snapshot.built : secured.views.database(snapshot, context.principal.role);
+      if (!view) {
+        const refused = refusal(context.principal, `database "${name}"`);
+        if (isGraphQL) return answerGraphQLRefusal(response, context, refused);
+        throw refused;
       }
-      const api = restApiFor(snapshot.built, name, config.maxLimit, config, config);
+      if (isGraphQL) {
+        context.transport = 'graphql';
+        return graphql(databaseYoga, request, response, context, view.schema, snapshot);
+      }
+      const api = restApiFor(view, name, config.maxLimit, config, config);
       if (rest === '/rest' || rest.startsWith('/rest/')) {
         context.transport = 'rest';
         const method = request.method ?? 'GET';
@@ -285,18 +383,31 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
       throw fail('NOT_FOUND', `no such endpoint under /db/${name}: ${rest} (try /graphql, /rest, /openapi.json or /docs)`);
     }
     if (path.startsWith('/assets/swagger-ui/')) return serveSwaggerAsset(response, path.slice('/assets/swagger-ui/'.length));
+    if (path.startsWith('/api/')) context.transport = 'management';
+    if (management && (path === '/api/auth' || path.startsWith('/api/auth/'))) {
+      if (secured?.oidcSignIn && path.startsWith('/api/auth/oidc/')) return secured.oidcSignIn(request, response, path.slice('/api/auth/oidc'.length));
+      return management.auth(request, response, path.slice('/api/auth'.length), context);
+    }
     if (path === '/api/databases' || path.startsWith('/api/databases/')) {
-      context.transport = 'management';
+      adminOnly(context, 'the management API');
       return api(request, response, path.slice('/api/databases'.length));
     }
     if (path === '/api/dialects') {
-      context.transport = 'management';
+      adminOnly(context, 'the management API');
       return dialects(request, response);
     }
     if (path === '/api/usage') {
-      context.transport = 'management';
+      adminOnly(context, 'usage history');
       if (!usage) throw fail('NOT_FOUND', 'usage history is off (LAZYDB_USAGE_FLUSH_MS=0)');
       return usage(request, response, url.searchParams);
+    }
+    if (management) {
+      for (const [prefix, handler] of [['/api/users', management.users], ['/api/roles', management.roles], ['/api/keys', management.keys]] as const) {
+        if (path === prefix || path.startsWith(`${prefix}/`)) {
+          adminOnly(context, 'the management API');
+          return handler(request, response, path.slice(prefix.length), context);
+        }
+      }
     }
     if (path === '/' ) {
       response.writeHead(302, { location: '/admin/' });

@@ -37,8 +37,9 @@ export class MetricsAccess {
 }
 
 /** `GET /metrics` (and HEAD): the Prometheus text exposition, after the access check. */
-export async function serveMetrics(request: IncomingMessage, response: ServerResponse, metrics: LazydbMetrics, access: MetricsAccess): Promise<void> {
-  access.check(request);
+export async function serveMetrics(request: IncomingMessage, response: ServerResponse, metrics: LazydbMetrics, access: MetricsAccess, admin = false): Promise<void> {
+  // An admin (signed in, or the admin secret) may always read them; everyone else needs the token or loopback.
+  if (!admin) access.check(request);
   const method = request.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') throw fail('METHOD_NOT_ALLOWED', `${method} is not allowed on /metrics; use GET`, {}, { allow: 'GET, HEAD' });
   const text = await metrics.text();

@@ -25,6 +25,8 @@ export interface RequestContext extends DataSourceScope {
   /** The URL's path (no query string). */
   readonly path: string;
   principal: Principal;
+  /** Under /api/auth/ only: the code a credential that failed verification was refused with (the request goes on as anonymous there). */
+  credentialRefusal: string | null;
   readonly limits: RequestLimits;
   /** Aborts when the client goes away: the data source cancels the request's statements. */
   readonly signal: CancelSignal;

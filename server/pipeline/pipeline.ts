@@ -193,6 +193,7 @@ class Context implements RequestContext {
   readonly startedAt = performance.now();
   readonly method: string;
   principal = ANONYMOUS;
+  credentialRefusal: string | null = null;
   transport: Transport = 'other';
   database: string | null = null;
   operation: RequestContext['operation'] = null;

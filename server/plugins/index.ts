@@ -19,6 +19,8 @@ import { useRequestLog } from './use-request-log';
 import { useRequestTarget } from './use-request-target';
 import { useUsage } from './use-usage';
 import type { UsageRecorder } from '../usage/recorder';
+import type { Identity } from '../auth/identity';
+import { useIdentity } from './use-identity';
 
 export type PluginConfig = Pick<
   Config,
@@ -53,6 +55,8 @@ export interface PluginServices {
   metrics?: LazydbMetrics | null;
   /** Where use-usage counts (written to the registry's rollups); absent with LAZYDB_USAGE_FLUSH_MS=0. */
   usage?: UsageRecorder | undefined;
+  /** Who is calling (server/auth); absent: every request is anonymous and no access rule applies (embedding without auth). */
+  identity?: Identity | undefined;
 }
 
 /**
@@ -68,7 +72,8 @@ export function lazydbPlugins(config: PluginConfig, log: Logger, services: Plugi
     useRequestTarget(),
     useCors(config),
     useCsrfGuard(config),
-    // Context built: admission (identity, when it comes, goes before it).
+    // Context built: who is calling, then admission by the limits of that principal.
+    ...(services.identity ? [useIdentity(services.identity)] : []),
     useRateLimit(config, log),
     // Counting: before the limits' execute hooks, so that a refused operation is counted with its tables too.
     ...(services.metrics ? [useMetrics(services.metrics)] : []),

@@ -73,7 +73,7 @@ export class RateStore {
   }
 
   /** The budget of `limit` units per window for one quota of a policy (made once, then shared by every request). */
-  budget(policy: string, quota: 'requests' | 'rows', limit: number, windowSeconds: number): Budget {
+  budget(policy: string, quota: 'requests' | 'rows' | 'failures', limit: number, windowSeconds: number): Budget {
     const id = `${policy}:${quota}:${limit}:${windowSeconds}`;
     let budget = this.budgets.get(id);
     if (!budget) {

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { Access } from '../auth';
+import { fail } from '../errors/catalogue';
+import { readJson, sendJson } from '../http/io';
+import type { RequestContext } from '../pipeline/context';
+import { parseInput } from './input';
+import { routeTable } from './router';
+
+const CREATE = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: z.string().min(1).max(63),
+    databases: z.array(z.string().min(1).max(63)).max(1000).nullable().optional(),
+    expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .strict();
+
+/** /api/keys (admin only): API keys, answered once at creation (`lzk_…`), listed without secrets, revoked by DELETE. */
+export function keysApi(access: Access, options: { maxBody: number }) {
+  return routeTable<RequestContext>('/api/keys', {
+    'GET /': async (_request, response) => sendJson(response, 200, { keys: await access.keys.list() }),
+    'POST /': async (request, response) => {
+      const input = parseInput(CREATE, await readJson(request, options.maxBody), 'API key');
+      if (!access.rules.hasRole(input.role)) throw fail('VALIDATION_FAILED', `no role named "${input.role}"`, { fields: [{ field: 'role', message: 'unknown role' }] });
+      const expiresAt = input.expiresAt ? new Date(input.expiresAt).toISOString() : null;
+      if (expiresAt !== null && Date.parse(expiresAt) <= Date.now()) throw fail('VALIDATION_FAILED', 'expiresAt is in the past', { fields: [{ field: 'expiresAt', message: 'must be in the future' }] });
+      const key = await access.keys.create({ name: input.name, role: input.role, databases: input.databases ?? null, expiresAt });
+      sendJson(response, 201, key, { location: `/api/keys/${key.id}`, 'cache-control': 'no-store' });
+    },
+    'DELETE /:id': async (_request, response, { id }) => {
+      await access.keys.revoke(id!);
+      await access.changed();
+      response.writeHead(204).end();
+    },
+  });
+}
