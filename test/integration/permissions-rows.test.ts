@@ -180,7 +180,7 @@ for (const engine of ['sqlite', 'postgres', 'mariadb'] as Engine[]) {
       return result.data as Record<string, any>;
     };
     const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
-    const stored = async (table: string, where: Record<string, unknown> = {}) => (await knex(table).where(where).orderBy('id')).map((r: Row) => ({ ...r, id: Number(r.id) }));
+    const stored = async (table: string, where: Record<string, unknown> = {}): Promise<Row[]> => (await knex(table).where(where).orderBy('id')).map((r: Row) => ({ ...r, id: Number(r.id) }));
 
     beforeAll(async () => {
       if (!available) return;

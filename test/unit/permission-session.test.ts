@@ -83,7 +83,7 @@ describe('presetValues', () => {
   });
 
   it('refuses (FORBIDDEN, a 403) rather than writing a preset it has no value for', () => {
-    for (const variables of [{}, { 'x-lazydb-author': 'seven' }]) {
+    for (const variables of [{}, { 'x-lazydb-author': 'seven' }] as Record<string, string>[]) {
       let error: unknown;
       try {
         presetValues({ author_id: 'X-Lazydb-Author' }, variables, postTable());
