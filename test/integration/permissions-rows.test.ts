@@ -325,6 +325,17 @@ for (const engine of ['sqlite', 'postgres', 'mariadb'] as Engine[]) {
       await Promise.all(runs);
       // Sequentially too, alternating, after both users' statements are kept.
       for (const user of ['u2', 'u1', 'u2', 'u1']) check(user, await ok(schema, principal(user), query, { id: 2 }), 2);
+      // A session value reaches the server as a bound value only, never in the statement's text.
+      const hostile = "u1' or '1'='1";
+      const texts: string[] = [];
+      const listen = (sent: { sql: string; lazydb?: boolean }) => {
+        if (sent.lazydb) texts.push(sent.sql);
+      };
+      knex.on('query', listen);
+      const probed = await ok(schema, principal(hostile), query, { id: 1 }).finally(() => knex.off('query', listen));
+      expect([probed.post, probed.one]).toEqual([[], null]);
+      expect(texts.length).toBeGreaterThan(0);
+      expect(texts.filter((text) => text.includes("'1'='1") || text.includes('u1'))).toEqual([]);
       // No principal, or one without the variable: the rule matches nothing (it fails closed, without an error).
       for (const who of [null, principal(null)]) {
         const data = await ok(schema, who, query, { id: 1 });
