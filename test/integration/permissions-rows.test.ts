@@ -380,6 +380,10 @@ for (const engine of ['sqlite', 'postgres', 'mariadb'] as Engine[]) {
         const anonymous = await run(schema, principal(null), insert, { objects: [{ id: ++id, author_id: 1, title: 'whose?', published: 0 }] });
         expect(codeOf(anonymous), how).toBe('FORBIDDEN');
         expect(await stored('post', { id })).toEqual([]);
+        // No insert rule for comments, no delete rule for secrets: refused, nothing changed.
+        expect(codeOf(await run(schema, principal('u1'), 'mutation { insert_comment_one(object: {id: 999, post_id: 3, body: "x", hidden: 0}) { id } }')), how).toBe('FORBIDDEN');
+        expect(codeOf(await run(schema, principal('u1'), 'mutation { delete_secret(where: {}) { affected_rows } }')), how).toBe('FORBIDDEN');
+        expect([(await stored('comment', { id: 999 })).length, (await stored('secret')).length]).toEqual([0, tables.secret.length]);
       }
     });
 
