@@ -9,6 +9,20 @@ import { RelationBatches } from './relations';
 import { Writes } from './writes';
 
 /**
+ * A data source that also takes the row conditions of a permission wrapper
+ * (server/permissions/restricted-source.ts): the rows a read may return, the condition every
+ * written row must meet. Absent, nothing is added (the admin's path). Each condition's values are
+ * part of the signatures its statements are kept under, so a statement compiled for one
+ * caller's values is never bound for another's.
+ */
+export interface GuardedDataSource extends DataSource {
+  byKey(table: NamedTable, key: Row, columns: NamedColumn[], context: RequestContext, nested?: NestedRead[], filter?: BoolExp | null): Promise<Row | null>;
+  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext, filter?: BoolExp | null): Promise<Row | null>;
+  insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context: RequestContext, check?: BoolExp | null): Promise<Row[]>;
+  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context: RequestContext, check?: BoolExp | null): Promise<Row[]>;
+}
+
+/**
  * The query layer: GraphQL arguments -> SQL fragments, for one database. Identifiers are
  * quoted by the dialect part by part, values are always bound, and statements run on the
  * driver through knex's pool (server/query/runner.ts). This class only hands each call to the
@@ -16,7 +30,7 @@ import { Writes } from './writes';
  * the server builds JSON (nested-json.ts), relation fields batched per request and level
  * (relations.ts), and writes (writes.ts), all over one EngineCore (core.ts).
  */
-export class KnexDataSource implements DataSource {
+export class KnexDataSource implements GuardedDataSource {
   readonly readsNested: boolean;
   private readonly reads: RootReads;
   private readonly relations: RelationBatches;
@@ -46,28 +60,28 @@ export class KnexDataSource implements DataSource {
     return this.reads.list(table, args, columns, context, nested);
   }
 
-  byKey(table: NamedTable, key: Row, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
-    return this.reads.byKey(table, key, columns, context, nested);
+  byKey(table: NamedTable, key: Row, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[], filter?: BoolExp | null): Promise<Row | null> {
+    return this.reads.byKey(table, key, columns, context, nested, filter);
   }
 
   count(table: NamedTable, where: BoolExp | null | undefined, context?: RequestContext): Promise<number> {
     return this.reads.count(table, where, context);
   }
 
-  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null> {
-    return this.relations.related(relation, parent, columns, context);
+  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext, filter?: BoolExp | null): Promise<Row | null> {
+    return this.relations.related(relation, parent, columns, context, filter);
   }
 
   relatedList(relation: NamedRelation, parent: Row, args: ListArgs, columns: NamedColumn[], context: RequestContext): Promise<Row[]> {
     return this.relations.relatedList(relation, parent, args, columns, context);
   }
 
-  insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
-    return this.writes.insert(table, objects, columns, context);
+  insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null): Promise<Row[]> {
+    return this.writes.insert(table, objects, columns, context, check);
   }
 
-  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
-    return this.writes.update(table, where, set, columns, context);
+  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null): Promise<Row[]> {
+    return this.writes.update(table, where, set, columns, context, check);
   }
 
   delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {

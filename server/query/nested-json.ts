@@ -30,7 +30,7 @@ export function nestedSignature(nested: NestedRead[] | undefined): string {
 }
 
 function shapeOf(read: NestedRead): unknown[] {
-  return [read.key, read.relation.field, fieldList(read.columns), read.args, read.nested.map(shapeOf)];
+  return [read.key, read.relation.field, fieldList(read.columns), read.args, read.filter ?? null, read.nested.map(shapeOf)];
 }
 
 /**
@@ -112,8 +112,11 @@ export class NestedJsonReads {
       children.push(built.plan);
       items.push(sql`(${built.sql})`);
     }
+    // A filtered object read marks a hidden row with an empty array, which an empty row would be too: those read per level.
+    if (read.filter && relation.kind === 'object' && items.length === 0) return null;
     const plan: PlannedRead = { read, children };
     const rowJson = json.array(items);
+    const visible = read.filter ? whereCondition(read.filter, this.core.scope(target, own, nextAlias)) : null;
 
     const from = sql`${tableReference(target.table)} ${sql.identifier(own[0]!)}`;
     const joins = relation.targetColumns.map((column, i) => {
@@ -121,11 +124,14 @@ export class NestedJsonReads {
       return sql`${columnReference(own, column.column.name)} = ${columnReference(parent, owner.column.name)}`;
     });
     if (relation.kind === 'object') {
-      return { sql: sql`select ${rowJson} from ${from} where ${sql.join(joins, ' and ')}${quirks.page(sql.value(1), null)}`, plan };
+      // A row the reader may not see comes back as `[]`, not NULL: on engines that may cut JSON
+      // short (NestedJsonQuirks.counted) a NULL beside a set reference means a cut.
+      const value = visible ? sql`case when ${visible} then ${rowJson} else ${json.array([])} end` : rowJson;
+      return { sql: sql`select ${value} from ${from} where ${sql.join(joins, ' and ')}${quirks.page(sql.value(1), null)}`, plan };
     }
     const { args } = read;
     const filter = whereCondition(args.where, this.core.scope(target, own, nextAlias));
-    const where = sql.join(filter ? [...joins, filter] : joins, ' and ');
+    const where = sql.join([...joins, ...(filter ? [filter] : []), ...(visible ? [visible] : [])], ' and ');
     const order = orderSql(childOrder(relation, args), own, quirks);
     if (json.page === 'inside') {
       const aggregate = json.aggregate(rowJson, order, sql.value(args.limit ?? NO_LIMIT), sql.value(args.offset ?? 0));
@@ -149,6 +155,8 @@ function decodeNested(json: NestedJsonQuirks, plan: PlannedRead, value: unknown,
   const { counted } = json;
   const { relation, args } = plan.read;
   if (relation.kind === 'object') {
+    // `[]`: a related row the reader may not see (see NestedJsonReads.subquery).
+    if (plan.read.filter && Array.isArray(value) && value.length === 0) return null;
     if (value != null) return decodeJsonRow(json, plan, value as unknown[], tally);
     // No related row although the parent refers to one: a dangling reference, or a row the
     // engine turned into NULL (too large). A read per level tells the two apart.

@@ -45,18 +45,24 @@ export class RootReads {
     });
   }
 
-  async byKey(table: NamedTable, key: Row, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[]): Promise<Row | null> {
+  /**
+   * The row with `key`, when it also matches `filter` (a permission wrapper's rows the reader may
+   * see; its values are part of the signature, so a statement compiled for one filter is never
+   * bound for another).
+   */
+  async byKey(table: NamedTable, key: Row, columns: NamedColumn[], context?: RequestContext, nested?: NestedRead[], filter?: BoolExp | null): Promise<Row | null> {
     const { core } = this;
     return core.run(async () => {
       const values = table.primaryKey.map((c) => core.encode(c, key[c.field]));
-      const signature = `k:${table.typeName}:${fieldList(columns)}:${nestedSignature(nested)}`;
+      const filtered = filter ? `:${JSON.stringify(filter)}` : '';
+      const signature = `k:${table.typeName}:${fieldList(columns)}:${nestedSignature(nested)}${filtered}`;
       const { statement, extra: planned } = core.statements.prepare(signature, values, (params) => {
         const qualifier = tableQualifier(table.table);
-        const where = sql.join(
-          table.primaryKey.map((c, i) => sql`${columnReference(qualifier, c.column.name)} = ${params[i]!}`),
-          ' and ',
-        );
-        const nestedColumns = this.nested.select(qualifier, nested, aliasCounter());
+        const nextAlias = aliasCounter();
+        const keyMatch = table.primaryKey.map((c, i) => sql`${columnReference(qualifier, c.column.name)} = ${params[i]!}`);
+        const visible = whereCondition(filter, core.scope(table, qualifier, nextAlias));
+        const where = sql.join(visible ? [...keyMatch, sql`(${visible})`] : keyMatch, ' and ');
+        const nestedColumns = this.nested.select(qualifier, nested, nextAlias);
         const selected = sql.join([core.columnList(table, columns, qualifier), ...nestedColumns.columns], ', ');
         return {
           statement: sql`select ${selected} from ${tableReference(table.table)} where ${where}${core.dialect.quirks.page(sql.value(1), null)}`,
@@ -65,7 +71,7 @@ export class RootReads {
       });
       const executor = core.on(context);
       const read = this.nested.attach(core.decodeRows(await core.rowsOf(executor, statement), columns), planned, executor.stats);
-      return read ? (read[0] ?? null) : this.byKey(table, key, columns, context);
+      return read ? (read[0] ?? null) : this.byKey(table, key, columns, context, undefined, filter);
     });
   }
 

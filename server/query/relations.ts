@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { NamedColumn, NamedRelation } from '../schema/naming';
-import type { ListArgs, RequestContext, Row } from '../schema/source';
+import type { BoolExp, ListArgs, RequestContext, Row } from '../schema/source';
 import { sql } from '../sql/fragment';
 import { fieldList, ROW_NUMBER, withColumns, type EngineCore, type Executor } from './core';
 import { childOrder, orderSql, whereCondition } from './filter';
@@ -36,11 +36,13 @@ export class RelationBatches {
 
   constructor(private readonly core: EngineCore) {}
 
-  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext): Promise<Row | null> {
+  /** The row `parent` refers to, or null; also null when it does not match `filter` (the rows a permission wrapper lets the reader see). */
+  related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext, filter?: BoolExp | null): Promise<Row | null> {
     const values = relation.ownerColumns.map((c) => parent[c.field]);
     if (values.some((v) => v === null || v === undefined)) return Promise.resolve(null);
-    const loader = this.loader(context, `o:${relationId(relation)}:${fieldList(columns)}`, (keys) =>
-      this.loadRelated(relation, keys, columns, this.core.on(context)),
+    const filtered = filter ? `:${JSON.stringify(filter)}` : '';
+    const loader = this.loader(context, `o:${relationId(relation)}:${fieldList(columns)}${filtered}`, (keys) =>
+      this.loadRelated(relation, keys, columns, this.core.on(context), filter, filtered),
     );
     return loader.load(keyString(values)) as Promise<Row | null>;
   }
@@ -53,18 +55,28 @@ export class RelationBatches {
     return loader.load(keyString(values)) as Promise<Row[]>;
   }
 
-  private async loadRelated(relation: NamedRelation, keys: readonly string[], columns: NamedColumn[], executor: Executor): Promise<(Row | null)[]> {
+  private async loadRelated(
+    relation: NamedRelation,
+    keys: readonly string[],
+    columns: NamedColumn[],
+    executor: Executor,
+    filter: BoolExp | null | undefined,
+    /** `filter` as its signature part: its values are in the statement's text, so each filter compiles its own. */
+    filtered: string,
+  ): Promise<(Row | null)[]> {
     const { core } = this;
     const targetColumns = relation.targetColumns;
     const target = relation.target;
     const selected = withColumns(target, columns, targetColumns);
     // Compiled once per (relation, columns, number of keys): the key values are its only values.
     const values = this.keyValues(keys, targetColumns);
-    const signature = `ro:${relationId(relation)}:${fieldList(selected)}:${values.length}`;
+    const signature = `ro:${relationId(relation)}:${fieldList(selected)}:${values.length}${filtered}`;
     const { statement } = core.statements.prepare(signature, values, (params) => {
       const qualifier = tableQualifier(target.table);
+      const keysMatch = keyValuesCondition(qualifier, targetColumns, params);
+      const visible = whereCondition(filter, core.scope(target, qualifier));
       return {
-        statement: sql`select ${core.columnList(target, selected, qualifier)} from ${tableReference(target.table)} where ${keyValuesCondition(qualifier, targetColumns, params)}`,
+        statement: sql`select ${core.columnList(target, selected, qualifier)} from ${tableReference(target.table)} where ${visible ? sql`${keysMatch} and (${visible})` : keysMatch}`,
         extra: null,
       };
     });

@@ -9,6 +9,12 @@ import { whereClause, whereCondition } from './filter';
 import { chunks, keyOf, keyValuesCondition } from './keys';
 import { tableQualifier, tableReference, type Qualifier } from './sql';
 
+/** The columns a written row can be found again by (its primary key or a unique key) and its values on them, by field. */
+interface InsertedKey {
+  columns: NamedColumn[];
+  values: Row;
+}
+
 /** One column's value in an insert or update, by SQL column name. */
 interface Assignment {
   column: string;
@@ -27,24 +33,36 @@ export class Writes {
     private readonly maxAffectedRows: number,
   ) {}
 
-  async insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
+  /**
+   * Inserts `objects`, all or none. `check` (a permission wrapper's): every inserted row must
+   * match it, verified in the same transaction after the inserts; otherwise the transaction is
+   * rolled back and PERMISSION_CHECK_FAILED raised.
+   */
+  async insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null): Promise<Row[]> {
     const { core } = this;
     assertWritable(table);
     // One row with RETURNING is a single atomic statement: no BEGIN/COMMIT round trips.
-    if (objects.length === 1 && columns.length > 0 && this.capabilities.insertReturning) {
-      return core.run(async () => [await this.insertOne(core.on(context), table, objects[0]!, columns)]);
+    if (!check && objects.length === 1 && columns.length > 0 && this.capabilities.insertReturning) {
+      return core.run(async () => [(await this.insertOne(core.on(context), table, objects[0]!, columns, false)).row]);
     }
     return core.run(() =>
       core.knex.transaction(async (db) => {
         const trx = core.on(context, db);
         const rows: Row[] = [];
-        for (const object of objects) rows.push(await this.insertOne(trx, table, object, columns));
+        const keys: (InsertedKey | null)[] = [];
+        for (const object of objects) {
+          const inserted = await this.insertOne(trx, table, object, columns, Boolean(check));
+          rows.push(inserted.row);
+          keys.push(inserted.key);
+        }
+        if (check) await this.verifyCheck(trx, table, keys, check, 'inserted');
         return rows;
       }),
     );
   }
 
-  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
+  /** Updates the rows `where` matches; with `check`, every row as updated must match it (verified in the same transaction, as for insert). */
+  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null): Promise<Row[]> {
     const { core } = this;
     assertWritable(table);
     const assignments = this.encodeObject(table, set);
@@ -55,8 +73,11 @@ export class Writes {
         if (keys.length === 0) return [];
         if (assignments.length > 0) await this.byKeyChunks(trx, table, keys, (condition) => sql`update ${target} set ${setList(assignments)} where ${condition}`);
         const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
+        if (check) await this.verifyCheck(trx, table, newKeys.map((values) => ({ columns: table.primaryKey, values })), check, 'updated');
         return this.readByKeys(trx, table, newKeys, columns);
       }
+      // Without a key the updated rows cannot be told apart from the others afterwards.
+      if (check) throw lazydbError('PERMISSION_CHECK_FAILED', `${table.label} has no primary key, so the role's update check cannot be verified: nothing was written`);
       // Without a key the rows cannot be found again after the change: RETURNING where the
       // engine has it, else the rows read before, with the new values applied.
       const condition = whereClause(whereCondition(where, core.scope(table)));
@@ -127,9 +148,15 @@ export class Writes {
     return sql`insert into ${target} (${names}) values (${sql.join(params, ', ')})`;
   }
 
-  private async insertOne(executor: Executor, table: NamedTable, object: Row, columns: NamedColumn[]): Promise<Row> {
+  /**
+   * Inserts one row and answers it with `columns`; `needKey`: also the key it can be found again
+   * by (null when it has none), for a check.
+   */
+  private async insertOne(executor: Executor, table: NamedTable, object: Row, requested: NamedColumn[], needKey: boolean): Promise<{ row: Row; key: InsertedKey | null }> {
     const { core } = this;
     const assignments = this.encodeObject(table, object);
+    // A check finds the row by its primary key: RETURNING brings it along.
+    const columns = needKey ? withColumns(table, requested, table.primaryKey) : requested;
     const returning = this.capabilities.insertReturning && columns.length > 0;
     // Compiled once per table, columns given and columns returned (the text depends on nothing else), bound per call.
     // Column names cannot hold NUL (quoting refuses it) and fields are GraphQL names: the signature is unambiguous.
@@ -146,20 +173,46 @@ export class Writes {
     if (returning) {
       const returned = await core.rowsOf(executor, statement);
       const [row] = core.decodeRows(renameToFields(returned, columns), columns);
-      return row ?? {};
+      return { row: row ?? {}, key: needKey && row ? this.insertedKey(table, { ...object, ...row }, undefined) : null };
     }
     const result = await core.send(executor, statement);
     const key = this.insertedKey(table, object, result.insertId);
     if (key) {
       const [row] = await this.readByKeys(executor, table, [key.values], columns, key.columns);
-      if (row) return row;
+      if (row) return { row, key };
     }
     // No way to find the row again (no key, no unique key given, no generated id): echo the input.
-    return Object.fromEntries(columns.map((c) => [c.field, object[c.field] ?? null]));
+    return { row: Object.fromEntries(columns.map((c) => [c.field, object[c.field] ?? null])), key: null };
+  }
+
+  /**
+   * Refuses (PERMISSION_CHECK_FAILED, which rolls the caller's transaction back) unless every row
+   * written, found again by its key, matches `check`. A row without a key to find it by cannot be
+   * verified, and is refused too.
+   */
+  private async verifyCheck(trx: Executor, table: NamedTable, keys: (InsertedKey | null)[], check: BoolExp, written: 'inserted' | 'updated'): Promise<void> {
+    const { core } = this;
+    const refused = (why: string) => lazydbError('PERMISSION_CHECK_FAILED', `${why}: nothing was written`);
+    const byColumns = new Map<NamedColumn[], Map<string, Row>>();
+    for (const key of keys) {
+      if (!key) throw refused(`a ${table.label} row ${written} has no key to find it again by, so the role's check cannot be verified`);
+      let group = byColumns.get(key.columns);
+      if (!group) byColumns.set(key.columns, (group = new Map()));
+      group.set(keyOf(key.values, key.columns), key.values);
+    }
+    const qualifier = tableQualifier(table.table);
+    for (const [columns, group] of byColumns) {
+      for (const chunk of chunks([...group.values()])) {
+        const passing = whereCondition(check, core.scope(table, qualifier));
+        const matched = sql`${this.keysCondition(table, qualifier, chunk, columns)}${passing ? sql` and (${passing})` : sql.empty}`;
+        const [row] = await core.rows(trx, sql`select count(*) as ${sql.identifier('count')} from ${tableReference(table.table)} where ${matched}`);
+        if (Number(row?.count ?? 0) !== chunk.length) throw refused(`a ${table.label} row ${written} does not pass the role's check`);
+      }
+    }
   }
 
   /** The key of a freshly inserted row where the engine cannot return it: given values, or the generated id. */
-  private insertedKey(table: NamedTable, object: Row, insertId: unknown): { columns: NamedColumn[]; values: Row } | null {
+  private insertedKey(table: NamedTable, object: Row, insertId: unknown): InsertedKey | null {
     const candidates: NamedColumn[][] = [];
     if (table.primaryKey.length > 0) candidates.push(table.primaryKey);
     for (const unique of table.table.uniqueKeys) {

@@ -30,6 +30,12 @@ export interface NestedRead {
   args: ListArgs;
   columns: NamedColumn[];
   nested: NestedRead[];
+  /**
+   * The target rows the reader may see (a permission wrapper sets it; absent: every row), for
+   * object and array relations alike: a related row outside it reads as absent (null, or left
+   * out of the list).
+   */
+  filter?: BoolExp | null;
 }
 
 const PREFETCHED = Symbol('lazydb.prefetched');
