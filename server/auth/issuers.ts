@@ -78,11 +78,25 @@ const endpoint = z.string().superRefine((value, ctx) => {
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty').max(512, 'is too long');
 
-const variableName = z
-  .string()
-  .transform((name) => name.toLowerCase())
-  .refine((name) => /^x-lazydb-[a-z0-9_-]+$/.test(name), 'must start with x-lazydb- and use letters, digits, - or _')
-  .refine((name) => !RESERVED_VARIABLES.has(name), 'is set by lazydb itself and cannot come from a claim');
+/** Why `name` cannot be a session variable fed from a claim, or null when it can. */
+function variableProblem(name: string): string | null {
+  if (!/^x-lazydb-[a-z0-9_-]+$/.test(name)) return 'must start with x-lazydb- and use letters, digits, - or _';
+  if (RESERVED_VARIABLES.has(name)) return 'is set by lazydb itself and cannot come from a claim';
+  return null;
+}
+
+/** Session variable names are case-insensitive: kept lower-case, checked after folding. */
+const claimsMapSchema = z.record(z.string(), nonEmpty).transform((map, ctx) => {
+  const folded: Record<string, string> = {};
+  for (const [name, path] of Object.entries(map)) {
+    const lower = name.toLowerCase();
+    const problem = variableProblem(lower);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: [name] });
+    else if (Object.hasOwn(folded, lower)) ctx.addIssue({ code: 'custom', message: 'is mapped twice (names are case-insensitive)', path: [name] });
+    else folded[lower] = path;
+  }
+  return folded;
+});
 
 const issuerSchema = z
   .object({
@@ -90,7 +104,7 @@ const issuerSchema = z
     audience: z.union([nonEmpty, z.array(nonEmpty).min(1, 'must name at least one audience')]),
     rolesClaim: nonEmpty.optional(),
     defaultRole: nonEmpty.max(64, 'is too long').optional(),
-    claimsMap: z.record(variableName, nonEmpty).optional(),
+    claimsMap: claimsMapSchema.optional(),
     clientId: nonEmpty.optional(),
     clientSecret: z.string().min(1, 'must not be empty').optional(),
     name: z
@@ -101,7 +115,7 @@ const issuerSchema = z
   })
   .strict()
   .refine((entry) => entry.clientSecret === undefined || entry.clientId !== undefined, {
-    message: 'clientSecret needs a clientId',
+    message: 'needs a clientId',
     path: ['clientSecret'],
   });
 
