@@ -145,7 +145,7 @@ function describe(error: z.ZodError, label: string): string {
 }
 
 /** One entry, checked: the same rules as LAZYDB_OIDC_ISSUERS. Throws an Error naming the field. */
-export function issuerConfig(input: IssuerInput | unknown, label = 'issuer'): IssuerConfig {
+export function issuerConfig(input: unknown, label = 'issuer'): IssuerConfig {
   const parsed = issuerSchema.safeParse(input);
   if (!parsed.success) throw new Error(describe(parsed.error, label));
   return toConfig(parsed.data);
