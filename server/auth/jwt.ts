@@ -5,7 +5,7 @@
  * are enforced with a small clock skew. Every refusal is one catalogue code; no message quotes
  * the token.
  */
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { fail } from '../errors/catalogue';
 import { LazydbError } from '../errors/lazydb-error';
 import { emailOf, rolesOf, variablesOf } from './claims';
@@ -103,15 +103,16 @@ export class TokenVerifier {
     refuseSymmetricOrNone(token);
     const config = this.issuerOf(token);
     const keys = this.keys.get(config.issuer)!;
+    const checks: JWTVerifyOptions = {
+      issuer: config.issuer,
+      audience: [...(options.audience ?? config.audience)],
+      algorithms: [...ALLOWED_ALGORITHMS],
+      clockTolerance: this.clockSkewSeconds,
+      requiredClaims: ['exp', 'sub'],
+    };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys.getKey, {
-        issuer: config.issuer,
-        audience: [...(options.audience ?? config.audience)],
-        algorithms: [...ALLOWED_ALGORITHMS],
-        clockTolerance: this.clockSkewSeconds,
-        requiredClaims: ['exp', 'sub'],
-      }));
+      payload = await verifyWithSomeKey(token, keys, checks);
     } catch (error) {
       throw refusal(error, config);
     }
@@ -147,6 +148,27 @@ export class TokenVerifier {
     if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + this.clockSkewSeconds) {
       throw fail('TOKEN_NOT_YET_VALID', 'the token\'s iat is in the future (beyond the allowed clock skew)');
     }
+  }
+}
+
+/**
+ * jwtVerify with the issuer's key for the token. A token without a `kid` may match several keys
+ * (an issuer publishes two while it rotates): each is tried, and a signature that none of them
+ * verifies is a bad signature.
+ */
+async function verifyWithSomeKey(token: string, keys: IssuerKeys, checks: JWTVerifyOptions): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, keys.getKey, checks)).payload;
+  } catch (error) {
+    if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      try {
+        return (await jwtVerify(token, key, checks)).payload;
+      } catch (attempt) {
+        if (!(attempt instanceof joseErrors.JWSSignatureVerificationFailed)) throw attempt;
+      }
+    }
+    throw new joseErrors.JWSSignatureVerificationFailed();
   }
 }
 

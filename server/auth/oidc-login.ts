@@ -153,7 +153,8 @@ function signInRefusal(error: unknown, config: IssuerConfig): LazydbError {
   if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError' || (cause?.cause instanceof Error && cause.cause.name === 'TimeoutError')) {
     return fail('ISSUER_UNAVAILABLE', `${config.issuer} did not answer in time`);
   }
-  if (cause instanceof TypeError) return fail('ISSUER_UNAVAILABLE', `${config.issuer} could not be reached`);
+  // fetch's network failure (refused, reset, DNS); openid-client's own TypeErrors are about its arguments.
+  if (cause instanceof TypeError && cause.message === 'fetch failed') return fail('ISSUER_UNAVAILABLE', `${config.issuer} could not be reached`);
   return fail('OIDC_SIGN_IN_FAILED', 'the issuer\'s answer to the sign-in did not check out (state, nonce or tokens)');
 }
 

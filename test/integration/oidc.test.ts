@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, SignJWT, base64url } from 'jose';
+import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { issuerConfig, type IssuerConfig, type IssuerInput } from '../../server/auth/issuers';
 import { TokenVerifier } from '../../server/auth/jwt';
 import { createOidcLogin, LOGIN_STATE_COOKIE, loginStateCookieHeader } from '../../server/auth/oidc-login';
@@ -235,6 +235,24 @@ describe('key rotation and the re-fetch cooldown', () => {
     }
   });
 
+  it('tries each published key for a token without a kid (an issuer mid-rotation publishes two)', async () => {
+    const [one, two] = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256', { extractable: true })]);
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(one.publicKey)), alg: 'RS256', use: 'sig' }, { ...(await exportJWK(two.publicKey)), alg: 'RS256', use: 'sig' }] });
+    const keys = await troubledIssuer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    try {
+      const verifier = new TokenVerifier([issuerConfig({ issuer: 'https://issuer.example', audience: 'api', jwksUri: `${keys.url}/keys` })]);
+      const claims = { iss: 'https://issuer.example', sub: 'carol', aud: 'api', exp: Math.floor(Date.now() / 1000) + 600 };
+      const signed = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(two.privateKey);
+      expect(await verifier.verify(signed)).toMatchObject({ subject: 'carol' });
+      const stranger = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign((await generateKeyPair('RS256')).privateKey);
+      expect(await refusal(verifier.verify(stranger))).toBe('TOKEN_INVALID');
+      // The configured jwksUri is used as is: no discovery.
+      expect(new Set(keys.requests)).toEqual(new Set(['/keys']));
+    } finally {
+      await keys.close();
+    }
+  });
+
   it('setIssuers replaces the trusted list at runtime and keeps the keys of an issuer that stays', async () => {
     const verifier = new TokenVerifier([configOf(first)]);
     const token = await first.sign();
@@ -344,6 +362,15 @@ describe('admin sign-in: authorization code with PKCE', () => {
     const state = new URL(redirectUrl).searchParams.get('state')!;
     const denied = `${publicUrl}/api/auth/oidc/callback?error=access_denied&state=${state}&iss=${encodeURIComponent(first.url)}`;
     expect(await refusal(oidc.callback(denied, stateCookie))).toBe('OIDC_SIGN_IN_FAILED');
+  });
+
+  it('is ISSUER_UNAVAILABLE when the issuer is gone by the time the browser comes back', async () => {
+    const issuer = await startTestIssuer();
+    const oidc = createOidcLogin({ issuers: [configOf(issuer, { clientId: ADMIN_CLIENT.id, clientSecret: ADMIN_CLIENT.secret })], publicUrl, stateKey, scope: 'openid email roles' });
+    const { redirectUrl, stateCookie } = await oidc.start(0, '/admin/');
+    const back = await browse(redirectUrl, issuer.redirectUri);
+    await issuer.close();
+    expect(await refusal(oidc.callback(back, stateCookie))).toBe('ISSUER_UNAVAILABLE');
   });
 
   it('refuses returnTo that leaves the site, and issuers without a client', async () => {
