@@ -63,3 +63,23 @@ export async function fetchIssuerJson(url: string, what: string, limits: IssuerF
     throw fail('ISSUER_UNAVAILABLE', `${what} is not JSON`);
   }
 }
+
+/** Statuses whose Response may not carry a body. */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304]);
+
+/**
+ * A fetch for openid-client's requests to an issuer (discovery, token endpoint): the answer is read
+ * in full here, refused above `maxBytes`, and handed on as an equivalent Response.
+ */
+export function boundedFetch(maxBytes: number): (url: string, init: Omit<RequestInit, 'body'> & { body?: unknown }) => Promise<Response> {
+  return async (url, init) => {
+    // openid-client's body types (a Uint8Array of any buffer) are what fetch takes, typed more loosely.
+    const response = await fetch(url, init as RequestInit);
+    const body = await readBounded(response, maxBytes, `the answer of ${new URL(url).origin}`);
+    const headers = new Headers(response.headers);
+    // The body is decoded text now: its encoding and length headers described the bytes on the wire.
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers });
+  };
+}

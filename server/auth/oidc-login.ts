@@ -8,6 +8,7 @@
 import * as client from 'openid-client';
 import { fail } from '../errors/catalogue';
 import { LazydbError } from '../errors/lazydb-error';
+import { boundedFetch } from './issuer-fetch';
 import { isLoopbackHost, type IssuerConfig } from './issuers';
 import { TokenVerifier, type VerifiedToken } from './jwt';
 import { LOGIN_STATE_TTL_SECONDS, loginStateKey, openLoginState, sealLoginState } from './login-state';
@@ -31,6 +32,8 @@ export interface OidcLoginOptions {
   scope?: string;
   /** Deadline of each request to the issuer, in seconds. @default 5 */
   timeoutSeconds?: number;
+  /** Largest answer read from the issuer (discovery, token endpoint), in bytes. @default 262144 */
+  maxResponseBytes?: number;
 }
 
 export interface LoginStart {
@@ -63,6 +66,7 @@ export function createOidcLogin(options: OidcLoginOptions): OidcLogin {
   const callbackPath = options.callbackPath ?? DEFAULT_CALLBACK_PATH;
   const scope = options.scope ?? 'openid email profile';
   const timeout = options.timeoutSeconds ?? 5;
+  const maxBytes = options.maxResponseBytes ?? 256 * 1024;
   const configurations = new Map<string, Promise<client.Configuration>>();
 
   const signInIssuers = options.issuers.flatMap((config, index) => (config.clientId === null ? [] : [{ index, config }]));
@@ -74,7 +78,11 @@ export function createOidcLogin(options: OidcLoginOptions): OidcLogin {
       const issuerUrl = new URL(config.issuer);
       const auth = config.clientSecret === null ? client.None() : client.ClientSecretBasic(config.clientSecret);
       const insecure = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname);
-      pending = client.discovery(issuerUrl, config.clientId, undefined, auth, { timeout, ...(insecure ? { execute: [client.allowInsecureRequests] } : {}) });
+      pending = client.discovery(issuerUrl, config.clientId, undefined, auth, {
+        timeout,
+        [client.customFetch]: boundedFetch(maxBytes),
+        ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+      });
       pending.catch(() => configurations.delete(config.issuer));
       configurations.set(config.issuer, pending);
     }

@@ -373,6 +373,26 @@ describe('admin sign-in: authorization code with PKCE', () => {
     expect(await refusal(oidc.callback(back, stateCookie))).toBe('ISSUER_UNAVAILABLE');
   });
 
+  it('is ISSUER_UNAVAILABLE when the discovery document is too large or never comes', async () => {
+    // A well-formed document but for its size: only the bound refuses it.
+    const discovery = (host: string, padding: number) => JSON.stringify({
+      issuer: `http://${host}`, authorization_endpoint: `http://${host}/auth`, token_endpoint: `http://${host}/token`, jwks_uri: `http://${host}/jwks`, padding: 'x'.repeat(padding),
+    });
+    const small = await troubledIssuer((request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(discovery(request.headers.host!, 10)));
+    const huge = await troubledIssuer((request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(discovery(request.headers.host!, 300_000)));
+    const silent = await troubledIssuer(() => undefined);
+    try {
+      const fine = createOidcLogin({ issuers: [issuerConfig({ issuer: small.url, audience: 'api', clientId: 'c' })], publicUrl, stateKey });
+      expect(new URL((await fine.start(0, '/admin/')).redirectUrl).pathname).toBe('/auth');
+      for (const issuer of [huge, silent]) {
+        const oidc = createOidcLogin({ issuers: [issuerConfig({ issuer: issuer.url, audience: 'api', clientId: 'c' })], publicUrl, stateKey, timeoutSeconds: 1 });
+        expect(await refusal(oidc.start(0, '/admin/'))).toBe('ISSUER_UNAVAILABLE');
+      }
+    } finally {
+      await Promise.all([small.close(), huge.close(), silent.close()]);
+    }
+  });
+
   it('refuses returnTo that leaves the site, and issuers without a client', async () => {
     const oidc = login();
     for (const returnTo of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'admin', '/admin\n/x']) {
