@@ -22,6 +22,7 @@ export const AUTH_ERRORS = {
   TOKEN_ISSUER_UNKNOWN: { status: 401, hint: 'add the token\'s issuer to LAZYDB_OIDC_ISSUERS, or use a configured one', headers: BEARER },
   TOKEN_ALGORITHM_REFUSED: { status: 401, hint: 'sign tokens with an asymmetric algorithm (RS256, ES256, EdDSA…)', headers: BEARER },
   ISSUER_UNAVAILABLE: { status: 503, hint: 'the issuer\'s discovery document or keys could not be fetched: try again shortly' },
+  OIDC_SIGN_IN_FAILED: { status: 401, hint: 'the issuer refused the sign-in, or its answer did not check out: start the sign-in again' },
   PERMISSION_CHECK_FAILED: { status: 403, hint: 'the row written does not pass the role\'s check: nothing was written' },
   INVALID_PERMISSIONS: { status: 400, hint: 'fix the permission document: the message names each bad entry' },
   ROLE_CONFLICT: { status: 409, hint: 'the inherited roles disagree on a rule: set the rule on the role itself, or inherit from fewer roles' },
