@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ManagementClient, ManagementError, ManagementTimeoutError, type Management } from 'auth0';
+import { DEFAULT_AUTH0_CONNECTION } from '../../config';
 import { fail } from '../../errors/catalogue';
 import { LazydbError } from '../../errors/lazydb-error';
 import type { DirectoryAction, DirectoryUser, NewUser, UserDirectory, UserPage } from './types';
@@ -23,7 +24,6 @@ export interface Auth0DirectoryOptions {
   fetch?: typeof fetch;
 }
 
-export const DEFAULT_AUTH0_CONNECTION = 'Username-Password-Authentication';
 const DEFAULT_PAGE = 50;
 /** Auth0's largest per_page. */
 const MAX_PAGE = 100;
