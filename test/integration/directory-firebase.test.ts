@@ -33,14 +33,15 @@ describe.skipIf(skipReason !== null)('the Firebase user directory on the Auth em
     directory = new FirebaseDirectory({ projectId: emulator.projectId });
     witnessApp = initializeApp({ projectId: emulator.projectId }, `witness-${tag}`);
     witness = getAuth(witnessApp);
-  });
+    // The emulator compiles its API description on start: tens of seconds on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     await directory?.close();
     if (witnessApp) await deleteApp(witnessApp);
     await emulator?.stop();
     delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
-  });
+  }, 60_000);
 
   /** Signs in as an application would (the emulator accepts any API key), returning the ID token's claims. */
   async function signIn(address: string, password = PASSWORD): Promise<{ status: number; idToken?: string; error?: string }> {
