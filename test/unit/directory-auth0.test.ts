@@ -9,6 +9,9 @@ import { readContract, replay, type RecordedContract, type Replay } from '../hel
  * the real SDK sends its real requests to a replay on 127.0.0.1 (through the SDK's `fetch` option:
  * it always builds https://<domain> URLs), which answers each recorded request with its recorded
  * answer. Every test checks that the adapter sent nothing the contract lacks and everything it has.
+ * The recorded requests are those auth0 7.1.0 sent for these scenarios; the answers follow the
+ * Management API reference (shapes, status codes, error bodies) and were not captured from a live
+ * tenant: directory-auth0-live.test.ts is the check against one.
  */
 const contract = (name: string): RecordedContract => readContract(path.join(REPO_ROOT, 'test/fixtures/recorded/auth0', `${name}.json`));
 
