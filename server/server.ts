@@ -11,9 +11,20 @@ import { createApp, type App, type AppOptions } from './http/app';
 import { createLogger, type Logger } from './log';
 import { RegistryStore } from './registry/store';
 import { openUsage } from './usage';
+import { openAccess, type Access } from './auth';
+import { parseIssuers } from './auth/issuers';
+import { TokenVerifier } from './auth/jwt';
+import { createOidcLogin } from './auth/oidc-login';
+import { oidcSignIn } from './admin-api/oidc-sign-in';
+import { ANONYMOUS_ROLE } from './auth/principal';
+import type { PermissionDocument } from './permissions/document';
+import { ConfigError } from './config';
+import { directoryFromConfig } from './auth/directory';
+import type { RoleViewsLike } from './http/app';
 
 export interface RunningServer {
   app: App;
+  access: Access;
   gateway: Gateway;
   registry: RegistryStore;
   url: string;
@@ -32,14 +43,28 @@ const SHUTDOWN_GRACE_MS = 5000;
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), options: AppOptions = {}): Promise<RunningServer> {
   // Read first: a bad LAZYDB_ALLOW_TARGETS / LAZYDB_DENY_TARGETS entry stops the start, naming it.
   const targets = new TargetPolicy(config);
+  let issuers;
+  try {
+    issuers = parseIssuers(config.oidcIssuers ?? '');
+  } catch (error) {
+    throw new ConfigError([{ variable: 'LAZYDB_OIDC_ISSUERS', message: (error as Error).message }]);
+  }
   const registry = await RegistryStore.open(config, { warn: (message) => log.warn(message) });
   await moveLegacyDemo(config, registry, log);
+  const jwt = new TokenVerifier(issuers);
+  const access = await openAccess(config, registry.database(), log, { jwt, directory: directoryFromConfig(config) });
+  // A database's rules go with it: one registered again under the same name starts with none.
+  registry.onChange((change) => {
+    if (change.type === 'remove' && change.origin === 'local') void access.rules.dropDatabase(change.name).catch((error: unknown) => log.warn('could not drop the permissions of a removed database', { database: change.name, error: (error as Error)?.message }));
+  });
   const gateway = new Gateway(config, registry, new SchemaCache(config.schemaCacheDir), log, targets);
   await gateway.start();
-  if (config.demo) await registerDemoOnce(config, gateway, registry, log);
+  if (config.demo) await registerDemoOnce(config, gateway, registry, log, access);
 
   const usage = await openUsage(config, registry.database(), (name) => gateway.get(name) !== undefined, log);
-  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}) });
+  const signIn = oidcSignIn(createOidcLogin({ issuers, stateKey: registry.derivedKey('oidc-sign-in-state'), verifier: jwt }), access, { trustProxy: config.trustProxy, sessionTtlHours: config.sessionTtlHours, log });
+  const views = roleViewsFor(gateway, access, config);
+  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, providers: signIn.providers, oidcSignIn: signIn.handle } });
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());
@@ -51,6 +76,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | null = null;
   return {
     app,
+    access,
     gateway,
     registry,
     url,
@@ -65,6 +91,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         });
         await app.close();
+        await access.close();
         await gateway.close();
         await registry.close();
       })()),
@@ -98,7 +125,7 @@ async function moveLegacyDemo(config: Config, registry: RegistryStore, log: Logg
 }
 
 /** The demo database is registered on the first start only: removing it sticks. */
-async function registerDemoOnce(config: Config, gateway: Gateway, registry: RegistryStore, log: Logger): Promise<void> {
+async function registerDemoOnce(config: Config, gateway: Gateway, registry: RegistryStore, log: Logger, access: Access): Promise<void> {
   const marker = join(config.dataDir, DEMO_MARKER);
   if (existsSync(marker)) return;
   if (!(await registry.get('demo'))) {
@@ -109,6 +136,15 @@ async function registerDemoOnce(config: Config, gateway: Gateway, registry: Regi
       log.warn('could not register the demo database', { error: (error as Error).message });
       return;
     }
+    // Deny by default, but the README's first query works: anonymous may read the demo, and nothing else.
+    const tables = gateway.get('demo')?.built?.named.tables ?? [];
+    const readOnly: PermissionDocument = Object.fromEntries(tables.map((table) => [table.typeName, { select: { columns: '*', filter: {}, aggregate: true } }]));
+    await access.rules.putPermissions('demo', ANONYMOUS_ROLE, readOnly);
   }
   await writeFile(marker, 'The demo database was registered once; remove this file to register it again.\n');
+}
+
+/** Each role's view of each database. Until per-role schemas are built, a role other than admin sees nothing (fail closed). */
+function roleViewsFor(_gateway: Gateway, _access: Access, _config: Config): RoleViewsLike {
+  return { database: () => null, gateway: () => null };
 }

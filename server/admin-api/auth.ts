@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import type { Access } from '../auth';
-import { SESSION_COOKIE, sessionCookieOf } from '../auth/identity';
+import { sessionCookieOf } from '../auth/identity';
+import { isSecureRequest, sessionCookieHeader } from '../auth/cookies';
 import { fail } from '../errors/catalogue';
 import { readJson, sendJson } from '../http/io';
 import type { RequestContext } from '../pipeline/context';
@@ -36,11 +36,7 @@ export interface AuthApiOptions {
  * per account and address (LoginGuard) and answered alike whether the email exists or not.
  */
 export function authApi(access: Access, options: AuthApiOptions) {
-  const secureRequest = (request: IncomingMessage) =>
-    request.socket instanceof TLSSocket || (options.trustProxy > 0 && String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim() === 'https');
-
-  const cookie = (request: IncomingMessage, token: string, maxAgeSeconds: number) =>
-    [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`, ...(secureRequest(request) ? ['Secure'] : [])].join('; ');
+  const cookie = (request: IncomingMessage, token: string, maxAgeSeconds: number) => sessionCookieHeader(token, maxAgeSeconds, isSecureRequest(request, options.trustProxy));
 
   return routeTable<RequestContext>('/api/auth', {
       'POST /login': async (request, response) => {

@@ -377,7 +377,56 @@ export interface Config {
    * @default 100
    */
   usageMaxTables: number;
+  /**
+   * Where lazydb's users live (`LAZYDB_DIRECTORY`): `local` (lazydb's registry), `auth0` (an Auth0
+   * tenant, through its Management API) or `firebase` (Firebase Authentication). The admin's
+   * Users screen and /api/users offer what that directory can do.
+   * @default 'local'
+   */
+  directory: DirectoryChoice;
+  /**
+   * The Auth0 tenant's domain (`LAZYDB_AUTH0_DOMAIN`), a bare host name such as
+   * `your-tenant.eu.auth0.com`; required with LAZYDB_DIRECTORY=auth0.
+   * @default undefined
+   */
+  auth0Domain?: string;
+  /**
+   * Client id of the Auth0 machine-to-machine application lazydb calls the Management API as
+   * (`LAZYDB_AUTH0_CLIENT_ID`), allowed read:users, create:users, update:users, delete:users,
+   * read:roles and create:roles; required with LAZYDB_DIRECTORY=auth0.
+   * @default undefined
+   */
+  auth0ClientId?: string;
+  /**
+   * That application's client secret (`LAZYDB_AUTH0_CLIENT_SECRET`); required with
+   * LAZYDB_DIRECTORY=auth0. Never logged or echoed.
+   * @default undefined
+   */
+  auth0ClientSecret?: string;
+  /**
+   * The Auth0 database connection users are created in (`LAZYDB_AUTH0_CONNECTION`).
+   * @default 'Username-Password-Authentication'
+   */
+  auth0Connection: string;
+  /**
+   * The Firebase project whose users these are (`LAZYDB_FIREBASE_PROJECT_ID`); required with
+   * LAZYDB_DIRECTORY=firebase.
+   * @default undefined
+   */
+  firebaseProjectId?: string;
+  /**
+   * Path of a service account's JSON key for that project (`LAZYDB_FIREBASE_CREDENTIALS`),
+   * resolved to an absolute path. Required with LAZYDB_DIRECTORY=firebase unless
+   * `FIREBASE_AUTH_EMULATOR_HOST` names a Firebase Auth emulator (firebase-admin then talks to it
+   * with no credentials). lazydb never falls back to Google's application-default credentials.
+   * @default undefined
+   */
+  firebaseCredentials?: string;
 }
+
+export const DIRECTORY_CHOICES = ['local', 'auth0', 'firebase'] as const;
+export type DirectoryChoice = (typeof DIRECTORY_CHOICES)[number];
+export const DEFAULT_AUTH0_CONNECTION = 'Username-Password-Authentication';
 
 export interface ConfigIssue {
   /** The environment variable at fault. */
@@ -613,6 +662,37 @@ const envSchema = z.object({
   LAZYDB_USAGE_FLUSH_MS: integer(10_000, 0, 3_600_000, ' ms'),
   LAZYDB_USAGE_RETENTION_DAYS: integer(30, 1, 3650),
   LAZYDB_USAGE_MAX_TABLES: integer(100, 1, 10_000),
+  LAZYDB_DIRECTORY: optionalText.transform((value, ctx) => {
+    if (value === undefined) return 'local' as DirectoryChoice;
+    const choice = value.toLowerCase();
+    if ((DIRECTORY_CHOICES as readonly string[]).includes(choice)) return choice as DirectoryChoice;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${DIRECTORY_CHOICES.join(', ')} (got "${clip(value)}")` });
+    return z.NEVER;
+  }),
+  LAZYDB_AUTH0_DOMAIN: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const domain = value.toLowerCase();
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain)) {
+      ctx.addIssue({ code: 'custom', message: `must be the tenant's bare host name, such as your-tenant.eu.auth0.com (no scheme or path; got "${clip(value)}")` });
+      return z.NEVER;
+    }
+    return domain;
+  }),
+  LAZYDB_AUTH0_CLIENT_ID: optionalText,
+  // Never echoed in an error: it is a secret.
+  LAZYDB_AUTH0_CLIENT_SECRET: optionalText,
+  LAZYDB_AUTH0_CONNECTION: optionalText.transform((value) => value ?? DEFAULT_AUTH0_CONNECTION),
+  LAZYDB_FIREBASE_PROJECT_ID: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^[a-z0-9][a-z0-9-]{2,62}$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be a Firebase project id: lower-case letters, digits and dashes (got "${clip(value)}")` });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  LAZYDB_FIREBASE_CREDENTIALS: optionalText.transform((value) => (value === undefined ? undefined : path.resolve(value))),
+  // Read here only to tell whether Firebase needs credentials: firebase-admin reads it itself.
+  FIREBASE_AUTH_EMULATOR_HOST: optionalText,
 });
 
 /** The default of LAZYDB_DENY_TARGETS: link-local (cloud metadata lives there), the unspecified address, AWS/Alibaba metadata. */
@@ -633,6 +713,8 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const e = result.data;
+  const missing = directoryIssues(e);
+  if (missing.length > 0) throw new ConfigError(missing);
   const production = e.NODE_ENV === 'production';
   const config: Config = {
     port: e.PORT,
@@ -683,10 +765,17 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlHours: e.LAZYDB_SESSION_TTL_HOURS,
     accessPollMs: e.LAZYDB_ACCESS_POLL_MS,
     loginMaxFailures: e.LAZYDB_LOGIN_MAX_FAILURES,
+    directory: e.LAZYDB_DIRECTORY,
+    auth0Connection: e.LAZYDB_AUTH0_CONNECTION,
   };
   if (e.LAZYDB_ADMIN_SECRET !== undefined) config.adminSecret = e.LAZYDB_ADMIN_SECRET;
   if (e.LAZYDB_ADMIN_PASSWORD !== undefined) config.adminPassword = e.LAZYDB_ADMIN_PASSWORD;
   if (e.LAZYDB_OIDC_ISSUERS !== undefined) config.oidcIssuers = e.LAZYDB_OIDC_ISSUERS;
+  if (e.LAZYDB_AUTH0_DOMAIN !== undefined) config.auth0Domain = e.LAZYDB_AUTH0_DOMAIN;
+  if (e.LAZYDB_AUTH0_CLIENT_ID !== undefined) config.auth0ClientId = e.LAZYDB_AUTH0_CLIENT_ID;
+  if (e.LAZYDB_AUTH0_CLIENT_SECRET !== undefined) config.auth0ClientSecret = e.LAZYDB_AUTH0_CLIENT_SECRET;
+  if (e.LAZYDB_FIREBASE_PROJECT_ID !== undefined) config.firebaseProjectId = e.LAZYDB_FIREBASE_PROJECT_ID;
+  if (e.LAZYDB_FIREBASE_CREDENTIALS !== undefined) config.firebaseCredentials = e.LAZYDB_FIREBASE_CREDENTIALS;
   if (e.LAZYDB_METRICS_TOKEN !== undefined) config.metricsToken = e.LAZYDB_METRICS_TOKEN;
   if (e.LAZYDB_ALLOWED_HOSTS !== undefined) config.allowedHosts = e.LAZYDB_ALLOWED_HOSTS;
   if (e.LAZYDB_SECRET_KEY !== undefined) config.secretKey = e.LAZYDB_SECRET_KEY;
@@ -695,7 +784,27 @@ export function loadConfig(env: Env = process.env): Config {
   return config;
 }
 
-/** The config as it may be logged: the secret key and the metrics token hidden, the registry and Redis URLs without their passwords. */
+/** The settings the chosen user directory cannot do without, each missing one an issue. */
+function directoryIssues(e: z.infer<typeof envSchema>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const require = (variable: string, value: string | undefined, why: string) => {
+    if (value === undefined) issues.push({ variable, message: `must be set: ${why}` });
+  };
+  if (e.LAZYDB_DIRECTORY === 'auth0') {
+    require('LAZYDB_AUTH0_DOMAIN', e.LAZYDB_AUTH0_DOMAIN, 'LAZYDB_DIRECTORY=auth0 needs the tenant domain');
+    require('LAZYDB_AUTH0_CLIENT_ID', e.LAZYDB_AUTH0_CLIENT_ID, 'LAZYDB_DIRECTORY=auth0 needs a machine-to-machine application allowed the Management API');
+    require('LAZYDB_AUTH0_CLIENT_SECRET', e.LAZYDB_AUTH0_CLIENT_SECRET, "LAZYDB_DIRECTORY=auth0 needs that application's client secret");
+  }
+  if (e.LAZYDB_DIRECTORY === 'firebase') {
+    require('LAZYDB_FIREBASE_PROJECT_ID', e.LAZYDB_FIREBASE_PROJECT_ID, 'LAZYDB_DIRECTORY=firebase needs the project id');
+    if (e.FIREBASE_AUTH_EMULATOR_HOST === undefined) {
+      require('LAZYDB_FIREBASE_CREDENTIALS', e.LAZYDB_FIREBASE_CREDENTIALS, "LAZYDB_DIRECTORY=firebase needs a service account's JSON key file (or FIREBASE_AUTH_EMULATOR_HOST for the emulator)");
+    }
+  }
+  return issues;
+}
+
+/** The config as it may be logged: the secret key, the metrics token and the Auth0 client secret hidden, the registry and Redis URLs without their passwords. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   if (config.secretKey !== undefined) out.secretKey = '********';
@@ -703,6 +812,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   if (config.adminSecret !== undefined) out.adminSecret = '********';
   if (config.adminPassword !== undefined) out.adminPassword = '********';
   if (config.oidcIssuers !== undefined) out.oidcIssuers = '(set)';
+  if (config.auth0ClientSecret !== undefined) out.auth0ClientSecret = '********';
   if (config.registryUrl !== undefined) out.registryUrl = redactedUrl(config.registryUrl);
   if (config.redisUrl !== undefined) out.redisUrl = redactedUrl(config.redisUrl);
   return out;

@@ -29,4 +29,6 @@ export const AUTH_ERRORS = {
   ROLE_BUILT_IN: { status: 400, hint: 'admin and anonymous are built in: they cannot be changed or removed' },
   DIRECTORY_ACTION_UNSUPPORTED: { status: 400, hint: 'this user directory cannot do that (GET /api/users says what it can)' },
   DIRECTORY_UNAVAILABLE: { status: 502, hint: 'the user directory (Auth0, Firebase) did not answer: check its settings and try again' },
+  DIRECTORY_REFUSED: { status: 400, hint: 'the user directory refused the values (a weak password, a malformed email…): the message says which' },
+  USER_EXISTS: { status: 409, hint: 'a user with that email exists already: change that user, or pick another email' },
 } as const satisfies ErrorFamily;

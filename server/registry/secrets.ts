@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scryptSync, hkdfSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -199,6 +199,11 @@ export class SecretBox {
   static fromConfig(options: KeyOptions): SecretBox {
     const resolved = resolveSecretKey(options);
     return new SecretBox(resolved.key, resolved.source, resolved.description);
+  }
+
+  /** A key for another purpose (signing the OIDC sign-in state), derived with HKDF: the sealing key itself never leaves this class. */
+  derivedKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `lazydb:${purpose}`, 32));
   }
 
   seal(plain: string, context = ''): string {

@@ -183,6 +183,11 @@ export class RegistryStore {
     return store;
   }
 
+  /** A key derived from the registry's sealing key for `purpose` (the same on every replica that shares LAZYDB_SECRET_KEY). */
+  derivedKey(purpose: string): Buffer {
+    return this.#secrets.derivedKey(purpose);
+  }
+
   /** All registered databases, by name, with secrets opened. */
   async list(): Promise<DatabaseSpec[]> {
     return (await this.listEntries()).map((entry) => entry.spec);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +9,15 @@ import { startServer, type RunningServer } from '../../server/server';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
+  /**
+   * The admin secret the server was started with (LAZYDB_ADMIN_SECRET). `request` and `graphql`
+   * send it, so suites about other things act as admin; pass `anonymous: true` (or an
+   * Authorization header of your own) to be someone else.
+   */
+  adminSecret: string;
   /** Every log line the server wrote, as text (to check that no secret is logged). */
   logs: string[];
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  request(path: string, init?: RequestInit & { json?: unknown; anonymous?: boolean }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   graphql(path: string, query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -33,8 +40,12 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     LAZYDB_SQLITE_DIRS: `${tmpdir()},${join(dataDir, 'databases')}`,
     // Suites send hundreds of requests from one address within seconds; the rate-limit suite turns limits on.
     LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '0',
+    LAZYDB_ADMIN_SECRET: randomBytes(24).toString('hex'),
+    // The first admin's password is known, so the log does not carry a generated one.
+    LAZYDB_ADMIN_PASSWORD: 'test-admin-password',
     ...options.env,
   });
+  const adminSecret = config.adminSecret ?? '';
   const logs: string[] = [];
   const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     const line = JSON.stringify({ level, message, ...fields });
@@ -45,10 +56,11 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
   const running = await startServer(config, log, options.app);
 
   const request: TestServer['request'] = async (path, init = {}) => {
-    const { json, ...rest } = init;
+    const { json, anonymous, ...rest } = init;
+    const asAdmin: Record<string, string> = !anonymous && adminSecret !== '' ? { authorization: `Bearer ${adminSecret}` } : {};
     const response = await fetch(`${running.url}${path}`, {
       ...rest,
-      headers: { ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers as Record<string, string>) },
+      headers: { ...asAdmin, ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers as Record<string, string>) },
       body: json !== undefined ? JSON.stringify(json) : rest.body,
     });
     const text = await response.text();
@@ -64,6 +76,7 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
   return {
     ...running,
     dataDir,
+    adminSecret,
     logs,
     request,
     graphql: async (path, query, variables) => (await request(path, { method: 'POST', json: { query, variables } })).body,

@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       usageFlushMs: 10000,
       usageRetentionDays: 30,
       usageMaxTables: 100,
+      directory: 'local',
+      auth0Connection: 'Username-Password-Authentication',
     });
     expect(config.allowedHosts).toBeUndefined();
     expect(config.metricsToken).toBeUndefined();
@@ -117,6 +119,13 @@ describe('loadConfig', () => {
       LAZYDB_USAGE_FLUSH_MS: '500',
       LAZYDB_USAGE_RETENTION_DAYS: '7',
       LAZYDB_USAGE_MAX_TABLES: '20',
+      LAZYDB_DIRECTORY: 'Auth0',
+      LAZYDB_AUTH0_DOMAIN: 'tenant.eu.auth0.com',
+      LAZYDB_AUTH0_CLIENT_ID: 'm2m-client',
+      LAZYDB_AUTH0_CLIENT_SECRET: 'm2m-secret',
+      LAZYDB_AUTH0_CONNECTION: 'staff',
+      LAZYDB_FIREBASE_PROJECT_ID: 'lazydb-prod',
+      LAZYDB_FIREBASE_CREDENTIALS: 'keys/firebase.json',
     });
     expect(config).toEqual({
       port: 8080,
@@ -168,6 +177,13 @@ describe('loadConfig', () => {
       usageFlushMs: 500,
       usageRetentionDays: 7,
       usageMaxTables: 20,
+      directory: 'auth0',
+      auth0Domain: 'tenant.eu.auth0.com',
+      auth0ClientId: 'm2m-client',
+      auth0ClientSecret: 'm2m-secret',
+      auth0Connection: 'staff',
+      firebaseProjectId: 'lazydb-prod',
+      firebaseCredentials: path.resolve('keys/firebase.json'),
     });
   });
 
