@@ -23,7 +23,7 @@ interface RawAnswer {
 function raw(server: TestServer, options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawAnswer> {
   const url = new URL(server.url);
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {} }, (response) => {
+    const request = http.request({ host: url.hostname, port: url.port, method: options.method ?? 'GET', path: options.path, headers: { authorization: `Bearer ${server.adminSecret}`, ...options.headers } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
