@@ -70,7 +70,8 @@ function walk(table: NamedTable, expr: unknown, path: string, judge: ValueJudge 
   for (const [key, value] of Object.entries(expr)) {
     const at = `${path}.${key}`;
     if (key === '_and' || key === '_or') {
-      if (!Array.isArray(value)) problems.push({ field: at, message: 'must be a list of boolean expressions' });
+      // GraphQL takes one expression where a list is expected, as a list of one.
+      if (!Array.isArray(value)) walk(table, value, at, judge, problems, depth + 1);
       else value.forEach((item, i) => walk(table, item, `${at}.${i}`, judge, problems, depth + 1));
       continue;
     }
