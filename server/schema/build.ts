@@ -443,18 +443,20 @@ class SchemaBuilder {
         description: notes.filter(Boolean).join('. ') || undefined,
       };
     }
-    for (const relation of relations) fields[relation.field] = this.relationField(relation);
+    for (const relation of relations) fields[relation.field] = this.relationField(table, relation);
     return fields;
   }
 
-  private relationField(relation: NamedRelation): GraphQLFieldConfig<Row, object> {
+  private relationField(owner: NamedTable, relation: NamedRelation): GraphQLFieldConfig<Row, object> {
     // Relations are exposed only to tables that are read, so the target has its object type.
     const target = this.types.get(relation.target)!;
     const targetObject = target.object!;
     if (relation.kind === 'object') {
       return {
         type: targetObject,
-        description: `The ${relation.target.label} row referenced by ${relation.ownerColumns.map((c) => c.field).join(', ')}`,
+        description: this.shows(owner, relation.ownerColumns)
+          ? `The ${relation.target.label} row referenced by ${relation.ownerColumns.map((c) => c.field).join(', ')}`
+          : `The ${relation.target.label} row this row references`,
         resolve: (parent, _args, context, info) => {
           const ready = prefetched(parent, info.path.key);
           if (ready !== undefined) return ready;
@@ -464,7 +466,9 @@ class SchemaBuilder {
     }
     return {
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(targetObject))),
-      description: `${relation.target.label} rows whose ${relation.targetColumns.map((c) => c.field).join(', ')} reference this row`,
+      description: this.shows(relation.target, relation.targetColumns)
+        ? `${relation.target.label} rows whose ${relation.targetColumns.map((c) => c.field).join(', ')} reference this row`
+        : `${relation.target.label} rows referencing this row`,
       args: this.listArgs(relation.target),
       resolve: (parent, args: ListArgs, context, info) => {
         const ready = prefetched(parent, info.path.key);
@@ -472,6 +476,13 @@ class SchemaBuilder {
         return dataSourceFor(context, this.source).relatedList(relation, parent, this.checkPage(args), requestedColumns(relation.target, info), context);
       },
     };
+  }
+
+  /** Whether every one of `columns` of `table` is in the schema: a description names join columns only then (a hidden column's name is hidden too). */
+  private shows(table: NamedTable, columns: NamedColumn[]): boolean {
+    if (!this.options.access) return true;
+    const visible = this.exposures.get(table)?.columns ?? [];
+    return columns.every((c) => visible.includes(c));
   }
 
   private nested(table: NamedTable, info: GraphQLResolveInfo): NestedRead[] | undefined {
