@@ -95,6 +95,18 @@ describe('a role schema', () => {
     expect(result).toEqual({ data: { artist: [{ name: 'AC/DC' }] } });
   });
 
+  it('offers writes without reads: no rows back, and filters over no column', () => {
+    const writer = roleSchema({ artist: { update: { columns: ['name'], filter: {} }, delete: { filter: {} } }, album: { update: { columns: ['album_id'], filter: {}, set: { album_id: 1 } } } });
+    expect(validateSchema(writer)).toEqual([]);
+    expect(Object.keys(writer.getQueryType()!.getFields())).toEqual(['_empty']);
+    // album's only updatable column is preset: no update at all (an empty _set is no GraphQL type).
+    expect(Object.keys(writer.getMutationType()!.getFields())).toEqual(['update_artist', 'delete_artist']);
+    const printed = printSchema(writer);
+    expect(printed).toMatch(/input artist_bool_exp \{\s*_and: \[artist_bool_exp!\]\s*_or: \[artist_bool_exp!\]\s*_not: artist_bool_exp\s*\}/);
+    expect(printed).toMatch(/type artist_mutation_response \{\s*affected_rows: Int!\s*\}/);
+    expect(printed).not.toMatch(/type artist \{|artist_id|album/);
+  });
+
   it('a role with no rules gets a schema with nothing in it', () => {
     const empty = roleSchema({});
     expect(validateSchema(empty)).toEqual([]);
