@@ -2,8 +2,7 @@ import { isIntrospectionType, isSpecifiedDirective, isSpecifiedScalarType, print
 import type { DatabaseStatus } from '../admin-api/types';
 import { sameCapabilities, type DialectModule } from '../introspect/dialect';
 import type { DatabaseSpec, DbModel, ReportEntry } from '../model/types';
-import { KnexDataSource } from '../query/engine';
-import type { DataSource } from '../schema/source';
+import { KnexDataSource, type GuardedDataSource } from '../query/engine';
 import { buildSchema } from '../schema/build';
 import { nameModel, type NamedModel } from '../schema/naming';
 import type { PoolHandle } from './pool';
@@ -13,7 +12,7 @@ export interface Built {
   model: DbModel;
   named: NamedModel;
   /** What the schemas' resolvers read and write through; a role's schema wraps it (server/permissions/role-views.ts). */
-  source: DataSource;
+  source: GuardedDataSource;
   /** `/db/:name/graphql`: names as in the database. */
   schema: GraphQLSchema;
   /**

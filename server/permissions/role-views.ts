@@ -30,14 +30,14 @@ export interface RoleRules {
 export type RulesLookup = (database: string, role: string) => RoleRules | null;
 
 /** The data source a role's resolvers use: `base` with the document's row rules enforced (PermissionedSource). */
-export type SourceFactory = (base: DataSource, document: PermissionDocument) => DataSource;
+export type SourceFactory<S extends DataSource = DataSource> = (base: S, document: PermissionDocument) => DataSource;
 
-/** What a view is built from: a database's Built (its identity is the cache key). */
-export type ViewBase = Pick<Built, 'model' | 'named' | 'source'>;
+/** What a view is built from: a database's Built (its identity is the cache key); `S` is its source's type (a Built's: GuardedDataSource). */
+export type ViewBase<S extends DataSource = DataSource> = Pick<Built, 'model' | 'named'> & { source: S };
 
-export interface RoleViewsOptions {
+export interface RoleViewsOptions<S extends DataSource = DataSource> {
   rules: RulesLookup;
-  sourceFactory: SourceFactory;
+  sourceFactory: SourceFactory<S>;
   /** LAZYDB_MAX_LIMIT, as the databases' own schemas have it. */
   maxLimit: number;
   whereLimits?: WhereLimits;
@@ -67,9 +67,9 @@ export interface RoleView {
 }
 
 /** One database of a gateway composition: its Built, or null while it has none. */
-export interface GatewayMember {
+export interface GatewayMember<S extends DataSource = DataSource> {
   name: string;
-  built: ViewBase | null;
+  built: ViewBase<S> | null;
   rank?: number;
   unavailableReason?: string;
 }
@@ -86,14 +86,14 @@ interface CachedGateway {
 
 export const DEFAULT_ROLE_VIEWS = 64;
 
-export class RoleViews {
+export class RoleViews<S extends DataSource = DataSource> {
   private readonly views: LruCache<string, CachedView>;
   private readonly gateways: LruCache<string, CachedGateway>;
   /** A number per object used as a key (a Built, a composition): identity without holding it. */
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
 
-  constructor(private readonly options: RoleViewsOptions) {
+  constructor(private readonly options: RoleViewsOptions<S>) {
     const capacity = options.capacity ?? DEFAULT_ROLE_VIEWS;
     this.views = new LruCache(capacity);
     this.gateways = new LruCache(capacity);
@@ -105,7 +105,7 @@ export class RoleViews {
   }
 
   /** The role's view of `database`, built on first use; null when the role has no rules there. */
-  view(database: string, base: ViewBase, role: string): RoleView | null {
+  view(database: string, base: ViewBase<S>, role: string): RoleView | null {
     const rules = this.options.rules(database, role);
     if (!rules) return null;
     const key = `${this.idOf(base)}\u0000${database}\u0000${role}`;
@@ -122,7 +122,7 @@ export class RoleViews {
    * rules for (the others are not there at all), composed as the gateway composes the full ones.
    * Cached per (composition, role, versions of the role's rules on each database).
    */
-  gateway(composition: readonly GatewayMember[], role: string): GraphQLSchema {
+  gateway(composition: readonly GatewayMember<S>[], role: string): GraphQLSchema {
     const visible = composition.flatMap((member) => {
       const rules = this.options.rules(member.name, role);
       return rules ? [{ member, version: rules.version }] : [];
@@ -162,7 +162,7 @@ export class RoleViews {
     return id;
   }
 
-  private build(database: string, base: ViewBase, role: string, rules: RoleRules): RoleView {
+  private build(database: string, base: ViewBase<S>, role: string, rules: RoleRules): RoleView {
     const { maxLimit, whereLimits, disclosure } = this.options;
     const { document, dropped } = servableRules(rules.document, base.named, maxLimit);
     if (dropped.length > 0) this.options.onDropped?.(database, role, dropped);

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LazydbError } from '../../server/errors/lazydb-error';
 import { dialectModule } from '../../server/introspect';
 import type { PermissionDocument } from '../../server/permissions/document';
-import { RoleViews, type ViewBase } from '../../server/permissions/role-views';
-import { KnexDataSource } from '../../server/query/engine';
+import type { Principal } from '../../server/auth/principal';
+import { PermissionedSource } from '../../server/permissions/restricted-source';
+import { RoleViews, type RoleRules, type ViewBase } from '../../server/permissions/role-views';
+import { KnexDataSource, type GuardedDataSource } from '../../server/query/engine';
 import { nameModel } from '../../server/schema/naming';
 import { createThrowawayDatabase, type ThrowawayDb } from '../helpers/databases';
 import { RestContract } from '../helpers/openapi-contract';
@@ -14,8 +16,9 @@ import { testContext, testPipeline } from '../helpers/pipeline';
 /**
  * A role's view over a real database (SQLite, always available): the role's schema and REST
  * run through the real query layer, with the full tables under the resolvers (hidden join
- * columns are still read to follow relations) and only the visible fields in the answers. Row
- * rules are PermissionedSource's (another module): the source here is the base one.
+ * columns are still read to follow relations) and only the visible fields in the answers. The
+ * sources are PermissionedSource, as the server wires them: "reader" sees every row (only its
+ * schema is under test), "fan" has a session-variable filter.
  */
 const SQL = `
 create table artist (artist_id integer primary key, name text not null, secret text);
@@ -27,6 +30,16 @@ insert into artist values (1, 'AC/DC', 's1'), (2, 'Accept', 's2');
 insert into album values (10, 'Let There Be Rock', 1, 9.99), (11, 'Balls to the Wall', 2, 8.99), (12, 'Powerage', 1, 7.5);
 `;
 
+/** A fan sees the albums of the artist named by X-Lazydb-Artist, and that artist. */
+const FAN: PermissionDocument = {
+  artist: { select: { columns: ['name'], filter: { name: { _eq: 'X-Lazydb-Artist' } } } },
+  album: { select: { columns: ['album_id', 'title'], filter: { artist: { name: { _eq: 'X-Lazydb-Artist' } } }, aggregate: true } },
+};
+
+function fan(artist: string): Principal {
+  return { kind: 'jwt', id: artist, subject: artist, email: null, roles: ['fan'], role: 'fan', variables: { 'x-lazydb-role': 'fan', 'x-lazydb-artist': artist }, databases: null };
+}
+
 const READER: PermissionDocument = {
   artist: { select: { columns: ['name'], filter: {} } },
   album: { select: { columns: ['album_id', 'title'], filter: {}, aggregate: true } },
@@ -35,10 +48,15 @@ const READER: PermissionDocument = {
 describe('role views on SQLite', () => {
   let db: ThrowawayDb;
   let knex: Knex;
-  let base: ViewBase;
-  const views = new RoleViews({
-    rules: (database, role) => (database === 'shop' && role === 'reader' ? { version: '1', document: READER } : null),
-    sourceFactory: (source) => source,
+  let base: ViewBase<GuardedDataSource>;
+  const rules = new Map<string, RoleRules>([
+    ['shop/reader', { version: '1', document: READER }],
+    ['shop/fan', { version: '1', document: FAN }],
+  ]);
+  const views = new RoleViews<GuardedDataSource>({
+    rules: (database, role) => rules.get(`${database}/${role}`) ?? null,
+    // As the server wires it: every role's reads and writes through its row rules.
+    sourceFactory: (source, document) => new PermissionedSource(source, document),
     maxLimit: 100,
   });
 
@@ -108,6 +126,22 @@ describe('role views on SQLite', () => {
     // album may be counted, artist not: its total is told only by a page that ends the rows.
     expect((await rest('/album', { limit: '1' })).headers['x-total-count']).toBe('3');
     expect((await rest('/artist', { limit: '1' })).headers['content-range']).toBe('artist 0-0/*');
+  });
+
+  it('runs a role through PermissionedSource: each principal its own rows, in GraphQL and REST alike', async () => {
+    const fanView = views.view('shop', base, 'fan')!;
+    const read = async (artist: string) => {
+      const result = await graphql({ schema: fanView.schema, source: '{ album(order_by: {album_id: asc}) { title } album_aggregate { aggregate { count } } artist { name } }', contextValue: { lazydb: { principal: fan(artist), dataSource: (b: unknown) => b } } });
+      expect(result.errors).toBeUndefined();
+      return result.data;
+    };
+    expect(await read('AC/DC')).toEqual({ album: [{ title: 'Let There Be Rock' }, { title: 'Powerage' }], album_aggregate: { aggregate: { count: 2 } }, artist: [{ name: 'AC/DC' }] });
+    expect(await read('Accept')).toEqual({ album: [{ title: 'Balls to the Wall' }], album_aggregate: { aggregate: { count: 1 } }, artist: [{ name: 'Accept' }] });
+    const pipeline = testPipeline();
+    const context = testContext(pipeline, '/db/shop/rest/album');
+    context.principal = fan('Accept');
+    const reply = await fanView.rest.handle({ method: 'GET', path: '/album', search: new URLSearchParams({ include: 'artist' }), body: undefined, context, pipeline });
+    expect([reply.status, JSON.parse(reply.body), reply.headers['x-total-count']]).toEqual([200, [{ album_id: 11, title: 'Balls to the Wall', artist: { name: 'Accept' } }], '1']);
   });
 
   it('refuses hidden columns in where= with a 400, and has no routes for what the role may not do', async () => {
