@@ -2,7 +2,7 @@ import { isIntrospectionType, isSpecifiedDirective, isSpecifiedScalarType, print
 import type { DatabaseStatus } from '../admin-api/types';
 import { sameCapabilities, type DialectModule } from '../introspect/dialect';
 import type { DatabaseSpec, DbModel, ReportEntry } from '../model/types';
-import { KnexDataSource } from '../query/engine';
+import { KnexDataSource, type GuardedDataSource } from '../query/engine';
 import { buildSchema } from '../schema/build';
 import { nameModel, type NamedModel } from '../schema/naming';
 import type { PoolHandle } from './pool';
@@ -11,6 +11,8 @@ import type { PoolHandle } from './pool';
 export interface Built {
   model: DbModel;
   named: NamedModel;
+  /** What the schemas' resolvers read and write through; a role's schema wraps it (server/permissions/role-views.ts). */
+  source: GuardedDataSource;
   /** `/db/:name/graphql`: names as in the database. */
   schema: GraphQLSchema;
   /**
@@ -55,6 +57,7 @@ export function buildDatabase(name: string, model: DbModel, dialect: DialectModu
   return {
     model,
     named,
+    source,
     schema,
     get namespaced() {
       namespaced ??= valid(name, buildSchema(named, source, { maxLimit, description, typePrefix: `${name}_` }));

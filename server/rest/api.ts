@@ -11,7 +11,7 @@ import { graphqlContextOf, type RequestContext, type RootTable } from '../pipeli
 import type { Pipeline } from '../pipeline/pipeline';
 import type { SofaContext } from './sofa';
 import { parseListParams, typedValue, type WhereLimits } from './params';
-import { buildSofaRest, describeErrors, restOperations, type RouteKind, type SofaRest } from './sofa';
+import { buildSofaRest, describeErrors, restOperations, type RestOperations, type RouteKind, type SofaRest } from './sofa';
 
 /** A REST answer, ready to write. */
 export interface RestReply {
@@ -55,11 +55,13 @@ export class RestApi {
   private sofaRest: SofaRest | null = null;
   private openapi: string | null = null;
   private readonly documents = new Map<string, RestDocument>();
+  /** Each table's operations as the schema offers them (a role's schema offers fewer), worked out once. */
+  private readonly operations = new Map<NamedTable, RestOperations>();
 
   constructor(
     private readonly database: string,
     private readonly named: NamedModel,
-    /** The full schema (aggregates and relations for counts and `include`). */
+    /** The schema REST runs on (aggregates and relations for counts and `include`): the database's, or a role's view of it with `named` its model (server/permissions/role-views.ts). */
     private readonly schema: GraphQLSchema,
     private readonly maxLimit: number,
     /** Bounds of `where=` (LAZYDB_MAX_INPUT_DEPTH, LAZYDB_MAX_IN_VALUES), the same as GraphQL's. */
@@ -94,7 +96,7 @@ export class RestApi {
     this.assertDescribed();
     if (this.openapi === null) {
       const sofa = this.sofa;
-      this.openapi = JSON.stringify(correctOpenAPI(sofa.openAPIDocument, this.named, this.database, this.maxLimit));
+      this.openapi = JSON.stringify(correctOpenAPI(sofa.openAPIDocument, this.named, this.database, this.maxLimit, (table) => this.counted(table)));
       sofa.openAPIDocument = {};
     }
     return this.openapi;
@@ -150,7 +152,7 @@ export class RestApi {
   private operation(table: NamedTable, method: string, keys: string[]): RouteKind {
     const keyed = table.primaryKey.length;
     const allow = (kinds: [RouteKind, string][]) => {
-      const operations = restOperations(table);
+      const operations = this.operationsOf(table);
       const offered = kinds.filter(([kind]) => operations[kind] !== undefined);
       const match = offered.find(([, m]) => m === method);
       if (match) return match[0];
@@ -164,6 +166,20 @@ export class RestApi {
       throw fail('NOT_FOUND', `${table.typeName} rows are addressed by ${keyed} key value(s): /${table.typeName}/${table.primaryKey.map((c) => `<${c.field}>`).join('/')}`);
     }
     return allow([['byKey', 'GET'], ['update', 'PATCH'], ['delete', 'DELETE']]);
+  }
+
+  private operationsOf(table: NamedTable): RestOperations {
+    let operations = this.operations.get(table);
+    if (!operations) {
+      operations = restOperations(table, this.schema);
+      this.operations.set(table, operations);
+    }
+    return operations;
+  }
+
+  /** Whether the schema offers `<table>_aggregate` (a role's may not): without it a list's total is told only when its page shows it. */
+  private counted(table: NamedTable): boolean {
+    return Object.hasOwn(this.schema.getQueryType()!.getFields(), table.root.aggregate);
   }
 
   private async list(table: NamedTable, request: RestRequest): Promise<RestReply> {
@@ -185,14 +201,17 @@ export class RestApi {
     const rows = page.rows as Row[];
     const first = params.offset ?? 0;
     const asked = params.limit ?? this.maxLimit;
-    const total = rows.length < asked && (rows.length > 0 || first === 0) ? first + rows.length : await this.count(table, params.where, request);
+    const told = rows.length < asked && (rows.length > 0 || first === 0);
+    // A role without the aggregate may not learn how many rows there are beyond what it reads:
+    // the total is then unknown (`*` in Content-Range, RFC 9110) unless the page ends the rows.
+    const total = told ? first + rows.length : this.counted(table) ? await this.count(table, params.where, request) : null;
     const range = rows.length > 0 ? `${first}-${first + rows.length - 1}` : '*';
     return {
       status: 200,
       headers: {
         ...JSON_HEADERS,
-        'x-total-count': String(total),
-        'content-range': `${table.typeName} ${range}/${total}`,
+        ...(total === null ? {} : { 'x-total-count': String(total) }),
+        'content-range': `${table.typeName} ${range}/${total ?? '*'}`,
         'access-control-expose-headers': 'X-Total-Count, Content-Range',
       },
       body: JSON.stringify(rows),

@@ -204,6 +204,12 @@ const TOTAL_HEADERS = {
   'Content-Range': { description: '`<table> <first>-<last>/<total>`, `<table> */<total>` for an empty page', required: true, schema: { type: 'string' } },
 };
 
+/** A list whose total the caller may not learn (a role without the aggregate): told only when the page ends the rows. */
+const UNCOUNTED_HEADERS = {
+  'X-Total-Count': { description: 'Rows matching the filter: only when this page is the last one (the role may not count the rest)', required: false, schema: { type: 'integer', minimum: 0 } },
+  'Content-Range': { description: '`<table> <first>-<last>/<total>`, with `*` as the total when it is not told', required: true, schema: { type: 'string' } },
+};
+
 /** `GET /`: the resources of this database. */
 function indexPath(database: string): Json {
   return {
@@ -252,7 +258,7 @@ function indexPath(database: string): Json {
  * (the row as the body, `field=value` filters, key columns in the path), so the document is
  * corrected to describe exactly what the server accepts and answers.
  */
-export function correctOpenAPI(document: Json, named: NamedModel, database: string, maxLimit?: number): Json {
+export function correctOpenAPI(document: Json, named: NamedModel, database: string, maxLimit?: number, counted: (table: NamedTable) => boolean = () => true): Json {
   const doc = structuredClone(document) as Json;
   doc.info = {
     ...doc.info,
@@ -315,7 +321,7 @@ export function correctOpenAPI(document: Json, named: NamedModel, database: stri
       base.get.responses = {
         '200': {
           description: 'The rows of this page',
-          headers: TOTAL_HEADERS,
+          headers: counted(table) ? TOTAL_HEADERS : UNCOUNTED_HEADERS,
           content: { 'application/json': { schema: { type: 'array', items: listedRow(table, rowRef) } } },
         },
         ...errors(isView ? ['400', '404', '409', '500', '503'] : ['400', '404', '500', '503'], { '409': VIEW_NOT_POPULATED }),

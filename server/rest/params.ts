@@ -4,6 +4,7 @@ import type { NamedTable } from '../schema/naming';
 import type { OrderDirection } from '../schema/source';
 
 import { nestingExceeds } from '../query/filter';
+import { boolExpProblems } from '../schema/bool-exp';
 import { DEFAULT_DOCUMENT_LIMITS, inputTooDeepMessage, tooManyValuesMessage, type DocumentLimits } from '../plugins/use-document-limits';
 
 /**
@@ -41,7 +42,7 @@ export function parseListParams(table: NamedTable, search: URLSearchParams, limi
   for (const [key, value] of search) {
     switch (key) {
       case 'where':
-        where = parseWhere(value, limits);
+        where = parseWhere(table, value, limits);
         break;
       case 'order_by':
         orderBy = orderBy.concat(parseOrderBy(table, value, suggest));
@@ -82,7 +83,7 @@ function wholeNumber(name: string, value: string): number {
   return Number(value);
 }
 
-function parseWhere(value: string, limits: WhereLimits): Record<string, unknown> {
+function parseWhere(table: NamedTable, value: string, limits: WhereLimits): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -94,6 +95,10 @@ function parseWhere(value: string, limits: WhereLimits): Record<string, unknown>
   if (nestingExceeds(parsed, limits.maxInputDepth)) throw fail('INPUT_TOO_DEEP', inputTooDeepMessage('where', limits.maxInputDepth));
   const long = longestInList(parsed);
   if (long && long.count > limits.maxInValues) throw fail('TOO_MANY_VALUES', tooManyValuesMessage(`where: ${long.list}`, long.count, limits.maxInValues));
+  // Judged against `table` as the caller sees it (a role's view hides columns and relations):
+  // a hidden field is refused here like one that does not exist, before any SQL or GraphQL.
+  const problem = boolExpProblems(table, parsed, 'where')[0];
+  if (problem) throw badParam(`${problem.field}: ${problem.message}`);
   return parsed as Record<string, unknown>;
 }
 
@@ -115,12 +120,22 @@ function longestInList(where: object): { list: string; count: number } | null {
 /** `title.desc,artist_id` or the GraphQL form as JSON (`[{"title":"desc"}]`). */
 function parseOrderBy(table: NamedTable, value: string, suggest: boolean): Record<string, OrderDirection>[] {
   if (value.startsWith('[') || value.startsWith('{')) {
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(value) as unknown;
-      return (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, OrderDirection>[];
+      parsed = JSON.parse(value) as unknown;
     } catch {
       throw badParam('order_by is not valid JSON; or use the short form order_by=title.desc,artist_id');
     }
+    const terms = Array.isArray(parsed) ? parsed : [parsed];
+    for (const term of terms) {
+      if (!term || typeof term !== 'object' || Array.isArray(term)) throw badParam('order_by: each entry must be an object such as {"title":"desc"}');
+      for (const field of Object.keys(term)) {
+        if (!table.columns.some((c) => c.field === field)) {
+          throw badParam(`order_by: ${table.typeName} has no field "${field}"${suggest ? `; fields: ${table.columns.map((c) => c.field).join(', ')}` : ''}`);
+        }
+      }
+    }
+    return terms as Record<string, OrderDirection>[];
   }
   return value
     .split(',')

@@ -42,12 +42,26 @@ export function keyPath(table: NamedTable): string {
   return table.primaryKey.map((c) => `/:${c.field}`).join('');
 }
 
-/** Which GraphQL root field serves each REST operation of a table (none for what it cannot do). */
-export function restOperations(table: NamedTable): Partial<Record<RouteKind, { type: 'Query' | 'Mutation'; field: string; route: RouteConfig }>> {
+export type RestOperations = Partial<Record<RouteKind, { type: 'Query' | 'Mutation'; field: string; route: RouteConfig }>>;
+
+/**
+ * Which GraphQL root field serves each REST operation of a table (none for what it cannot do).
+ * With `schema`, only the operations whose root field it has: a role's schema leaves out what
+ * the role may not do, and its REST API then has no such route.
+ */
+export function restOperations(table: NamedTable, schema?: GraphQLSchema): RestOperations {
+  const ops = modelOperations(table);
+  if (!schema) return ops;
+  const roots = { Query: schema.getQueryType()?.getFields() ?? {}, Mutation: schema.getMutationType()?.getFields() ?? {} };
+  for (const kind of Object.keys(ops) as RouteKind[]) if (!Object.hasOwn(roots[ops[kind]!.type], ops[kind]!.field)) delete ops[kind];
+  return ops;
+}
+
+function modelOperations(table: NamedTable): RestOperations {
   const base = `/${table.typeName}`;
   const tags = [table.typeName];
   const hasKey = table.primaryKey.length > 0;
-  const ops: Partial<Record<RouteKind, { type: 'Query' | 'Mutation'; field: string; route: RouteConfig }>> = {
+  const ops: RestOperations = {
     list: { type: 'Query', field: table.root.list, route: { method: 'GET', path: base, tags, description: `List rows of ${table.label}` } },
   };
   if (hasKey) ops.byKey = { type: 'Query', field: table.root.byPk, route: { method: 'GET', path: `${base}${keyPath(table)}`, tags, description: `One row of ${table.label} by its primary key` } };
@@ -70,7 +84,7 @@ export function buildSofaRest(database: string, named: NamedModel, schema: Graph
   const allowed = new Set<string>();
   const owners = new Map<string, { table: NamedTable; kind: RouteKind }>();
   for (const table of named.tables) {
-    for (const [kind, op] of Object.entries(restOperations(table)) as [RouteKind, NonNullable<ReturnType<typeof restOperations>[RouteKind]>][]) {
+    for (const [kind, op] of Object.entries(restOperations(table, schema)) as [RouteKind, NonNullable<ReturnType<typeof restOperations>[RouteKind]>][]) {
       routesConfig[`${op.type}.${op.field}`] = op.route;
       allowed.add(`${op.type}.${op.field}`);
       owners.set(`${op.route.method} ${op.route.path}`, { table, kind });

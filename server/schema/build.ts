@@ -21,6 +21,8 @@ import {
 import type { ScalarKind } from '../model/types';
 import { badInput, lazydbError } from '../errors/graphql';
 import { limitTooLargeMessage } from '../plugins/use-query-cost';
+import type { SchemaAccess } from '../permissions/access';
+import { operatorsFor } from './bool-exp';
 import { toGraphQLName, type NamedColumn, type NamedModel, type NamedRelation, type NamedTable } from './naming';
 import {
   BigIntScalar,
@@ -42,6 +44,11 @@ export interface BuildOptions {
   maxLimit: number;
   /** Shown as the root types' description. */
   description?: string;
+  /**
+   * A role's view (server/permissions/access.ts): what it may not use is left out of the schema
+   * (absent, not erroring). Without it, everything the model has is offered.
+   */
+  access?: SchemaAccess;
 }
 
 const SCALAR_FOR_KIND: Record<Exclude<ScalarKind, 'enum'>, GraphQLScalarType> = {
@@ -59,28 +66,6 @@ const SCALAR_FOR_KIND: Record<Exclude<ScalarKind, 'enum'>, GraphQLScalarType> = 
   bytes: BytesScalar,
   unknown: GraphQLString,
 };
-
-/** Operators per kind of value; text adds the LIKE family. */
-const ORDERED_OPERATORS = ['_eq', '_neq', '_gt', '_gte', '_lt', '_lte', '_in', '_nin', '_is_null'] as const;
-const EQUALITY_OPERATORS = ['_eq', '_neq', '_in', '_nin', '_is_null'] as const;
-const TEXT_OPERATORS = ['_like', '_nlike', '_ilike', '_nilike'] as const;
-
-function operatorsFor(kind: ScalarKind): readonly string[] {
-  switch (kind) {
-    case 'string':
-      return [...ORDERED_OPERATORS, ...TEXT_OPERATORS];
-    case 'boolean':
-    case 'uuid':
-    case 'bytes':
-    case 'enum':
-      return EQUALITY_OPERATORS;
-    case 'json':
-    case 'unknown':
-      return ['_is_null'];
-    default:
-      return ORDERED_OPERATORS;
-  }
-}
 
 const ORDER_VALUES: Record<string, string> = {
   asc: 'in ascending order, nulls last',
@@ -134,20 +119,97 @@ function serialised(fields: GraphQLFieldConfigMap<unknown, object>): GraphQLFiel
   return fields;
 }
 
+/** A table's types; null where the table's exposure offers nothing that would use the type. */
 interface TableTypes {
-  object: GraphQLObjectType;
-  boolExp: GraphQLInputObjectType;
-  orderBy: GraphQLInputObjectType;
-  insertInput: GraphQLInputObjectType;
-  setInput: GraphQLInputObjectType;
+  object: GraphQLObjectType | null;
+  boolExp: GraphQLInputObjectType | null;
+  orderBy: GraphQLInputObjectType | null;
+  insertInput: GraphQLInputObjectType | null;
+  setInput: GraphQLInputObjectType | null;
   pkColumnsInput: GraphQLInputObjectType | null;
-  mutationResponse: GraphQLObjectType;
-  aggregate: GraphQLObjectType;
+  mutationResponse: GraphQLObjectType | null;
+  aggregate: GraphQLObjectType | null;
+}
+
+/**
+ * What the schema shows of one table: everything the model has (no access given), or what a
+ * role's access allows. Every type and field of the table is derived from this, never from the
+ * table itself, so nothing hidden can slip in through a relation or an input.
+ */
+interface Exposure {
+  /** Columns of the object type, `where` and `order_by`; null: the table is not read (no object type). */
+  columns: NamedColumn[] | null;
+  /** Relations to tables that are read. */
+  relations: NamedRelation[];
+  aggregate: boolean;
+  byPk: boolean;
+  /** Fields of `<table>_insert_input`; null: no such type (and no insert). */
+  insertColumns: NamedColumn[] | null;
+  /** Fields of `<table>_set_input`; null: no such type (and no update). */
+  setColumns: NamedColumn[] | null;
+  delete: boolean;
+  /** `_pk_columns_input`: without access for every keyed table (as always); with it only where update by key is offered. */
+  pkColumnsInput: boolean;
+  /** `where` input type: needed by reads, updates and deletes. */
+  boolExp: boolean;
+}
+
+function fullExposure(table: NamedTable): Exposure {
+  const writable = table.columns.filter(isWritable);
+  return {
+    columns: table.columns,
+    relations: table.relations,
+    aggregate: true,
+    byPk: table.primaryKey.length > 0,
+    insertColumns: writable,
+    setColumns: writable,
+    delete: true,
+    pkColumnsInput: table.primaryKey.length > 0,
+    boolExp: true,
+  };
+}
+
+/** The exposure of every table `access` shows: a table it has no entry for is absent altogether. */
+function exposuresFor(named: NamedModel, access: SchemaAccess | undefined): Map<NamedTable, Exposure> {
+  const exposures = new Map<NamedTable, Exposure>();
+  if (!access) {
+    for (const table of named.tables) exposures.set(table, fullExposure(table));
+    return exposures;
+  }
+  const selectable = (table: NamedTable) => access.tables.get(table.typeName)?.select ?? null;
+  for (const table of named.tables) {
+    const rules = access.tables.get(table.typeName);
+    if (!rules) continue;
+    const select = rules.select;
+    const chosen = (fields: ReadonlySet<string> | null) => {
+      if (!fields || !table.writable) return null;
+      const columns = table.columns.filter((c) => isWritable(c) && fields.has(c.field));
+      // An input object without fields is not valid GraphQL: a rule of no columns offers no operation.
+      return columns.length > 0 ? columns : null;
+    };
+    const insertColumns = chosen(rules.insert);
+    const setColumns = chosen(rules.update);
+    const byPk = select?.byPk === true;
+    const del = rules.delete && table.writable;
+    exposures.set(table, {
+      columns: select ? table.columns.filter((c) => select.columns.has(c.field)) : null,
+      relations: select ? table.relations.filter((r) => selectable(r.target) !== null) : [],
+      aggregate: select?.aggregate === true,
+      byPk,
+      insertColumns,
+      setColumns,
+      delete: del,
+      pkColumnsInput: byPk && setColumns !== null,
+      boolExp: select !== null || setColumns !== null || del,
+    });
+  }
+  return exposures;
 }
 
 class SchemaBuilder {
   private readonly prefix: string;
   private readonly types = new Map<NamedTable, TableTypes>();
+  private readonly exposures: Map<NamedTable, Exposure>;
   private readonly comparisonTypes = new Map<string, GraphQLInputObjectType>();
   private readonly enumTypes = new Map<NamedColumn, GraphQLEnumType>();
   private readonly orderByEnum: GraphQLEnumType;
@@ -158,6 +220,7 @@ class SchemaBuilder {
     private readonly options: BuildOptions,
   ) {
     this.prefix = options.typePrefix ?? '';
+    this.exposures = exposuresFor(named, options.access);
     this.orderByEnum = new GraphQLEnumType({
       name: `${this.prefix}order_by`,
       description: 'Column ordering options',
@@ -166,12 +229,12 @@ class SchemaBuilder {
   }
 
   build(): GraphQLSchema {
-    for (const table of this.named.tables) this.types.set(table, this.tableTypes(table));
+    for (const [table, exposure] of this.exposures) this.types.set(table, this.tableTypes(table, exposure));
     const queryFields: GraphQLFieldConfigMap<unknown, object> = {};
     const mutationFields: GraphQLFieldConfigMap<unknown, object> = {};
-    for (const table of this.named.tables) {
-      Object.assign(queryFields, markedRoots(table, this.queryFields(table)));
-      if (table.writable) Object.assign(mutationFields, serialised(markedRoots(table, this.mutationFields(table))));
+    for (const [table, exposure] of this.exposures) {
+      Object.assign(queryFields, markedRoots(table, this.queryFields(table, exposure)));
+      if (table.writable) Object.assign(mutationFields, serialised(markedRoots(table, this.mutationFields(table, exposure))));
     }
     if (Object.keys(queryFields).length === 0) {
       queryFields._empty = { type: GraphQLBoolean, description: 'This database has no tables or views lazydb can expose.' };
@@ -193,8 +256,9 @@ class SchemaBuilder {
   private tableTypeList(): (GraphQLObjectType | GraphQLInputObjectType)[] {
     const list: (GraphQLObjectType | GraphQLInputObjectType)[] = [];
     for (const types of this.types.values()) {
-      list.push(types.object, types.boolExp, types.orderBy, types.insertInput, types.setInput, types.mutationResponse, types.aggregate);
-      if (types.pkColumnsInput) list.push(types.pkColumnsInput);
+      for (const type of [types.object, types.boolExp, types.orderBy, types.insertInput, types.setInput, types.mutationResponse, types.aggregate, types.pkColumnsInput]) {
+        if (type) list.push(type);
+      }
     }
     return list;
   }
@@ -251,77 +315,96 @@ class SchemaBuilder {
     return type;
   }
 
-  private tableTypes(table: NamedTable): TableTypes {
+  private tableTypes(table: NamedTable, exposure: Exposure): TableTypes {
     const description = table.table.comment ?? undefined;
-    const object = new GraphQLObjectType<Row, object>({
-      name: this.typeName(table),
-      description: description ?? `${table.table.kind === 'view' ? 'View' : 'Table'} ${table.label}`,
-      // Its fields read rows: the query cost and depth limits count them (server/plugins/use-query-cost.ts).
-      extensions: { lazydb: 'table' },
-      fields: () => this.objectFields(table),
-    });
-    const boolExp: GraphQLInputObjectType = new GraphQLInputObjectType({
-      name: this.typeName(table, '_bool_exp'),
-      description: `Boolean expression to filter rows of ${table.label}. All conditions given must hold.`,
-      // Marks filters for the document limits (LAZYDB_MAX_FILTER_TERMS counts their objects).
-      extensions: { lazydb: 'bool_exp' },
-      fields: () => {
-        const fields: GraphQLInputFieldConfigMap = {
-          _and: { type: new GraphQLList(new GraphQLNonNull(boolExp)) },
-          _or: { type: new GraphQLList(new GraphQLNonNull(boolExp)) },
-          _not: { type: boolExp },
-        };
-        for (const column of table.columns) fields[column.field] = { type: this.comparisonType(column) };
-        for (const relation of table.relations) {
-          fields[relation.field] = {
-            type: this.types.get(relation.target)!.boolExp,
-            description:
-              relation.kind === 'object'
-                ? `The referenced ${relation.target.label} row matches`
-                : `At least one ${relation.target.label} row referencing this one matches`,
-          };
-        }
-        return fields;
-      },
-    });
-    const orderBy = new GraphQLInputObjectType({
-      name: this.typeName(table, '_order_by'),
-      description: `Ordering of ${table.label} rows: one column per list entry.`,
-      fields: Object.fromEntries(table.columns.map((c) => [c.field, { type: this.orderByEnum }])),
-    });
-    const writableColumns = table.columns.filter(isWritable);
-    const insertInput = new GraphQLInputObjectType({
-      name: this.typeName(table, '_insert_input'),
-      description: `A row to insert into ${table.label}. Required fields are NOT NULL columns without a default.`,
-      fields: Object.fromEntries(
-        writableColumns.map((c) => {
-          const required = !c.column.nullable && !c.column.hasDefault;
-          const type = this.scalarType(c);
-          return [c.field, { type: required ? new GraphQLNonNull(type) : type, description: c.column.comment ?? undefined }];
-        }),
-      ),
-    });
-    const setInput = new GraphQLInputObjectType({
-      name: this.typeName(table, '_set_input'),
-      description: `Columns to change in ${table.label}.`,
-      fields: Object.fromEntries(writableColumns.map((c) => [c.field, { type: this.scalarType(c) }])),
-    });
-    const pkColumnsInput =
-      table.primaryKey.length > 0
-        ? new GraphQLInputObjectType({
-            name: this.typeName(table, '_pk_columns_input'),
-            description: `Primary key of ${table.label}.`,
-            fields: Object.fromEntries(table.primaryKey.map((c) => [c.field, { type: new GraphQLNonNull(this.scalarType(c)) }])),
+    const { columns: readable, relations, insertColumns, setColumns } = exposure;
+    const object = readable
+      ? new GraphQLObjectType<Row, object>({
+          name: this.typeName(table),
+          description: description ?? `${table.table.kind === 'view' ? 'View' : 'Table'} ${table.label}`,
+          // Its fields read rows: the query cost and depth limits count them (server/plugins/use-query-cost.ts).
+          extensions: { lazydb: 'table' },
+          fields: () => this.objectFields(table, readable, relations),
+        })
+      : null;
+    const boolExp: GraphQLInputObjectType | null = exposure.boolExp
+      ? new GraphQLInputObjectType({
+          name: this.typeName(table, '_bool_exp'),
+          description: `Boolean expression to filter rows of ${table.label}. All conditions given must hold.`,
+          // Marks filters for the document limits (LAZYDB_MAX_FILTER_TERMS counts their objects).
+          extensions: { lazydb: 'bool_exp' },
+          fields: () => {
+            const fields: GraphQLInputFieldConfigMap = {
+              _and: { type: new GraphQLList(new GraphQLNonNull(boolExp!)) },
+              _or: { type: new GraphQLList(new GraphQLNonNull(boolExp!)) },
+              _not: { type: boolExp! },
+            };
+            for (const column of readable ?? []) fields[column.field] = { type: this.comparisonType(column) };
+            for (const relation of relations) {
+              fields[relation.field] = {
+                type: this.types.get(relation.target)!.boolExp!,
+                description:
+                  relation.kind === 'object'
+                    ? `The referenced ${relation.target.label} row matches`
+                    : `At least one ${relation.target.label} row referencing this one matches`,
+              };
+            }
+            return fields;
+          },
+        })
+      : null;
+    const orderBy = readable
+      ? new GraphQLInputObjectType({
+          name: this.typeName(table, '_order_by'),
+          description: `Ordering of ${table.label} rows: one column per list entry.`,
+          fields: Object.fromEntries(readable.map((c) => [c.field, { type: this.orderByEnum }])),
+        })
+      : null;
+    const insertInput = insertColumns
+      ? new GraphQLInputObjectType({
+          name: this.typeName(table, '_insert_input'),
+          description: `A row to insert into ${table.label}. Required fields are NOT NULL columns without a default.`,
+          fields: Object.fromEntries(
+            insertColumns.map((c) => {
+              const required = !c.column.nullable && !c.column.hasDefault;
+              const type = this.scalarType(c);
+              return [c.field, { type: required ? new GraphQLNonNull(type) : type, description: c.column.comment ?? undefined }];
+            }),
+          ),
+        })
+      : null;
+    const setInput = setColumns
+      ? new GraphQLInputObjectType({
+          name: this.typeName(table, '_set_input'),
+          description: `Columns to change in ${table.label}.`,
+          fields: Object.fromEntries(setColumns.map((c) => [c.field, { type: this.scalarType(c) }])),
+        })
+      : null;
+    const pkColumnsInput = exposure.pkColumnsInput
+      ? new GraphQLInputObjectType({
+          name: this.typeName(table, '_pk_columns_input'),
+          description: `Primary key of ${table.label}.`,
+          fields: Object.fromEntries(table.primaryKey.map((c) => [c.field, { type: new GraphQLNonNull(this.scalarType(c)) }])),
+        })
+      : null;
+    const mutates = table.writable || !this.options.access;
+    const mutationResponse =
+      mutates && (insertColumns || setColumns || exposure.delete)
+        ? new GraphQLObjectType<Row[], object>({
+            name: this.typeName(table, '_mutation_response'),
+            description: `Rows of ${table.label} affected by a mutation.`,
+            fields: {
+              affected_rows: { type: new GraphQLNonNull(GraphQLInt), resolve: (rows) => rows.length },
+              // A role that may not read the table learns how many rows it changed, nothing of them.
+              ...(object ? { returning: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))), resolve: (rows: Row[]) => rows } } : {}),
+            },
           })
         : null;
-    const mutationResponse = new GraphQLObjectType<Row[], object>({
-      name: this.typeName(table, '_mutation_response'),
-      description: `Rows of ${table.label} affected by a mutation.`,
-      fields: {
-        affected_rows: { type: new GraphQLNonNull(GraphQLInt), resolve: (rows) => rows.length },
-        returning: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))), resolve: (rows) => rows },
-      },
-    });
+    const aggregate = exposure.aggregate ? this.aggregateType(table) : null;
+    return { object, boolExp, orderBy, insertInput, setInput, pkColumnsInput, mutationResponse, aggregate };
+  }
+
+  private aggregateType(table: NamedTable): GraphQLObjectType {
     const aggregateFields = new GraphQLObjectType<{ where?: BoolExp | null }, object>({
       name: this.typeName(table, '_aggregate_fields'),
       fields: {
@@ -331,28 +414,27 @@ class SchemaBuilder {
         },
       },
     });
-    const aggregate = new GraphQLObjectType<{ where?: BoolExp | null }, object>({
+    return new GraphQLObjectType<{ where?: BoolExp | null }, object>({
       name: this.typeName(table, '_aggregate'),
       description: `Aggregates over ${table.label}.`,
       extensions: { lazydb: 'aggregate' },
       fields: { aggregate: { type: new GraphQLNonNull(aggregateFields), resolve: (parent) => parent } },
     });
-    return { object, boolExp, orderBy, insertInput, setInput, pkColumnsInput, mutationResponse, aggregate };
   }
 
   private listArgs(table: NamedTable): GraphQLFieldConfigArgumentMap {
     const types = this.types.get(table)!;
     return {
-      where: { type: types.boolExp, description: 'Filter: only rows matching this expression.' },
-      order_by: { type: new GraphQLList(new GraphQLNonNull(types.orderBy)), description: 'Sort order, most significant first.' },
+      where: { type: types.boolExp!, description: 'Filter: only rows matching this expression.' },
+      order_by: { type: new GraphQLList(new GraphQLNonNull(types.orderBy!)), description: 'Sort order, most significant first.' },
       limit: { type: GraphQLInt, description: `Rows to return: at most ${this.options.maxLimit} (the default).` },
       offset: { type: GraphQLInt, description: 'Rows to skip.' },
     };
   }
 
-  private objectFields(table: NamedTable): GraphQLFieldConfigMap<Row, object> {
+  private objectFields(table: NamedTable, columns: NamedColumn[], relations: NamedRelation[]): GraphQLFieldConfigMap<Row, object> {
     const fields: GraphQLFieldConfigMap<Row, object> = {};
-    for (const column of table.columns) {
+    for (const column of columns) {
       const type = this.scalarType(column);
       const nonNull = !column.column.nullable && table.table.kind === 'table';
       const notes = [column.column.comment, column.column.kind === 'unknown' ? `SQL type ${column.column.sqlType}, read-only text` : null];
@@ -361,16 +443,20 @@ class SchemaBuilder {
         description: notes.filter(Boolean).join('. ') || undefined,
       };
     }
-    for (const relation of table.relations) fields[relation.field] = this.relationField(relation);
+    for (const relation of relations) fields[relation.field] = this.relationField(table, relation);
     return fields;
   }
 
-  private relationField(relation: NamedRelation): GraphQLFieldConfig<Row, object> {
+  private relationField(owner: NamedTable, relation: NamedRelation): GraphQLFieldConfig<Row, object> {
+    // Relations are exposed only to tables that are read, so the target has its object type.
     const target = this.types.get(relation.target)!;
+    const targetObject = target.object!;
     if (relation.kind === 'object') {
       return {
-        type: target.object,
-        description: `The ${relation.target.label} row referenced by ${relation.ownerColumns.map((c) => c.field).join(', ')}`,
+        type: targetObject,
+        description: this.shows(owner, relation.ownerColumns)
+          ? `The ${relation.target.label} row referenced by ${relation.ownerColumns.map((c) => c.field).join(', ')}`
+          : `The ${relation.target.label} row this row references`,
         resolve: (parent, _args, context, info) => {
           const ready = prefetched(parent, info.path.key);
           if (ready !== undefined) return ready;
@@ -379,8 +465,10 @@ class SchemaBuilder {
       };
     }
     return {
-      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(target.object))),
-      description: `${relation.target.label} rows whose ${relation.targetColumns.map((c) => c.field).join(', ')} reference this row`,
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(targetObject))),
+      description: this.shows(relation.target, relation.targetColumns)
+        ? `${relation.target.label} rows whose ${relation.targetColumns.map((c) => c.field).join(', ')} reference this row`
+        : `${relation.target.label} rows referencing this row`,
       args: this.listArgs(relation.target),
       resolve: (parent, args: ListArgs, context, info) => {
         const ready = prefetched(parent, info.path.key);
@@ -388,6 +476,13 @@ class SchemaBuilder {
         return dataSourceFor(context, this.source).relatedList(relation, parent, this.checkPage(args), requestedColumns(relation.target, info), context);
       },
     };
+  }
+
+  /** Whether every one of `columns` of `table` is in the schema: a description names join columns only then (a hidden column's name is hidden too). */
+  private shows(table: NamedTable, columns: NamedColumn[]): boolean {
+    if (!this.options.access) return true;
+    const visible = this.exposures.get(table)?.columns ?? [];
+    return columns.every((c) => visible.includes(c));
   }
 
   private nested(table: NamedTable, info: GraphQLResolveInfo): NestedRead[] | undefined {
@@ -409,26 +504,30 @@ class SchemaBuilder {
     return Object.fromEntries(table.primaryKey.map((c) => [c.field, { type: new GraphQLNonNull(this.scalarType(c)) }]));
   }
 
-  private queryFields(table: NamedTable): GraphQLFieldConfigMap<unknown, object> {
+  private queryFields(table: NamedTable, exposure: Exposure): GraphQLFieldConfigMap<unknown, object> {
     const types = this.types.get(table)!;
+    const object = types.object;
+    if (!object) return {};
     const fields: GraphQLFieldConfigMap<unknown, object> = {
       [table.root.list]: {
-        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(types.object))),
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))),
         description: `Rows of ${table.label}`,
         args: this.listArgs(table),
         resolve: (_root, args: ListArgs, context, info) =>
           dataSourceFor(context, this.source).list(table, this.checkPage(args), requestedColumns(table, info), context, this.nested(table, info)),
       },
-      [table.root.aggregate]: {
+    };
+    if (types.aggregate) {
+      fields[table.root.aggregate] = {
         type: new GraphQLNonNull(types.aggregate),
         description: `Aggregates over rows of ${table.label}`,
-        args: { where: { type: types.boolExp } },
+        args: { where: { type: types.boolExp! } },
         resolve: (_root, args: { where?: BoolExp | null }) => ({ where: args.where }),
-      },
-    };
-    if (table.primaryKey.length > 0) {
+      };
+    }
+    if (exposure.byPk) {
       fields[table.root.byPk] = {
-        type: types.object,
+        type: object,
         description: `One row of ${table.label} by its primary key`,
         args: this.keyArgs(table),
         resolve: (_root, args: Row, context, info) =>
@@ -438,59 +537,74 @@ class SchemaBuilder {
     return fields;
   }
 
-  private mutationFields(table: NamedTable): GraphQLFieldConfigMap<unknown, object> {
+  private mutationFields(table: NamedTable, exposure: Exposure): GraphQLFieldConfigMap<unknown, object> {
     const types = this.types.get(table)!;
+    const { object, insertInput, setInput, mutationResponse, pkColumnsInput } = types;
     const returned = (info: GraphQLResolveInfo, below?: string) => columnsFor(table, requestedFields(info, below));
     const keyWhere = (key: Row): BoolExp => Object.fromEntries(Object.entries(key).map(([field, value]) => [field, { _eq: value }]));
-    const fields: GraphQLFieldConfigMap<unknown, object> = {
-      [table.root.insert]: {
-        type: types.mutationResponse,
+    const fields: GraphQLFieldConfigMap<unknown, object> = {};
+    if (!mutationResponse) return fields;
+    if (insertInput) {
+      fields[table.root.insert] = {
+        type: mutationResponse,
         description: `Insert rows into ${table.label} (all or none)`,
-        args: { objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(types.insertInput))) } },
+        args: { objects: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(insertInput))) } },
         resolve: (_root, args: { objects: Row[] }, context, info) => {
           if (args.objects.length > this.options.maxLimit) {
             throw badInput(`at most ${this.options.maxLimit} objects per insert (LAZYDB_MAX_LIMIT); got ${args.objects.length}`);
           }
           return dataSourceFor(context, this.source).insert(table, args.objects, returned(info, 'returning'), context);
         },
-      },
-      [table.root.insertOne]: {
-        type: types.object,
-        description: `Insert one row into ${table.label}`,
-        args: { object: { type: new GraphQLNonNull(types.insertInput) } },
-        resolve: async (_root, args: { object: Row }, context, info) =>
-          (await dataSourceFor(context, this.source).insert(table, [args.object], returned(info), context))[0] ?? null,
-      },
-      [table.root.update]: {
-        type: types.mutationResponse,
+      };
+      // Answers the row itself: offered only to a role that may read the table.
+      if (object) {
+        fields[table.root.insertOne] = {
+          type: object,
+          description: `Insert one row into ${table.label}`,
+          args: { object: { type: new GraphQLNonNull(insertInput) } },
+          resolve: async (_root, args: { object: Row }, context, info) =>
+            (await dataSourceFor(context, this.source).insert(table, [args.object], returned(info), context))[0] ?? null,
+        };
+      }
+    }
+    if (setInput) {
+      fields[table.root.update] = {
+        type: mutationResponse,
         description: `Update the rows of ${table.label} matching \`where\``,
-        args: { where: { type: new GraphQLNonNull(types.boolExp) }, _set: { type: types.setInput } },
+        args: { where: { type: new GraphQLNonNull(types.boolExp!) }, _set: { type: setInput } },
         resolve: (_root, args: { where: BoolExp; _set?: Row | null }, context, info) =>
           dataSourceFor(context, this.source).update(table, args.where, args._set ?? {}, returned(info, 'returning'), context),
-      },
-      [table.root.delete]: {
-        type: types.mutationResponse,
+      };
+    }
+    if (exposure.delete) {
+      fields[table.root.delete] = {
+        type: mutationResponse,
         description: `Delete the rows of ${table.label} matching \`where\``,
-        args: { where: { type: new GraphQLNonNull(types.boolExp) } },
+        args: { where: { type: new GraphQLNonNull(types.boolExp!) } },
         resolve: (_root, args: { where: BoolExp }, context, info) =>
           dataSourceFor(context, this.source).delete(table, args.where, returned(info, 'returning'), context),
-      },
-    };
-    if (types.pkColumnsInput) {
-      fields[table.root.updateByPk] = {
-        type: types.object,
-        description: `Update one row of ${table.label} by its primary key`,
-        args: { pk_columns: { type: new GraphQLNonNull(types.pkColumnsInput) }, _set: { type: types.setInput } },
-        resolve: async (_root, args: { pk_columns: Row; _set?: Row | null }, context, info) =>
-          (await dataSourceFor(context, this.source).update(table, keyWhere(args.pk_columns), args._set ?? {}, returned(info), context))[0] ?? null,
       };
-      fields[table.root.deleteByPk] = {
-        type: types.object,
-        description: `Delete one row of ${table.label} by its primary key`,
-        args: this.keyArgs(table),
-        resolve: async (_root, args: Row, context, info) =>
-          (await dataSourceFor(context, this.source).delete(table, keyWhere(args), returned(info), context))[0] ?? null,
-      };
+    }
+    // By key: answers the row, so only where the role reads the table and its whole key.
+    if (object && exposure.byPk) {
+      if (pkColumnsInput && setInput) {
+        fields[table.root.updateByPk] = {
+          type: object,
+          description: `Update one row of ${table.label} by its primary key`,
+          args: { pk_columns: { type: new GraphQLNonNull(pkColumnsInput) }, _set: { type: setInput } },
+          resolve: async (_root, args: { pk_columns: Row; _set?: Row | null }, context, info) =>
+            (await dataSourceFor(context, this.source).update(table, keyWhere(args.pk_columns), args._set ?? {}, returned(info), context))[0] ?? null,
+        };
+      }
+      if (exposure.delete) {
+        fields[table.root.deleteByPk] = {
+          type: object,
+          description: `Delete one row of ${table.label} by its primary key`,
+          args: this.keyArgs(table),
+          resolve: async (_root, args: Row, context, info) =>
+            (await dataSourceFor(context, this.source).delete(table, keyWhere(args), returned(info), context))[0] ?? null,
+        };
+      }
     }
     return fields;
   }
