@@ -21,6 +21,9 @@ import type { PermissionDocument } from './permissions/document';
 import { ConfigError } from './config';
 import { directoryFromConfig } from './auth/directory';
 import type { RoleViewsLike } from './http/app';
+import { RoleViews, type GatewayMember } from './permissions/role-views';
+import { PermissionedSource } from './permissions/restricted-source';
+import type { GuardedDataSource } from './query/engine';
 
 export interface RunningServer {
   app: App;
@@ -63,7 +66,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   const usage = await openUsage(config, registry.database(), (name) => gateway.get(name) !== undefined, log);
   const signIn = oidcSignIn(createOidcLogin({ issuers, stateKey: registry.derivedKey('oidc-sign-in-state'), verifier: jwt }), access, { trustProxy: config.trustProxy, sessionTtlHours: config.sessionTtlHours, log });
-  const views = roleViewsFor(gateway, access, config);
+  const views = roleViewsFor(gateway, access, config, log);
   const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, providers: signIn.providers, oidcSignIn: signIn.handle } });
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
@@ -144,7 +147,44 @@ async function registerDemoOnce(config: Config, gateway: Gateway, registry: Regi
   await writeFile(marker, 'The demo database was registered once; remove this file to register it again.\n');
 }
 
-/** Each role's view of each database. Until per-role schemas are built, a role other than admin sees nothing (fail closed). */
-function roleViewsFor(_gateway: Gateway, _access: Access, _config: Config): RoleViewsLike {
-  return { database: () => null, gateway: () => null };
+/**
+ * Each role's view of each database: its own schema, REST API and gateway, built on first use over
+ * a PermissionedSource (the role's row rules), cached per (database build, role, rules version).
+ */
+function roleViewsFor(gateway: Gateway, access: Access, config: Config, log: Logger): RoleViewsLike {
+  const views = new RoleViews<GuardedDataSource>({
+    rules: (database, role) => access.rules.effective(database, role),
+    sourceFactory: (base, document) => new PermissionedSource(base, document),
+    maxLimit: config.maxLimit,
+    whereLimits: config,
+    disclosure: config,
+    capacity: config.roleSchemaCacheSize,
+    onDropped: (database, role, dropped) => log.warn('permission rules left out: they no longer fit the database', { database, role, dropped }),
+  });
+  return {
+    database: (snapshot, role) => (snapshot.built ? views.view(snapshot.name, snapshot.built, role) : null),
+    gateway: (role, databases) => {
+      const members = databases === null ? gateway.members() : onlyThese(gateway.members(), databases);
+      if (!members.some((member) => access.rules.sees(member.name, role))) return null;
+      return views.gateway(members, role);
+    },
+  };
+}
+
+/**
+ * The members an API key limited to some databases may use: the same array for the same
+ * composition and list, so the per-role gateway cache (keyed by the array) serves it too.
+ */
+const limitedMembers = new WeakMap<object, Map<string, readonly GatewayMember<GuardedDataSource>[]>>();
+function onlyThese(members: readonly GatewayMember<GuardedDataSource>[], databases: readonly string[]): readonly GatewayMember<GuardedDataSource>[] {
+  let byList = limitedMembers.get(members);
+  if (!byList) limitedMembers.set(members, (byList = new Map()));
+  const key = [...databases].sort().join('\u0000');
+  let list = byList.get(key);
+  if (!list) {
+    list = members.filter((member) => databases.includes(member.name));
+    if (byList.size > 1000) byList.clear();
+    byList.set(key, list);
+  }
+  return list;
 }

@@ -8,6 +8,8 @@ import type { DatabaseSpec, DbModel } from '../model/types';
 import { clipName, DuplicateNameError, type RegistryStore } from '../registry/store';
 import { maskSpec, redactSecrets } from '../registry/validate';
 import { composeGateway, findGatewayClash, type GatewayClash, type NamespaceEntry } from './compose';
+import type { GatewayMember } from '../permissions/role-views';
+import type { GuardedDataSource } from '../query/engine';
 import { HealthMonitor, type HealthVerdict } from './health';
 import { PoolHandle } from './pool';
 import { holdsRegistryTable, RegistryDatabaseError, refuseRegistryModel, TargetNotAllowedError, type TargetPolicy } from './targets';
@@ -80,6 +82,8 @@ export class Gateway {
   /** The gateway schema, composed on first use after each change (see recompose). */
   private composed: GraphQLSchema | null = null;
   private composition: NamespaceEntry[] = [];
+  /** The same databases for per-role gateways (server/permissions/role-views.ts): one array per composition, so it can key a cache. */
+  private memberList: GatewayMember<GuardedDataSource>[] = [];
   /** When each database joined the gateway (0 first): the earlier one keeps its namespace when type names clash. */
   private readonly ranks = new Map<string, number>();
   private nextRank = 0;
@@ -467,7 +471,13 @@ export class Gateway {
       },
       unavailableReason: s.lastError ?? undefined,
     }));
+    this.memberList = this.list().map((s) => ({ name: s.name, built: s.built, rank: this.ranks.get(s.name), ...(s.lastError ? { unavailableReason: s.lastError } : {}) }));
     this.composed = null;
+  }
+
+  /** The databases of the current composition, for a role's own gateway schema. */
+  members(): readonly GatewayMember<GuardedDataSource>[] {
+    return this.memberList;
   }
 
   private cancelRetry(name: string): void {

@@ -37,6 +37,7 @@ import { authApi, type SignInProvider } from '../admin-api/auth';
 import { usersApi } from '../admin-api/users';
 import { rolesApi } from '../admin-api/roles';
 import { keysApi } from '../admin-api/keys';
+import { permissionsApi } from '../admin-api/permissions';
 
 type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'documentCacheBytes' | 'metrics' | 'metricsMaxTables'> &
   Partial<Pick<Config, 'sessionTtlHours'>> &
@@ -237,6 +238,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
         users: usersApi(secured.access, config),
         roles: rolesApi(secured.access, config),
         keys: keysApi(secured.access, config),
+        permissions: permissionsApi(secured.access, gateway, config),
       }
     : null;
   /** Whether the request's principal may use database `name` (always, without access control). */
@@ -387,6 +389,10 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     if (management && (path === '/api/auth' || path.startsWith('/api/auth/'))) {
       if (secured?.oidcSignIn && path.startsWith('/api/auth/oidc/')) return secured.oidcSignIn(request, response, path.slice('/api/auth/oidc'.length));
       return management.auth(request, response, path.slice('/api/auth'.length), context);
+    }
+    if (management && /^\/api\/databases\/[^/]+\/permissions(\/|$)/.test(path)) {
+      adminOnly(context, 'the management API');
+      return management.permissions(request, response, path.slice('/api/databases'.length), context);
     }
     if (path === '/api/databases' || path.startsWith('/api/databases/')) {
       adminOnly(context, 'the management API');
