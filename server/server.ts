@@ -16,6 +16,8 @@ import { parseIssuers } from './auth/issuers';
 import { TokenVerifier } from './auth/jwt';
 import { createOidcLogin } from './auth/oidc-login';
 import { oidcSignIn } from './admin-api/oidc-sign-in';
+import { identityProvidersApi } from './admin-api/identity-providers';
+import { IdentityProviders } from './auth/providers';
 import { ANONYMOUS_ROLE } from './auth/principal';
 import type { PermissionDocument } from './permissions/document';
 import { ConfigError } from './config';
@@ -65,9 +67,20 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   if (config.demo) await registerDemoOnce(config, gateway, registry, log, access);
 
   const usage = await openUsage(config, registry.database(), (name) => gateway.get(name) !== undefined, log);
-  const signIn = oidcSignIn(createOidcLogin({ issuers, stateKey: registry.derivedKey('oidc-sign-in-state'), verifier: jwt }), access, { trustProxy: config.trustProxy, sessionTtlHours: config.sessionTtlHours, log });
+  // Trusted issuers: LAZYDB_OIDC_ISSUERS and those added in the admin; a change re-keys the verifier and sign-in.
+  const providers = new IdentityProviders(access.store, issuers, registry, (message, fields) => log.warn(message, fields));
+  await providers.load();
+  const stateKey = registry.derivedKey('oidc-sign-in-state');
+  let login = createOidcLogin({ issuers: providers.all(), stateKey, verifier: jwt });
+  const reconfigure = () => {
+    jwt.setIssuers(providers.all());
+    login = createOidcLogin({ issuers: providers.all(), stateKey, verifier: jwt });
+  };
+  reconfigure();
+  access.onChange(() => void providers.load().then(reconfigure, (error: unknown) => log.warn('could not re-read the identity providers', { error: (error as Error)?.message })));
+  const signIn = oidcSignIn(() => login, access, { trustProxy: config.trustProxy, sessionTtlHours: config.sessionTtlHours, log });
   const views = roleViewsFor(gateway, access, config, log);
-  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, providers: signIn.providers, oidcSignIn: signIn.handle } });
+  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, providers: signIn.providers, oidcSignIn: signIn.handle, identityProviders: identityProvidersApi(providers, access, { maxBody: config.maxBody, changed: reconfigure }) } });
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());

@@ -12,12 +12,12 @@ import type { SignInProvider } from './auth';
  * `GET /callback` redeems the code, verifies the ID token, records the identity, opens a session
  * (the same cookie as a local sign-in) and sends the browser back to `returnTo`.
  */
-export function oidcSignIn(login: OidcLogin, access: Access, options: { trustProxy: number; sessionTtlHours: number; log: Logger }) {
+export function oidcSignIn(current: () => OidcLogin, access: Access, options: { trustProxy: number; sessionTtlHours: number; log: Logger }) {
   const secure = (request: IncomingMessage) => isSecureRequest(request, options.trustProxy);
   const origin = (request: IncomingMessage) => `${secure(request) ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}`;
 
   const providers = (): SignInProvider[] =>
-    login.providers.map((provider) => ({
+    current().providers.map((provider) => ({
       id: String(provider.index),
       name: provider.name ?? new URL(provider.issuer).host,
       issuer: provider.issuer,
@@ -25,6 +25,7 @@ export function oidcSignIn(login: OidcLogin, access: Access, options: { trustPro
     }));
 
   async function handle(request: IncomingMessage, response: ServerResponse, rest: string): Promise<void> {
+    const login = current();
     if ((request.method ?? 'GET') !== 'GET') throw fail('METHOD_NOT_ALLOWED', 'sign-in through an issuer takes GET', {}, { allow: 'GET' });
     const url = new URL(request.url ?? '/', 'http://lazydb');
     const start = /^\/([^/]+)\/login\/?$/.exec(rest);

@@ -29,6 +29,8 @@ export interface IssuerConfig {
   readonly name: string | null;
   /** The JWKS address, when it is known: discovery (`/.well-known/openid-configuration`) is skipped. */
   readonly jwksUri: string | null;
+  /** The scopes admin sign-in asks this issuer for (some put roles in the ID token only for a scope of their own). Null: `openid email profile`. */
+  readonly scope: string | null;
 }
 
 /** An entry as written in LAZYDB_OIDC_ISSUERS (or given to a preset) before it is checked. */
@@ -112,6 +114,10 @@ const issuerSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, - or _ (it is part of the sign-in URL)')
       .optional(),
     jwksUri: endpoint.optional(),
+    scope: z
+      .string()
+      .regex(/^openid( [\x21\x23-\x5b\x5d-\x7e]{1,64}){0,20}$/, 'must be space-separated scopes starting with openid')
+      .optional(),
   })
   .strict()
   .refine((entry) => entry.clientSecret === undefined || entry.clientId !== undefined, {
@@ -130,6 +136,7 @@ function toConfig(entry: z.infer<typeof issuerSchema>): IssuerConfig {
     clientSecret: entry.clientSecret ?? null,
     name: entry.name ?? null,
     jwksUri: entry.jwksUri ?? null,
+    scope: entry.scope ?? null,
   });
 }
 

@@ -115,7 +115,7 @@ export function createOidcLogin(options: OidcLoginOptions): OidcLogin {
       const redirectUrl = client.buildAuthorizationUrl(configuration, {
         redirect_uri: state.redirectUri,
         response_type: 'code',
-        scope,
+        scope: config.scope ?? scope,
         state: state.state,
         nonce: state.nonce,
         code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),

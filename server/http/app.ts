@@ -123,6 +123,8 @@ export interface AccessServices {
   views: RoleViewsLike;
   /** OIDC issuers the admin can sign in with. */
   providers?: () => SignInProvider[];
+  /** `/api/identity-providers` (admin only). */
+  identityProviders?: (request: IncomingMessage, response: ServerResponse, rest: string, context: RequestContext) => Promise<void>;
   /** Mounts `/api/auth/oidc/…` (sign-in through an issuer). */
   oidcSignIn?: (request: IncomingMessage, response: ServerResponse, rest: string) => Promise<void>;
 }
@@ -408,7 +410,8 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
       return usage(request, response, url.searchParams);
     }
     if (management) {
-      for (const [prefix, handler] of [['/api/users', management.users], ['/api/roles', management.roles], ['/api/keys', management.keys]] as const) {
+      const handlers = [['/api/users', management.users], ['/api/roles', management.roles], ['/api/keys', management.keys], ...(secured?.identityProviders ? [['/api/identity-providers', secured.identityProviders] as const] : [])] as const;
+      for (const [prefix, handler] of handlers) {
         if (path === prefix || path.startsWith(`${prefix}/`)) {
           adminOnly(context, 'the management API');
           return handler(request, response, path.slice(prefix.length), context);

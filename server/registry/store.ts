@@ -183,6 +183,15 @@ export class RegistryStore {
     return store;
   }
 
+  /** Seals a secret lazydb keeps beside the databases' (an identity provider's client secret), bound to `context`. */
+  seal(plain: string, context: string): string {
+    return this.#secrets.seal(plain, context);
+  }
+
+  open(sealed: string, context: string): string {
+    return this.#secrets.open(sealed, context);
+  }
+
   /** A key derived from the registry's sealing key for `purpose` (the same on every replica that shares LAZYDB_SECRET_KEY). */
   derivedKey(purpose: string): Buffer {
     return this.#secrets.derivedKey(purpose);
