@@ -14,7 +14,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  const server = await startServer(config, log);
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (error) {
+    // A setting only checkable at start (LAZYDB_OIDC_ISSUERS) is reported like the others.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`lazydb: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   const stop = (signal: string) => {
     log.info('shutting down', { signal });
     server.close().then(
