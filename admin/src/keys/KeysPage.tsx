@@ -116,7 +116,8 @@ function NewKeyDialog({ roles, onClose, onCreated }: { roles: string[]; onClose(
 /** The key itself, once: lazydb keeps only what verifies it. */
 function CreatedKeyDialog({ created, onClose }: { created: CreatedApiKey; onClose(): void }) {
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
+    // Only the button closes it: a stray click beside the dialog must not lose the key.
+    <Dialog open fullWidth maxWidth="sm" disableEscapeKeyDown>
       <DialogTitle>API key {created.name} created</DialogTitle>
       <DialogContent>
         <Alert severity="warning" sx={{ mb: 2 }}>

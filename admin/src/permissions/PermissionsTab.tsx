@@ -138,7 +138,7 @@ export function PermissionsTab({ database, model }: { database: string; model: D
               return next;
             });
           }}
-          sx={{ minWidth: 200 }}
+          sx={{ width: 240, flex: '0 0 auto' }}
           slotProps={{ htmlInput: { 'data-testid': 'perm-role' } }}
         >
           {choices.map((name) => (
