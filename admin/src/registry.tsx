@@ -69,6 +69,10 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
   const scope: Scope | null = session === null ? null : isAdminRole(session.principal.role) ? 'admin' : 'role';
   const scopeRef = useRef(scope);
   scopeRef.current = scope;
+  /** Whose view this is: another role (a visitor who signs in as a user) reads again at once. */
+  const viewer = session === null ? null : `${scope}\u0001${session.principal.role}`;
+  const viewerRef = useRef(viewer);
+  viewerRef.current = viewer;
   const [databases, setDatabases] = useState<DatabaseInfo[] | null>(null);
   const [models, setModels] = useState<Record<string, DatabaseModel>>({});
   const [modelErrors, setModelErrors] = useState<Record<string, string>>({});
@@ -81,13 +85,15 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
   const inFlight = useRef<Promise<void> | null>(null);
 
   const loadReadable = useCallback(async () => {
+    // Answers read for another viewer (signed in or out meanwhile) are dropped.
+    const asked = viewerRef.current;
     let readable: ReadableDatabase[];
     try {
       readable = await authApi.databases();
-      if (scopeRef.current !== 'role') return;
+      if (viewerRef.current !== asked) return;
       setError(null);
     } catch (e) {
-      if (scopeRef.current !== 'role') return;
+      if (viewerRef.current !== asked) return;
       setError((e as Error).message);
       setReady(true);
       return;
@@ -112,13 +118,14 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
   const load = useCallback(async () => {
     if (scopeRef.current === null) return;
     if (scopeRef.current === 'role') return loadReadable();
+    const asked = viewerRef.current;
     let list: DatabaseInfo[];
     try {
       list = await databasesApi.list();
-      if (scopeRef.current !== 'admin') return;
+      if (viewerRef.current !== asked) return;
       setError(null);
     } catch (e) {
-      if (scopeRef.current !== 'admin') return;
+      if (viewerRef.current !== asked) return;
       setError((e as Error).message);
       setReady(true);
       return;
@@ -137,8 +144,8 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
         }
       }),
     );
-    // Signed out (or in) meanwhile: these answers belong to the other scope.
-    if (scopeRef.current !== 'admin') return;
+    // Signed out (or in) meanwhile: these answers belong to the other viewer.
+    if (viewerRef.current !== asked) return;
     for (const name of [...loadedFor.current.keys()]) if (!names.has(name)) loadedFor.current.delete(name);
     setModels((current) => {
       const next: Record<string, DatabaseModel> = {};
@@ -161,15 +168,17 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
 
   const reload = useCallback(() => {
     // One request at a time: a poll and a reload asked for by an action share it.
-    inFlight.current ??= load().finally(() => {
-      inFlight.current = null;
+    if (inFlight.current) return inFlight.current;
+    const reading: Promise<void> = load().finally(() => {
+      if (inFlight.current === reading) inFlight.current = null;
     });
-    return inFlight.current;
+    inFlight.current = reading;
+    return reading;
   }, [load]);
 
-  // A sign-in or sign-out changes what may be read: forget what the other scope read, read again.
+  // A sign-in or sign-out changes what may be read: forget what the other view read, read again.
   useEffect(() => {
-    if (scope === null) return;
+    if (viewer === null) return;
     loadedFor.current.clear();
     setModels({});
     setDatabases(null);
@@ -177,7 +186,7 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
     // A poll of the other scope may be under way: this read must not wait for (or share) it.
     inFlight.current = null;
     void reload();
-  }, [scope, reload]);
+  }, [viewer, reload]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
