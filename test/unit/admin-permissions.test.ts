@@ -57,13 +57,15 @@ describe('permission editor draft', () => {
         { field: 'document.artist.delete', message: 'views cannot be deleted from' },
         { field: 'ghost.select', message: 'no such table' },
         { field: '(body)', message: 'must be an object' },
+        { field: '(document)', message: 'is required' },
+        { field: 'album.select.filter.artist_id._eq', message: 'must be a number' },
       ],
       ['album', 'artist'],
     );
-    expect(byEntry.get(entryKey('album', 'select', 'filter'))).toEqual(['unknown column "nope"']);
+    expect(byEntry.get(entryKey('album', 'select', 'filter'))).toEqual(['unknown column "nope"', 'artist_id._eq: must be a number']);
     expect(byEntry.get(entryKey('album', 'select', 'columns'))).toEqual(['1: no such column']);
     expect(byEntry.get(entryKey('artist', 'delete', ''))).toEqual(['views cannot be deleted from']);
-    expect(general).toEqual(['ghost.select: no such table', 'must be an object']);
+    expect(general).toEqual(['ghost.select: no such table', 'must be an object', 'is required']);
   });
 
   it('reads an empty editor as {} and refuses arrays and scalars', () => {

@@ -154,7 +154,8 @@ export function placeServerErrors(fields: readonly FieldError[], tables: readonl
     const segments = field.split(/[./[\]]+/).filter(Boolean);
     const at = segments.findIndex((s) => known.has(s));
     if (at < 0) {
-      general.push(field && field !== '(body)' ? `${field}: ${message}` : message);
+      // `(document)` / `(body)`: the document as a whole.
+      general.push(field && !/^\(\w+\)$/.test(field) ? `${field}: ${message}` : message);
       continue;
     }
     const table = segments[at]!;
