@@ -45,7 +45,7 @@ export const usersApi = {
     return api<UserList>(`/api/users${qs ? `?${qs}` : ''}`);
   },
   create: (user: { email: string; password?: string; roles: string[] }) => api<DirectoryUser>('/api/users', { method: 'POST', json: user }),
-  update: (id: string, patch: { roles?: string[]; blocked?: boolean }) => api<DirectoryUser>(`/api/users/${segment(id)}`, { method: 'PATCH', json: patch }),
+  update: (id: string, patch: { roles?: string[]; blocked?: boolean; password?: string }) => api<DirectoryUser>(`/api/users/${segment(id)}`, { method: 'PATCH', json: patch }),
   remove: (id: string) => api<null>(`/api/users/${segment(id)}`, { method: 'DELETE' }),
 };
 

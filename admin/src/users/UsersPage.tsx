@@ -1,6 +1,7 @@
 import AddIcon from '@mui/icons-material/Add';
 import DeleteIcon from '@mui/icons-material/DeleteOutline';
 import EditIcon from '@mui/icons-material/EditOutlined';
+import PasswordIcon from '@mui/icons-material/PasswordOutlined';
 import SearchIcon from '@mui/icons-material/Search';
 import {
   Alert,
@@ -128,6 +129,47 @@ function RolesDialog({ user, roles, onClose, onSaved }: { user: DirectoryUser; r
   );
 }
 
+function PasswordDialog({ user, onClose, onSaved }: { user: DirectoryUser; onClose(): void; onSaved(): void }) {
+  const notify = useNotify();
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const save = async () => {
+    try {
+      await usersApi.update(user.id, { password });
+      notify(`Password of ${user.email ?? user.id} set`, { type: 'success' });
+      onSaved();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError((e as Error).message, 0, 'UNKNOWN'));
+    }
+  };
+  const message = fieldMessage(error, 'password') ?? error?.message;
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="xs">
+      <DialogTitle>New password for {user.email ?? user.id}</DialogTitle>
+      <DialogContent>
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={Boolean(message)}
+          helperText={message}
+          fullWidth
+          autoFocus
+          sx={{ mt: 1 }}
+        />
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button variant="contained" onClick={save} disabled={!password}>
+          Set password
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
 /** Users of the configured directory (local, Auth0 or Firebase): only the actions it supports are offered. */
 export function UsersPage() {
   const notify = useNotify();
@@ -141,6 +183,7 @@ export function UsersPage() {
   const roles = useLoaded(rolesApi.list);
   const [creating, setCreating] = useState(false);
   const [editingRoles, setEditingRoles] = useState<DirectoryUser | null>(null);
+  const [settingPassword, setSettingPassword] = useState<DirectoryUser | null>(null);
   const [removing, setRemoving] = useState<DirectoryUser | null>(null);
   const can = (action: DirectoryAction) => data?.directory.capabilities.includes(action) ?? false;
   const roleNames = (roles.data ?? []).filter((r) => r.name !== 'anonymous').map((r) => r.name);
@@ -250,6 +293,13 @@ export function UsersPage() {
                         </IconButton>
                       </Tooltip>
                     )}
+                    {can('setPassword') && (
+                      <Tooltip title="Set password">
+                        <IconButton size="small" aria-label={`set the password of ${user.email ?? user.id}`} onClick={() => setSettingPassword(user)}>
+                          <PasswordIcon fontSize="small" />
+                        </IconButton>
+                      </Tooltip>
+                    )}
                     {can('delete') && (
                       <Tooltip title="Delete">
                         <IconButton size="small" color="error" aria-label={`delete ${user.email ?? user.id}`} onClick={() => setRemoving(user)}>
@@ -292,6 +342,16 @@ export function UsersPage() {
           onClose={() => setEditingRoles(null)}
           onSaved={() => {
             setEditingRoles(null);
+            void reload();
+          }}
+        />
+      )}
+      {settingPassword && (
+        <PasswordDialog
+          user={settingPassword}
+          onClose={() => setSettingPassword(null)}
+          onSaved={() => {
+            setSettingPassword(null);
             void reload();
           }}
         />
