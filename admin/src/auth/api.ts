@@ -67,6 +67,10 @@ export const permissionsApi = {
   get: (database: string, role: string) => api<PermissionDocument>(`/api/databases/${segment(database)}/permissions/${segment(role)}`),
   put: (database: string, role: string, document: PermissionDocument) =>
     api<PermissionDocument>(`/api/databases/${segment(database)}/permissions/${segment(role)}`, { method: 'PUT', json: document }),
-  preview: (database: string, role: string, document: PermissionDocument) =>
-    api<PermissionPreview>(`/api/databases/${segment(database)}/permissions/${segment(role)}/preview`, { method: 'POST', json: document }),
+  /** Counts with a draft (not saved); `variables` stand for a request's session (`x-lazydb-user-id`…), absent ones match nothing. */
+  preview: (database: string, role: string, document: PermissionDocument, variables: Record<string, string> = {}) =>
+    api<PermissionPreview>(`/api/databases/${segment(database)}/permissions/${segment(role)}/preview`, {
+      method: 'POST',
+      json: Object.keys(variables).length > 0 ? { document, variables } : { document },
+    }),
 };

@@ -63,6 +63,8 @@ export function PermissionsTab({ database, model }: { database: string; model: D
   const [server, setServer] = useState<{ byEntry: Map<string, string[]>; general: string[] }>({ byEntry: new Map(), general: [] });
   const [preview, setPreview] = useState<PermissionPreview | null>(null);
   const [busy, setBusy] = useState<'save' | 'preview' | null>(null);
+  /** The X-Lazydb-User-Id to preview with: filters on it match nothing without one, as in a request. */
+  const [previewUser, setPreviewUser] = useState('');
 
   useEffect(() => {
     setDraft(stored.data ? draftFromDocument(stored.data, tables) : null);
@@ -110,7 +112,7 @@ export function PermissionsTab({ database, model }: { database: string; model: D
     if (!built || built.problems.length > 0 || !role) return;
     setBusy('preview');
     try {
-      setPreview(await permissionsApi.preview(database, role, built.document));
+      setPreview(await permissionsApi.preview(database, role, built.document, previewUser.trim() ? { 'x-lazydb-user-id': previewUser.trim() } : {}));
     } catch (error) {
       if (error instanceof ApiError && error.fields.length > 0) setServer(placeServerErrors(error.fields, Object.keys(draft ?? {})));
       else notify((error as Error).message, { type: 'error', multiLine: true });
@@ -160,6 +162,16 @@ export function PermissionsTab({ database, model }: { database: string; model: D
             </Button>
           </span>
         </Tooltip>
+        <TextField
+          size="small"
+          label="as user id (X-Lazydb-User-Id)"
+          value={previewUser}
+          onChange={(e) => {
+            setPreviewUser(e.target.value);
+            setPreview(null);
+          }}
+          sx={{ width: 240, flex: '0 0 auto' }}
+        />
         <Typography variant="body2" color="text.secondary">
           admin may do everything; a role may do only what is ticked here (and what it inherits).
         </Typography>
