@@ -13,7 +13,27 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+type UnauthorizedListener = (error: ApiError) => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/**
+ * Called with every 401 of a management call (the session ended, or the screen needs a sign-in),
+ * so the app can send to the login page; returns the unsubscribe function.
+ */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+export interface ApiInit {
+  method?: string;
+  json?: unknown;
+  signal?: AbortSignal;
+  /** A 401 is this call's own answer (a failed sign-in), not a reason to leave the page. */
+  ownUnauthorized?: boolean;
+}
+
+export async function api<T>(path: string, init: ApiInit = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -36,13 +56,15 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
   if (!response.ok) {
     // Whatever answered (a proxy, say) may not be lazydb: every part is checked before use.
     const error: Partial<ApiErrorBody['error']> = (body as Partial<ApiErrorBody> | null)?.error ?? {};
-    throw new ApiError(
+    const failure = new ApiError(
       typeof error.message === 'string' ? error.message : `${response.status} ${response.statusText}`,
       response.status,
       typeof error.code === 'string' ? error.code : 'HTTP_ERROR',
       Array.isArray(error.fields) ? error.fields : [],
       typeof error.reason === 'string' ? error.reason : null,
     );
+    if (response.status === 401 && !init.ownUnauthorized) for (const listener of unauthorizedListeners) listener(failure);
+    throw failure;
   }
   return body as T;
 }
@@ -60,5 +82,6 @@ export const databasesApi = {
 };
 
 export const dialectsApi = {
-  list: () => api<DialectList>('/api/dialects').then((r): DialectInfo[] => r.dialects),
+  // The screens do without the dialects' names: a visitor refused them is not sent to sign in.
+  list: () => api<DialectList>('/api/dialects', { ownUnauthorized: true }).then((r): DialectInfo[] => r.dialects),
 };

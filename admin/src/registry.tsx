@@ -1,11 +1,19 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { databasesApi } from './api';
+import { isAdminRole } from './auth/access';
+import { authApi } from './auth/api';
+import type { ReadableDatabase } from './auth/model';
+import { useSession } from './auth/session';
 import type { DatabaseInfo, DatabaseModel, ResourceInfo } from './model';
 
 /**
  * The registered databases and their models, kept current by polling the management API:
  * status changes show without a reload, and a database added, changed or removed (here or
  * by anyone else) brings or takes away its screens.
+ *
+ * Admins read every database (/api/databases and each model). Anyone else (a visitor, a user
+ * with another role) reads /api/auth/databases: only the databases and tables their role may
+ * read, so only those get screens. A sign-in or sign-out switches between the two.
  */
 export interface Registry {
   /** null until the first answer. */
@@ -17,6 +25,8 @@ export interface Registry {
   error: string | null;
   /** The first list and the models it named have been read (deep links can be resolved). */
   ready: boolean;
+  /** `admin`: every database with its connection; `role`: what the signed-in role may read, without connections. */
+  scope: Scope;
   reload(): Promise<void>;
   /** Reads the latest models (stable function: the data provider keeps it). */
   lookup(database: string, table: string): ResourceInfo | undefined;
@@ -24,9 +34,45 @@ export interface Registry {
 
 const RegistryContext = createContext<Registry | null>(null);
 
+export type Scope = 'admin' | 'role';
+
+/**
+ * A database a non-admin may read, in the shapes the screens use: its links are lazydb's fixed
+ * routes; what only the management API knows (connection, introspection report) stays empty.
+ */
+export function readableAsRegistered(db: ReadableDatabase): { info: DatabaseInfo; model: DatabaseModel } {
+  const base = `/db/${db.name}`;
+  const info: DatabaseInfo = {
+    name: db.name,
+    dialect: db.dialect,
+    connection: {},
+    schemas: null,
+    statementTimeoutMs: null,
+    status: db.status,
+    lastError: null,
+    tableCount: db.resources.filter((r) => r.kind === 'table').length,
+    viewCount: db.resources.filter((r) => r.kind === 'view').length,
+    introspectedAt: null,
+    introspectMs: null,
+    buildMs: null,
+    serverVersion: null,
+    links: { graphql: `${base}/graphql`, gateway: '/graphql', rest: `${base}/rest`, openapi: `${base}/openapi.json`, docs: `${base}/docs`, model: '', sdl: '' },
+  };
+  const model: DatabaseModel = { formatVersion: 1, dialect: db.dialect, serverVersion: '', schemas: [], tables: [], report: [], introspectedAt: '', resources: db.resources };
+  return { info, model };
+}
+
 export const POLL_MS = 3000;
 
 export function RegistryProvider({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const scope: Scope | null = session === null ? null : isAdminRole(session.principal.role) ? 'admin' : 'role';
+  const scopeRef = useRef(scope);
+  scopeRef.current = scope;
+  /** Whose view this is: another role (a visitor who signs in as a user) reads again at once. */
+  const viewer = session === null ? null : `${scope}\u0001${session.principal.role}`;
+  const viewerRef = useRef(viewer);
+  viewerRef.current = viewer;
   const [databases, setDatabases] = useState<DatabaseInfo[] | null>(null);
   const [models, setModels] = useState<Record<string, DatabaseModel>>({});
   const [modelErrors, setModelErrors] = useState<Record<string, string>>({});
@@ -38,12 +84,48 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
   const loadedFor = useRef(new Map<string, string | null>());
   const inFlight = useRef<Promise<void> | null>(null);
 
+  const loadReadable = useCallback(async () => {
+    // Answers read for another viewer (signed in or out meanwhile) are dropped.
+    const asked = viewerRef.current;
+    let readable: ReadableDatabase[];
+    try {
+      readable = await authApi.databases();
+      if (viewerRef.current !== asked) return;
+      setError(null);
+    } catch (e) {
+      if (viewerRef.current !== asked) return;
+      setError((e as Error).message);
+      setReady(true);
+      return;
+    }
+    const converted = readable.map(readableAsRegistered);
+    const list = converted.map((c) => c.info);
+    setDatabases((current) => (JSON.stringify(current) === JSON.stringify(list) ? current : list));
+    setModels((current) => {
+      const next: Record<string, DatabaseModel> = {};
+      // The same model object while its tables are the same: screens built from it stay put.
+      for (const { info, model } of converted) {
+        const known = current[info.name];
+        next[info.name] = known && JSON.stringify(known.resources) === JSON.stringify(model.resources) ? known : model;
+      }
+      const same = Object.keys(next).length === Object.keys(current).length && Object.entries(next).every(([k, v]) => current[k] === v);
+      return same ? current : next;
+    });
+    setModelErrors((current) => (Object.keys(current).length === 0 ? current : {}));
+    setReady(true);
+  }, []);
+
   const load = useCallback(async () => {
+    if (scopeRef.current === null) return;
+    if (scopeRef.current === 'role') return loadReadable();
+    const asked = viewerRef.current;
     let list: DatabaseInfo[];
     try {
       list = await databasesApi.list();
+      if (viewerRef.current !== asked) return;
       setError(null);
     } catch (e) {
+      if (viewerRef.current !== asked) return;
       setError((e as Error).message);
       setReady(true);
       return;
@@ -62,6 +144,8 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
         }
       }),
     );
+    // Signed out (or in) meanwhile: these answers belong to the other viewer.
+    if (viewerRef.current !== asked) return;
     for (const name of [...loadedFor.current.keys()]) if (!names.has(name)) loadedFor.current.delete(name);
     setModels((current) => {
       const next: Record<string, DatabaseModel> = {};
@@ -80,15 +164,29 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
       return JSON.stringify(next) === JSON.stringify(current) ? current : next;
     });
     setReady(true);
-  }, []);
+  }, [loadReadable]);
 
   const reload = useCallback(() => {
     // One request at a time: a poll and a reload asked for by an action share it.
-    inFlight.current ??= load().finally(() => {
-      inFlight.current = null;
+    if (inFlight.current) return inFlight.current;
+    const reading: Promise<void> = load().finally(() => {
+      if (inFlight.current === reading) inFlight.current = null;
     });
-    return inFlight.current;
+    inFlight.current = reading;
+    return reading;
   }, [load]);
+
+  // A sign-in or sign-out changes what may be read: forget what the other view read, read again.
+  useEffect(() => {
+    if (viewer === null) return;
+    loadedFor.current.clear();
+    setModels({});
+    setDatabases(null);
+    setModelErrors({});
+    // A poll of the other scope may be under way: this read must not wait for (or share) it.
+    inFlight.current = null;
+    void reload();
+  }, [viewer, reload]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -107,8 +205,8 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
   const lookup = useCallback((database: string, table: string) => modelsRef.current[database]?.resources.find((r) => r.name === table), []);
 
   const value = useMemo<Registry>(
-    () => ({ databases, models, modelErrors, error, ready, reload, lookup }),
-    [databases, models, modelErrors, error, ready, reload, lookup],
+    () => ({ databases, models, modelErrors, error, ready, scope: scope ?? 'role', reload, lookup }),
+    [databases, models, modelErrors, error, ready, scope, reload, lookup],
   );
   return <RegistryContext.Provider value={value}>{children}</RegistryContext.Provider>;
 }

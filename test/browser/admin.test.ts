@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { chinookAvailable, loadChinook, noteChinookMissing } from '../helpers/chinook';
 import { createThrowawayDatabase, requireOrSkip, throwawayName, type ThrowawayDb } from '../helpers/databases';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { browserAvailable, ensureAdminBuilt, launchBrowser, resetScreenshots, screenshot, watchPage } from './browser';
+import { adminEnv, browserAvailable, ensureAdminBuilt, launchBrowser, resetScreenshots, screenshot, signInAsAdmin, watchPage } from './browser';
 
 const runnable = browserAvailable() && (await requireOrSkip('postgres'));
 
@@ -70,11 +70,13 @@ describe.skipIf(!runnable)('web admin in a browser', () => {
       await client.query(`insert into artist (name) select 'Artist ' || lpad(n::text, 3, '0') from generate_series(1, 40) n`);
       await client.end();
     }
-    server = await startTestServer();
+    server = await startTestServer({ env: adminEnv });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
     watched = watchPage(page, server.url);
+    // The management screens are for admins: the browser signs in as the server's first admin.
+    await signInAsAdmin(page, server.url);
   });
 
   afterAll(async () => {

@@ -73,3 +73,16 @@ export function watchPage(page: Page, origin: string): { problems: string[]; ext
   });
   return { problems, externalRequests };
 }
+
+/** The first admin of a test server started with `LAZYDB_ADMIN_PASSWORD: TEST_ADMIN.password` (adminEnv). */
+export const TEST_ADMIN = { email: 'admin@localhost', password: 'browser-tests-admin-password' } as const;
+export const adminEnv = { LAZYDB_ADMIN_PASSWORD: TEST_ADMIN.password } as const;
+
+/**
+ * Signs the page's browser context in as that admin: the session cookie POST /api/auth/login
+ * sets, as the login form would get it (test/browser/auth.test.ts drives the form itself).
+ */
+export async function signInAsAdmin(page: Page, origin: string): Promise<void> {
+  const answer = await page.context().request.post(`${origin}/api/auth/login`, { data: { email: TEST_ADMIN.email, password: TEST_ADMIN.password } });
+  if (answer.status() !== 200) throw new Error(`admin sign-in failed: ${answer.status()} ${await answer.text()}`);
+}

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createThrowawayDatabase, type ThrowawayDb } from '../helpers/databases';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { browserAvailable, ensureAdminBuilt, launchBrowser, screenshot, watchPage } from './browser';
+import { adminEnv, browserAvailable, ensureAdminBuilt, launchBrowser, screenshot, signInAsAdmin, watchPage } from './browser';
 
 const SQL = `
 create table artist (artist_id integer primary key, name text not null unique);
@@ -29,7 +29,7 @@ describe.skipIf(!browserAvailable())('the Usage page in a browser', () => {
   beforeAll(async () => {
     ensureAdminBuilt();
     db = await createThrowawayDatabase('sqlite', { sql: SQL });
-    server = await startTestServer({ env: { LAZYDB_USAGE_FLUSH_MS: '1000' } });
+    server = await startTestServer({ env: { ...adminEnv, LAZYDB_USAGE_FLUSH_MS: '1000' } });
     const registered = await server.request('/api/databases', { method: 'POST', json: { name: 'shop', dialect: 'sqlite', connection: db.connection } });
     expect(registered.status, registered.text).toBe(201);
     for (let i = 0; i < 12; i++) await server.request('/db/shop/graphql', { method: 'POST', json: { query: '{ artist { name } }' } });
@@ -39,6 +39,7 @@ describe.skipIf(!browserAvailable())('the Usage page in a browser', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(15_000);
     watched = watchPage(page, server.url);
+    await signInAsAdmin(page, server.url);
   }, 180_000);
 
   afterAll(async () => {

@@ -3,11 +3,13 @@ import GridOnIcon from '@mui/icons-material/GridOn';
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import RefreshIcon from '@mui/icons-material/Refresh';
 import VisibilityIcon from '@mui/icons-material/VisibilityOutlined';
-import { Alert, AlertTitle, Box, Button, Card, CardContent, Chip, CircularProgress, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from '@mui/material';
+import { Alert, AlertTitle, Box, Button, Card, CardContent, Chip, CircularProgress, Stack, Tab, Table, TableBody, TableCell, TableHead, TableRow, Tabs, Tooltip, Typography } from '@mui/material';
 import { useState } from 'react';
 import { Link, Loading, Title, useNotify } from 'react-admin';
-import { useParams } from 'react-router-dom';
+import { useParams, useSearchParams } from 'react-router-dom';
 import { databasesApi } from '../api';
+import { useAccess } from '../auth/useAccess';
+import { PermissionsTab } from '../permissions/PermissionsTab';
 import { PageHeader } from '../common/PageHeader';
 import { StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
 import { useDialects } from '../dialects';
@@ -102,6 +104,11 @@ export function DatabaseHome() {
   const notify = useNotify();
   const [refreshing, setRefreshing] = useState(false);
   const now = useNow();
+  const manage = useAccess('databases', 'edit');
+  const managePermissions = useAccess('permissions');
+  const [params, setParams] = useSearchParams();
+  // `?tab=permissions` (a query, not a path: `/db/<db>/<segment>` is a table's list).
+  const tab = managePermissions && params.get('tab') === 'permissions' ? 'permissions' : 'tables';
   const db = databases?.find((d) => d.name === name);
   const model = models[name];
   if (!ready) return <Loading />;
@@ -141,15 +148,21 @@ export function DatabaseHome() {
             <StatusChip status={db.status} />
           </Stack>
         }
-        subtitle={`${label(db.dialect)}${db.serverVersion ? ` ${db.serverVersion}` : ''} · ${connectionSummary(db)}${db.introspectedAt ? ` · introspected ${timeAgo(db.introspectedAt, now)}` : ''}`}
+        subtitle={[`${label(db.dialect)}${db.serverVersion ? ` ${db.serverVersion}` : ''}`, connectionSummary(db), db.introspectedAt ? `introspected ${timeAgo(db.introspectedAt, now)}` : '']
+          .filter(Boolean)
+          .join(' · ')}
         actions={
           <>
-            <Button variant="outlined" startIcon={<EditIcon />} component={Link} to={`/databases/${name}/edit`}>
-              Connection
-            </Button>
-            <Button variant="outlined" startIcon={refreshing ? <CircularProgress size={16} /> : <RefreshIcon />} onClick={refresh} disabled={refreshing}>
-              Refresh schema
-            </Button>
+            {manage && (
+              <Button variant="outlined" startIcon={<EditIcon />} component={Link} to={`/databases/${name}/edit`}>
+                Connection
+              </Button>
+            )}
+            {manage && (
+              <Button variant="outlined" startIcon={refreshing ? <CircularProgress size={16} /> : <RefreshIcon />} onClick={refresh} disabled={refreshing}>
+                Refresh schema
+              </Button>
+            )}
             <Button variant="outlined" href={db.links.graphql} target="_blank" endIcon={<OpenInNewIcon />}>
               GraphiQL
             </Button>
@@ -165,7 +178,29 @@ export function DatabaseHome() {
           {db.lastError}
         </Alert>
       )}
-      {!model ? (
+      {managePermissions && (
+        <Tabs
+          value={tab}
+          onChange={(_, value: string) =>
+            setParams((current) => {
+              const next = new URLSearchParams(current);
+              if (value === 'permissions') next.set('tab', 'permissions');
+              else {
+                next.delete('tab');
+                next.delete('role');
+              }
+              return next;
+            })
+          }
+          sx={{ borderBottom: 1, borderColor: 'divider', mt: 1 }}
+        >
+          <Tab value="tables" label="Tables" />
+          <Tab value="permissions" label="Permissions" data-testid="permissions-tab" />
+        </Tabs>
+      )}
+      {tab === 'permissions' && model ? (
+        <PermissionsTab database={name} model={model} />
+      ) : !model ? (
         modelErrors[name] ? (
           <Alert severity="warning" sx={{ mt: 2 }}>
             {modelErrors[name]}

@@ -25,6 +25,7 @@ import {
 import { useState } from 'react';
 import { Confirm, Link, Loading, Title, useNotify } from 'react-admin';
 import { databasesApi } from '../api';
+import { useAccess } from '../auth/useAccess';
 import { PageHeader } from '../common/PageHeader';
 import { StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
 import { useDialects } from '../dialects';
@@ -118,10 +119,11 @@ function oneOf(names: string[]): string {
 
 /** The landing page: every registered database with its status (kept current), its APIs and actions. */
 export function Overview() {
-  const { databases, error } = useRegistry();
+  const { databases, error, scope } = useRegistry();
   const { list: dialects, label } = useDialects();
   const now = useNow();
-  const addButton = (
+  const manage = useAccess('databases', 'edit');
+  const addButton = manage && (
     <Button variant="contained" startIcon={<AddIcon />} component={Link} to="/databases/new">
       Add database
     </Button>
@@ -129,7 +131,16 @@ export function Overview() {
   return (
     <Box sx={{ pb: 4 }}>
       <Title title="Databases" />
-      <PageHeader crumbs={[]} title="Databases" subtitle="Every registered database, its status and its APIs. Status updates by itself." actions={addButton} />
+      <PageHeader
+        crumbs={[]}
+        title="Databases"
+        subtitle={
+          scope === 'admin'
+            ? 'Every registered database, its status and its APIs. Status updates by itself.'
+            : 'The databases and tables your role may read, and their APIs. Sign in as an admin to manage them.'
+        }
+        actions={addButton || undefined}
+      />
       {error && (
         <Alert severity="error" sx={{ mb: 2 }}>
           {error} Retrying…
@@ -141,10 +152,12 @@ export function Overview() {
         <Card variant="outlined" sx={{ p: 6, textAlign: 'center' }}>
           <StorageIcon sx={{ fontSize: 48, color: 'text.disabled' }} />
           <Typography variant="h6" sx={{ mt: 1 }}>
-            No database yet
+            {manage ? 'No database yet' : 'Nothing to read here'}
           </Typography>
           <Typography color="text.secondary" sx={{ mb: 2 }}>
-            Register {dialects ? oneOf(dialects.map((d) => d.label)) : 'a database'} and get its GraphQL API, REST API and admin screens at once.
+            {manage
+              ? `Register ${dialects ? oneOf(dialects.map((d) => d.label)) : 'a database'} and get its GraphQL API, REST API and admin screens at once.`
+              : 'Your role may not read any table. Sign in with another account, or ask an admin for permissions.'}
           </Typography>
           {addButton}
         </Card>
@@ -158,7 +171,7 @@ export function Overview() {
                 <TableCell>Status</TableCell>
                 <TableCell>Schema</TableCell>
                 <TableCell>APIs</TableCell>
-                <TableCell align="right">Actions</TableCell>
+                {manage && <TableCell align="right">Actions</TableCell>}
               </TableRow>
             </TableHead>
             <TableBody>
@@ -190,9 +203,11 @@ export function Overview() {
                   </TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     {db.tableCount} {db.tableCount === 1 ? 'table' : 'tables'}, {db.viewCount} {db.viewCount === 1 ? 'view' : 'views'}
-                    <Typography variant="body2" color="text.secondary" title={db.introspectedAt ?? ''}>
-                      {db.introspectedAt ? `read ${timeAgo(db.introspectedAt, now)}${db.introspectMs !== null ? ` in ${db.introspectMs} ms` : ''}` : 'not read yet'}
-                    </Typography>
+                    {scope === 'admin' && (
+                      <Typography variant="body2" color="text.secondary" title={db.introspectedAt ?? ''}>
+                        {db.introspectedAt ? `read ${timeAgo(db.introspectedAt, now)}${db.introspectMs !== null ? ` in ${db.introspectMs} ms` : ''}` : 'not read yet'}
+                      </Typography>
+                    )}
                   </TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     <Stack spacing={0.25}>
@@ -204,9 +219,11 @@ export function Overview() {
                       </MuiLink>
                     </Stack>
                   </TableCell>
-                  <TableCell align="right">
-                    <RowActions db={db} />
-                  </TableCell>
+                  {manage && (
+                    <TableCell align="right">
+                      <RowActions db={db} />
+                    </TableCell>
+                  )}
                 </TableRow>
               ))}
             </TableBody>
