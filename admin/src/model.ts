@@ -48,5 +48,7 @@ export function capabilities(resource: ResourceInfo): { open: boolean; create: b
         'This table has no primary key: a row cannot be addressed on its own, so the admin shows the table read-only (rows can still be inserted through its REST or GraphQL API).',
     };
   }
-  return { open: true, create: true, edit: true, remove: true, reason: null };
+  // A role's catalogue (GET /api/auth/databases) leaves out the writes its rules do not give.
+  const { graphql } = resource;
+  return { open: true, create: graphql.insert !== null, edit: graphql.updateByPk !== null, remove: graphql.deleteByPk !== null, reason: null };
 }

@@ -1,6 +1,7 @@
 import { isWritable } from '../schema/build';
 import type { NamedModel, NamedTable } from '../schema/naming';
 import type { ResourceInfo } from './types';
+import type { SchemaAccess } from '../permissions/access';
 
 /**
  * The API view of a database's tables: what the admin (and any client generator) needs to
@@ -58,4 +59,32 @@ function describeResource(database: string, table: NamedTable): ResourceInfo {
       targetFields: r.targetColumns.map((c) => c.field),
     })),
   };
+}
+
+/**
+ * The resources as a role may use them: the writes its rules do not give are null (and a table it
+ * may not write at all is not writable), so the admin offers no button the server would refuse.
+ */
+export function withinAccess(resources: ResourceInfo[], access: SchemaAccess): ResourceInfo[] {
+  return resources.map((resource) => {
+    const table = access.tables.get(resource.name);
+    const insert = Boolean(table?.insert);
+    const update = Boolean(table?.update);
+    const remove = Boolean(table?.delete);
+    const { graphql } = resource;
+    return {
+      ...resource,
+      writable: resource.writable && (insert || update || remove),
+      graphql: {
+        ...graphql,
+        byPk: table?.select?.byPk ? graphql.byPk : null,
+        insert: insert ? graphql.insert : null,
+        insertOne: insert ? graphql.insertOne : null,
+        update: update ? graphql.update : null,
+        updateByPk: update ? graphql.updateByPk : null,
+        delete: remove ? graphql.delete : null,
+        deleteByPk: remove ? graphql.deleteByPk : null,
+      },
+    };
+  });
 }

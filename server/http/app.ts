@@ -6,7 +6,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { databasesApi } from '../admin-api/databases';
 import { dialectsApi } from '../admin-api/dialects';
-import { describeResources } from '../admin-api/resources';
+import { describeResources, withinAccess } from '../admin-api/resources';
+import type { SchemaAccess } from '../permissions/access';
 import { usageApi } from '../admin-api/usage';
 import type { Usage } from '../usage';
 import type { Config } from '../config';
@@ -131,7 +132,7 @@ export interface AccessServices {
 
 /** What a role sees of a database: its own schema and REST API; null when it sees nothing. */
 export interface RoleViewsLike {
-  database(snapshot: Snapshot, role: string): { schema: GraphQLSchema; named: Built['named'] } | null;
+  database(snapshot: Snapshot, role: string): { schema: GraphQLSchema; named: Built['named']; access?: SchemaAccess } | null;
   gateway(role: string, databases: readonly string[] | null): GraphQLSchema | null;
 }
 
@@ -254,9 +255,14 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     gateway
       .list()
       .filter((snapshot) => mayUse(context, snapshot.name))
-      .flatMap((snapshot) => {
-        const named = !snapshot.built ? null : isAdmin(context.principal) || !secured ? snapshot.built.named : (secured.views.database(snapshot, context.principal.role)?.named ?? null);
-        return [{ name: snapshot.name, dialect: snapshot.dialect.dialect, status: snapshot.status, resources: named ? describeResources(snapshot.name, named) : [] }];
+      .map((snapshot) => {
+        const base = { name: snapshot.name, dialect: snapshot.dialect.dialect, status: snapshot.status };
+        if (!snapshot.built) return { ...base, resources: [] };
+        if (isAdmin(context.principal) || !secured) return { ...base, resources: describeResources(snapshot.name, snapshot.built.named) };
+        const view = secured.views.database(snapshot, context.principal.role);
+        if (!view) return { ...base, resources: [] };
+        const resources = describeResources(snapshot.name, view.named);
+        return { ...base, resources: view.access ? withinAccess(resources, view.access) : resources };
       });
   const fastPath = config.graphqlFastPath;
 
