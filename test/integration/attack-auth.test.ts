@@ -80,11 +80,15 @@ describe('attacks on identity and permissions', () => {
   });
 
   async function editorToken(): Promise<string> {
+    return (await editor()).token;
+  }
+
+  async function editor(): Promise<{ token: string; id: string }> {
     const created = await server.request('/api/users', { method: 'POST', json: { email: `u${Math.random().toString(36).slice(2)}@example.com`, password: PASSWORD, roles: ['editor'] } });
     expect(created.status, created.text).toBe(201);
     const signedIn = await server.request('/api/auth/login', { method: 'POST', json: { email: created.body.email, password: PASSWORD }, anonymous: true });
     expect(signedIn.status, signedIn.text).toBe(200);
-    return signedIn.body.token;
+    return { token: signedIn.body.token, id: signedIn.body.user.id };
   }
 
   it("does not answer an update's returning with rows the role's select filter hides", async () => {
@@ -96,6 +100,18 @@ describe('attacks on identity and permissions', () => {
     expect(updated.data.update_album.affected_rows).toBe(5);
     // Hasura's rule: returning shows the affected rows the role may select, which here is none.
     expect(updated.data.update_album.returning).toEqual([]);
+  });
+
+  it('still answers the rows the role may read in returning, and hides the others over REST too', async () => {
+    const { token, id } = await editor();
+    const owned = await server.request('/db/px/rest/album', { method: 'POST', json: { album_id: 20, title: 'Mine', artist_id: 1, owner: id } });
+    expect(owned.status, owned.text).toBe(201);
+    const updated = await gql(token, 'mutation { update_album(where: {album_id: {_in: [1, 20]}}, _set: {title: "y"}) { affected_rows returning { album_id owner } } }');
+    expect(updated.data.update_album).toEqual({ affected_rows: 2, returning: [{ album_id: 20, owner: id }] });
+    const byKey = await gql(token, 'mutation { update_album_by_pk(pk_columns: {album_id: 1}, _set: {title: "z"}) { album_id owner } }');
+    expect(byKey.data.update_album_by_pk).toBeNull();
+    const patched = await server.request('/db/px/rest/album/2', { method: 'PATCH', json: { title: 'w' }, ...as(token) });
+    expect(patched.text).not.toContain('u2');
   });
 
   it("does not answer a delete's returning with rows the role's select filter hides", async () => {
