@@ -146,6 +146,15 @@ describe('attacks on identity and permissions', () => {
     expect(tried).toBeLessThanOrEqual(3);
   });
 
+  it("ends a user's sessions when an admin sets a new password (a stolen session must not outlive the reset)", async () => {
+    const { token, id } = await editor();
+    expect((await server.request('/db/px/rest/artist', as(token))).status).toBe(200);
+    const reset = await server.request(`/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', json: { password: 'a brand new password 42' } });
+    expect(reset.status, reset.text).toBe(200);
+    const after = await server.request('/db/px/rest/artist', as(token));
+    expect([after.status, after.body?.error?.code]).toEqual([401, 'SESSION_INVALID']);
+  });
+
   it('refuses a forged credential whatever dot segments the path takes (never served as anonymous)', async () => {
     const forged = { authorization: 'Bearer lzk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
     const straight = await rawRequest(server.url, '/db/px/rest/artist', forged);
@@ -183,4 +192,37 @@ describe('anonymous rate limits', () => {
     const dotted = await rawRequest(server.url, '/admin/../db/px/rest/artist');
     expect(dotted.status).toBe(429);
   });
+});
+
+describe('remembered credentials', () => {
+  let server: TestServer;
+  let px: ThrowawayDb;
+
+  beforeAll(async () => {
+    px = await createThrowawayDatabase('sqlite', { sql: SQL });
+    // No access poll during the test: only the credential's own expiry can end what identity remembers.
+    server = await startTestServer({ env: { LAZYDB_ACCESS_POLL_MS: '600000' } });
+    const answer = await server.request('/api/databases', { method: 'POST', json: { name: 'px', dialect: px.dialect, connection: px.connection } });
+    expect(answer.status, answer.text).toBe(201);
+    expect((await server.request('/api/roles', { method: 'POST', json: { name: 'editor' } })).status).toBe(201);
+    expect((await server.request('/api/databases/px/permissions/editor', { method: 'PUT', json: EDITOR })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await px?.drop();
+  });
+
+  const as = (credential: string) => ({ anonymous: true, headers: { authorization: `Bearer ${credential}` } });
+
+  it('refuses an API key once it expired, even one verified moments before', async () => {
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const created = await server.request('/api/keys', { method: 'POST', json: { name: 'short', role: 'editor', expiresAt } });
+    expect(created.status, created.text).toBe(201);
+    const key = created.body.key as string;
+    expect((await server.request('/db/px/rest/artist', as(key))).status).toBe(200);
+    while (Date.now() <= Date.parse(expiresAt) + 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await server.request('/db/px/rest/artist', as(key));
+    expect([after.status, after.body?.error?.code]).toEqual([401, 'API_KEY_INVALID']);
+  });
+
 });
