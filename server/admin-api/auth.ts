@@ -42,12 +42,15 @@ export function authApi(access: Access, options: AuthApiOptions) {
       'POST /login': async (request, response) => {
         const input = parseInput(LOGIN, await readJson(request, options.maxBody), 'sign-in');
         const address = clientAddressOf(request, options.trustProxy);
-        await access.loginGuard.admit(input.email, address);
-        const user = await access.local.authenticate(input.email, input.password);
-        if (!user) {
-          await access.loginGuard.failed(input.email, address);
-          throw fail('INVALID_CREDENTIALS', 'the email or password is wrong, or the account is blocked');
+        const settled = await access.loginGuard.admit(input.email, address);
+        let user: Awaited<ReturnType<typeof access.local.authenticate>>;
+        try {
+          user = await access.local.authenticate(input.email, input.password);
+          if (!user) await access.loginGuard.failed(input.email, address);
+        } finally {
+          settled();
         }
+        if (!user) throw fail('INVALID_CREDENTIALS', 'the email or password is wrong, or the account is blocked');
         const session = await access.sessions.create({ kind: 'local', userId: user.id, email: user.email });
         const roles = access.local.rolesOf(user).filter((role) => access.rules.hasRole(role));
         sendJson(response, 200, { token: session.token, expiresAt: session.expiresAt, user: { id: user.id, email: user.email, roles } }, { 'set-cookie': cookie(request, session.token, options.sessionTtlHours * 3600), 'cache-control': 'no-store' });

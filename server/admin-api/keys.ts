@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Access } from '../auth';
+import { ADMIN_ROLE } from '../auth/principal';
 import { fail } from '../errors/catalogue';
 import { readJson, sendJson } from '../http/io';
 import type { RequestContext } from '../pipeline/context';
@@ -22,6 +23,10 @@ export function keysApi(access: Access, options: { maxBody: number }) {
     'POST /': async (request, response) => {
       const input = parseInput(CREATE, await readJson(request, options.maxBody), 'API key');
       if (!access.rules.hasRole(input.role)) throw fail('VALIDATION_FAILED', `no role named "${input.role}"`, { fields: [{ field: 'role', message: 'unknown role' }] });
+      // Admin reaches every database and the management API: a database list could not hold it.
+      if (input.role === ADMIN_ROLE && input.databases != null) {
+        throw fail('VALIDATION_FAILED', 'an admin key reaches every database and the management API: leave databases out, or give the key a role with rules on those databases', { fields: [{ field: 'databases', message: 'not allowed with the admin role' }] });
+      }
       const expiresAt = input.expiresAt ? new Date(input.expiresAt).toISOString() : null;
       if (expiresAt !== null && Date.parse(expiresAt) <= Date.now()) throw fail('VALIDATION_FAILED', 'expiresAt is in the past', { fields: [{ field: 'expiresAt', message: 'must be in the future' }] });
       const key = await access.keys.create({ name: input.name, role: input.role, databases: input.databases ?? null, expiresAt });

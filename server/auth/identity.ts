@@ -29,6 +29,8 @@ interface Identified {
   databases: readonly string[] | null;
   /** The admin secret may act as any role. */
   anyRole: boolean;
+  /** When the credential itself ends (ms since the epoch); null: it does not. Never remembered past it. */
+  expiresAt: number | null;
 }
 
 /** How long a verified credential is remembered (revocations elsewhere reach this replica with the access poll, which clears it). */
@@ -117,20 +119,23 @@ export class Identity {
     if (known && known.until > Date.now()) return known.identified;
     const identified = await verify(credential);
     if (this.#remembered.size >= MAX_REMEMBERED) this.#remembered.clear();
-    this.#remembered.set(key, { identified, until: Date.now() + REMEMBER_MS });
+    // An expiring credential (a key, a session, a JWT) is remembered no longer than it is valid.
+    const until = Math.min(Date.now() + REMEMBER_MS, identified.expiresAt ?? Number.POSITIVE_INFINITY);
+    this.#remembered.set(key, { identified, until });
     return identified;
   }
 
   private async fromBearer(token: string): Promise<Identified> {
     const { adminSecret, jwt } = this.options;
     if (adminSecret !== undefined && sameSecret(token, adminSecret)) {
-      return { kind: 'admin-secret', id: null, subject: null, email: null, roles: [ADMIN_ROLE], variables: {}, databases: null, anyRole: true };
+      return { kind: 'admin-secret', id: null, subject: null, email: null, roles: [ADMIN_ROLE], variables: {}, databases: null, anyRole: true, expiresAt: null };
     }
     if (token.startsWith('lzk_')) {
       const key = await this.keys.resolve(token);
       if (!key) throw fail('API_KEY_INVALID', 'the API key is unknown, revoked or expired');
       const databases = key.databases === null ? null : stringList(key.databases);
-      return { kind: 'key', id: key.id, subject: key.id, email: null, roles: this.options.hasRole(key.role) ? [key.role] : [], variables: {}, databases, anyRole: false };
+      const expiresAt = key.expires_at === null ? null : Date.parse(key.expires_at);
+      return { kind: 'key', id: key.id, subject: key.id, email: null, roles: this.options.hasRole(key.role) ? [key.role] : [], variables: {}, databases, anyRole: false, expiresAt };
     }
     if (looksIssued(token)) return this.fromSession(token);
     if (jwt && jwt.looksLikeJwt(token)) {
@@ -138,7 +143,7 @@ export class Identity {
       const granted = await this.granted(verified.issuer, verified.subject, verified.email);
       const roles = unique([...verified.roles, ...granted]).filter(this.options.hasRole);
       const id = `${verified.issuer}|${verified.subject}`;
-      return { kind: 'jwt', id, subject: verified.subject, email: verified.email, roles, variables: verified.variables, databases: null, anyRole: false };
+      return { kind: 'jwt', id, subject: verified.subject, email: verified.email, roles, variables: verified.variables, databases: null, anyRole: false, expiresAt: verified.expiresAt * 1000 };
     }
     throw fail('UNAUTHENTICATED', jwt ? 'the bearer token is not an API key, a sign-in token, a JWT or the admin secret' : 'the bearer token is not an API key, a sign-in token or the admin secret (no OIDC issuer is configured for JWTs)');
   }
@@ -146,18 +151,19 @@ export class Identity {
   private async fromSession(token: string): Promise<Identified> {
     const session = await this.sessions.resolve(token);
     if (!session) throw fail('SESSION_INVALID', 'the session is unknown, expired or ended: sign in again');
+    const expiresAt = Date.parse(session.expires_at);
     if (session.user_kind === 'local') {
       const user = await this.users.row(session.user_ref);
       if (!user || Boolean(user.blocked)) throw fail('SESSION_INVALID', 'the session\'s user is blocked or removed: sign in again');
       const roles = stringList(user.roles).filter(this.options.hasRole);
-      return { kind: 'session', id: user.id, subject: user.id, email: user.email, roles, variables: {}, databases: null, anyRole: false };
+      return { kind: 'session', id: user.id, subject: user.id, email: user.email, roles, variables: {}, databases: null, anyRole: false, expiresAt };
     }
     const separator = session.user_ref.indexOf('|');
     const issuer = session.user_ref.slice(0, separator);
     const subject = session.user_ref.slice(separator + 1);
     const granted = await this.granted(issuer, subject, session.email);
     const roles = unique([...stringList(session.roles), ...granted]).filter(this.options.hasRole);
-    return { kind: 'session', id: session.user_ref, subject, email: session.email, roles, variables: {}, databases: null, anyRole: false };
+    return { kind: 'session', id: session.user_ref, subject, email: session.email, roles, variables: {}, databases: null, anyRole: false, expiresAt };
   }
 
   /** Roles granted in lazydb to an identity of an OIDC issuer; records it on first sight (and its last sight, once a minute). */

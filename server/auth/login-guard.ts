@@ -25,11 +25,49 @@ export class LoginGuard {
     this.#perAddress = this.#store.budget('login-address', 'failures', config.loginMaxFailures * 10, WINDOW_SECONDS);
   }
 
-  /** Throws LOGIN_RATE_LIMITED when this account or address has failed too often. */
-  async admit(email: string, address: string): Promise<void> {
-    const [account, client] = await Promise.all([this.#perAccount.peek(accountKey(email, address)), this.#perAddress.peek(address)]);
-    const spent = [account, client].find((decision) => decision.remaining <= 0);
-    if (spent) throw refused(Math.max(1, Math.ceil(spent.resetMs / 1000)));
+  /**
+   * Sign-ins being checked now, per account key and per address. A password check takes ~0.1 s,
+   * so parallel guesses would all pass admit() before the first failure is counted: each one in
+   * flight counts as a failure until it is settled (within this replica).
+   */
+  readonly #pending = new Map<string, number>();
+
+  /**
+   * Throws LOGIN_RATE_LIMITED when this account or address has failed too often, counting the
+   * sign-ins still being checked as failures; otherwise answers the release to call once this
+   * one is settled (after failed(), so that the next one sees the charge).
+   */
+  async admit(email: string, address: string): Promise<() => void> {
+    const keys = [`a:${accountKey(email, address)}`, `c:${address}`] as const;
+    // Reserved before any await: parallel attempts see each other.
+    const ahead = keys.map((key) => this.#reserve(key));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      for (const key of keys) this.#unreserve(key);
+    };
+    try {
+      const [account, client] = await Promise.all([this.#perAccount.peek(accountKey(email, address)), this.#perAddress.peek(address)]);
+      const spent = [account, client].find((decision, i) => decision.remaining - ahead[i]! <= 0);
+      if (spent) throw refused(Math.max(1, Math.ceil(spent.resetMs / 1000)));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  #reserve(key: string): number {
+    const ahead = this.#pending.get(key) ?? 0;
+    this.#pending.set(key, ahead + 1);
+    return ahead;
+  }
+
+  #unreserve(key: string): void {
+    const left = (this.#pending.get(key) ?? 1) - 1;
+    if (left <= 0) this.#pending.delete(key);
+    else this.#pending.set(key, left);
   }
 
   async failed(email: string, address: string): Promise<void> {

@@ -49,6 +49,12 @@ export const ANONYMOUS: Principal = Object.freeze({
   databases: null,
 } satisfies Principal);
 
+/**
+ * Admin is all or nothing: an identity limited to some databases (an API key's list) is never
+ * admin, whatever its role, since admin reaches every database and the management API (where it
+ * could make itself an unlimited key). Such a key is refused at creation; one stored before is
+ * served as a role without rules (it sees nothing), failing closed.
+ */
 export function isAdmin(principal: Principal): boolean {
-  return principal.role === ADMIN_ROLE;
+  return principal.role === ADMIN_ROLE && principal.databases === null;
 }

@@ -437,12 +437,16 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
     let failure: unknown;
     try {
       // Request received: host, URL, CORS (preflights are answered there) and CSRF, before anything reads the request.
-      context = pipeline.context(request, response, (request.url ?? '/').split('?', 1)[0]!);
+      // One reading of the target for every hook and the router: dot segments (`/admin/../db/x`,
+      // `%2e%2e`) and a leading `//` resolved once, so no hook (identity, rate limits) judges a
+      // path other than the one routed.
+      const url = new URL(request.url ?? '/', 'http://lazydb');
+      context = pipeline.context(request, response, url.pathname);
       if (pipeline.received(request, response, context)) return;
       // Identity and admission (rate limits) may wait for a store; most requests do not wait at all.
       const admitting = pipeline.contextBuilt(context, response);
       if (admitting) await admitting;
-      await route(request, response, new URL(request.url ?? '/', 'http://lazydb'), context);
+      await route(request, response, url, context);
     } catch (error) {
       failure = error;
       if (response.headersSent) {

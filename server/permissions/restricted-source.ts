@@ -85,7 +85,12 @@ export class PermissionedSource implements DataSource {
     return this.base.insert(table, rows, columns, context, rules.bound(table, rule.check));
   }
 
-  /** Updates the rows both the mutation's `where` and the role's update filter match; presets and check as for insert, returning the rows as updated. */
+  /**
+   * Updates the rows both the mutation's `where` and the role's update filter match; presets and
+   * check as for insert. `returning` shows the rows as updated that the role's select filter
+   * matches (all count in affected_rows): an update filter wider than the select filter must not
+   * let a write read what a read may not.
+   */
   async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context: RequestContext): Promise<Row[]> {
     const rule = this.rules[table.typeName]?.update;
     if (!rule) throw forbidden('update', table);
@@ -93,15 +98,15 @@ export class PermissionedSource implements DataSource {
     const presets = presetValues(rule.set, rules.variables, table);
     refuseColumns(table, set, rule.columns, presets, 'update');
     const allowed = both(rules.where(table, where), rules.bound(table, rule.filter)) ?? {};
-    return this.base.update(table, allowed, { ...set, ...presets }, columns, context, rule.check ? rules.bound(table, rule.check) : null);
+    return this.base.update(table, allowed, { ...set, ...presets }, columns, context, rule.check ? rules.bound(table, rule.check) : null, rules.visibleFilter(table));
   }
 
-  /** Deletes the rows both the mutation's `where` and the role's delete filter match, returning them as they were. */
+  /** Deletes the rows both the mutation's `where` and the role's delete filter match, returning those of them the role could read, as they were. */
   async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context: RequestContext): Promise<Row[]> {
     const rule = this.rules[table.typeName]?.delete;
     if (!rule) throw forbidden('delete from', table);
     const rules = this.rulesFor(context);
-    return this.base.delete(table, both(rules.where(table, where), rules.bound(table, rule.filter)) ?? {}, columns, context);
+    return this.base.delete(table, both(rules.where(table, where), rules.bound(table, rule.filter)) ?? {}, columns, context, rules.visibleFilter(table));
   }
 
   private rulesFor(context: RequestContext | undefined): BoundRules {

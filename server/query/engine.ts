@@ -19,7 +19,9 @@ export interface GuardedDataSource extends DataSource {
   byKey(table: NamedTable, key: Row, columns: NamedColumn[], context: RequestContext, nested?: NestedRead[], filter?: BoolExp | null): Promise<Row | null>;
   related(relation: NamedRelation, parent: Row, columns: NamedColumn[], context: RequestContext, filter?: BoolExp | null): Promise<Row | null>;
   insert(table: NamedTable, objects: Row[], columns: NamedColumn[], context: RequestContext, check?: BoolExp | null): Promise<Row[]>;
-  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context: RequestContext, check?: BoolExp | null): Promise<Row[]>;
+  /** `visible`: the rows the writer may read; the others come back marked unreadable (markUnreadable). */
+  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context: RequestContext, check?: BoolExp | null, visible?: BoolExp | null): Promise<Row[]>;
+  delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context: RequestContext, visible?: BoolExp | null): Promise<Row[]>;
 }
 
 /**
@@ -80,11 +82,11 @@ export class KnexDataSource implements GuardedDataSource {
     return this.writes.insert(table, objects, columns, context, check);
   }
 
-  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null): Promise<Row[]> {
-    return this.writes.update(table, where, set, columns, context, check);
+  update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null, visible?: BoolExp | null): Promise<Row[]> {
+    return this.writes.update(table, where, set, columns, context, check, visible);
   }
 
-  delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
-    return this.writes.delete(table, where, columns, context);
+  delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext, visible?: BoolExp | null): Promise<Row[]> {
+    return this.writes.delete(table, where, columns, context, visible);
   }
 }

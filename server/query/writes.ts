@@ -2,7 +2,7 @@ import type { Capabilities } from '../introspect/dialect';
 import { isWritable } from '../schema/build';
 import { badInput, lazydbError } from '../errors/graphql';
 import type { NamedColumn, NamedTable } from '../schema/naming';
-import type { BoolExp, RequestContext, Row } from '../schema/source';
+import { markUnreadable, type BoolExp, type RequestContext, type Row } from '../schema/source';
 import { sql, type SqlFragment } from '../sql/fragment';
 import { withColumns, type EngineCore, type Executor } from './core';
 import { whereClause, whereCondition } from './filter';
@@ -61,8 +61,12 @@ export class Writes {
     );
   }
 
-  /** Updates the rows `where` matches; with `check`, every row as updated must match it (verified in the same transaction, as for insert). */
-  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null): Promise<Row[]> {
+  /**
+   * Updates the rows `where` matches; with `check`, every row as updated must match it (verified in
+   * the same transaction, as for insert). With `visible` (the writer's select filter), rows as
+   * updated that it does not match come back marked unreadable.
+   */
+  async update(table: NamedTable, where: BoolExp, set: Row, columns: NamedColumn[], context?: RequestContext, check?: BoolExp | null, visible?: BoolExp | null): Promise<Row[]> {
     const { core } = this;
     assertWritable(table);
     const assignments = this.encodeObject(table, set);
@@ -74,7 +78,7 @@ export class Writes {
         if (assignments.length > 0) await this.byKeyChunks(trx, table, keys, (condition) => sql`update ${target} set ${setList(assignments)} where ${condition}`);
         const newKeys = keys.map((key) => ({ ...key, ...pick(set, table.primaryKey.map((c) => c.field)) }));
         if (check) await this.verifyCheck(trx, table, newKeys.map((values) => ({ columns: table.primaryKey, values })), check, 'updated');
-        return this.readByKeys(trx, table, newKeys, columns);
+        return this.markUnreadable(trx, table, await this.readByKeys(trx, table, newKeys, columns), visible);
       }
       // Without a key the updated rows cannot be told apart from the others afterwards.
       if (check) throw lazydbError('PERMISSION_CHECK_FAILED', `${table.label} has no primary key, so the role's update check cannot be verified: nothing was written`);
@@ -84,15 +88,16 @@ export class Writes {
       if (this.capabilities.updateReturning && columns.length > 0) {
         if (assignments.length === 0) return this.selectWhere(trx, table, where, columns, true);
         const returned = await core.rows(trx, sql`update ${target} set ${setList(assignments)}${condition}${this.returning(columns)}`);
-        return core.decodeRows(renameToFields(returned, columns), columns);
+        return this.markUnreadable(trx, table, core.decodeRows(renameToFields(returned, columns), columns), visible);
       }
       const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
       if (assignments.length > 0) await core.execute(trx, sql`update ${target} set ${setList(assignments)}${condition}`);
-      return before.map((row) => ({ ...row, ...set }));
+      return this.markUnreadable(trx, table, before.map((row) => ({ ...row, ...set })), visible);
     });
   }
 
-  async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext): Promise<Row[]> {
+  /** Deletes the rows `where` matches, answering them as they were; with `visible`, those it does not match (before the delete) marked unreadable. */
+  async delete(table: NamedTable, where: BoolExp, columns: NamedColumn[], context?: RequestContext, visible?: BoolExp | null): Promise<Row[]> {
     const { core } = this;
     assertWritable(table);
     return this.inTransaction(context, async (trx) => {
@@ -100,14 +105,36 @@ export class Writes {
       if (table.primaryKey.length > 0) {
         const keys = await this.matchingKeys(trx, table, where);
         if (keys.length === 0) return [];
-        const rows = await this.readByKeys(trx, table, keys, columns);
+        const rows = await this.markUnreadable(trx, table, await this.readByKeys(trx, table, keys, columns), visible);
         await this.byKeyChunks(trx, table, keys, (condition) => sql`delete from ${target} where ${condition}`);
         return rows;
       }
-      const before = await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true);
+      const before = await this.markUnreadable(trx, table, await this.selectWhere(trx, table, where, columns.length > 0 ? columns : table.columns.slice(0, 1), true), visible);
       await core.execute(trx, sql`delete from ${target}${whereClause(whereCondition(where, core.scope(table)))}`);
       return before;
     });
+  }
+
+  /**
+   * `rows` (each with its primary key) with those `visible` does not match, read by key in the
+   * same transaction, marked unreadable. A table without a primary key cannot tell its rows apart:
+   * every row is marked then (fail closed). No `visible`: the writer reads every row.
+   */
+  private async markUnreadable(trx: Executor, table: NamedTable, rows: Row[], visible: BoolExp | null | undefined): Promise<Row[]> {
+    if (!visible || rows.length === 0) return rows;
+    if (table.primaryKey.length === 0) return rows.map(markUnreadable);
+    const { core } = this;
+    const qualifier = tableQualifier(table.table);
+    const condition = whereCondition(visible, core.scope(table, qualifier));
+    const shown = new Set<string>();
+    for (const chunk of chunks(rows)) {
+      const found = await core.rows(
+        trx,
+        sql`select ${core.columnList(table, table.primaryKey, qualifier)} from ${tableReference(table.table)} where ${this.keysCondition(table, qualifier, chunk)}${condition ? sql` and (${condition})` : sql.empty}`,
+      );
+      for (const row of core.decodeRows(found, table.primaryKey)) shown.add(keyOf(row, table.primaryKey));
+    }
+    return rows.map((row) => (shown.has(keyOf(row, table.primaryKey)) ? row : markUnreadable(row)));
   }
 
   /** `work` in one transaction of the request's, its statements cancelled with the request. */

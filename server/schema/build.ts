@@ -35,7 +35,7 @@ import {
   UUIDScalar,
 } from './scalars';
 import { columnsFor, nestedReads, requestedColumns, requestedFields } from './selection';
-import { dataSourceFor, prefetched, type BoolExp, type DataSource, type ListArgs, type NestedRead, type Row } from './source';
+import { dataSourceFor, prefetched, isReadableRow, type BoolExp, type DataSource, type ListArgs, type NestedRead, type Row } from './source';
 
 export interface BuildOptions {
   /** Prepended to every type name lazydb derives (the gateway uses `<db>_`). Scalars are shared, never prefixed. */
@@ -396,7 +396,7 @@ class SchemaBuilder {
             fields: {
               affected_rows: { type: new GraphQLNonNull(GraphQLInt), resolve: (rows) => rows.length },
               // A role that may not read the table learns how many rows it changed, nothing of them.
-              ...(object ? { returning: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))), resolve: (rows: Row[]) => rows } } : {}),
+              ...(object ? { returning: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))), resolve: (rows: Row[]) => rows.filter(isReadableRow) } } : {}),
             },
           })
         : null;
@@ -593,7 +593,7 @@ class SchemaBuilder {
           description: `Update one row of ${table.label} by its primary key`,
           args: { pk_columns: { type: new GraphQLNonNull(pkColumnsInput) }, _set: { type: setInput } },
           resolve: async (_root, args: { pk_columns: Row; _set?: Row | null }, context, info) =>
-            (await dataSourceFor(context, this.source).update(table, keyWhere(args.pk_columns), args._set ?? {}, returned(info), context))[0] ?? null,
+            (await dataSourceFor(context, this.source).update(table, keyWhere(args.pk_columns), args._set ?? {}, returned(info), context)).find(isReadableRow) ?? null,
         };
       }
       if (exposure.delete) {
@@ -602,7 +602,7 @@ class SchemaBuilder {
           description: `Delete one row of ${table.label} by its primary key`,
           args: this.keyArgs(table),
           resolve: async (_root, args: Row, context, info) =>
-            (await dataSourceFor(context, this.source).delete(table, keyWhere(args), returned(info), context))[0] ?? null,
+            (await dataSourceFor(context, this.source).delete(table, keyWhere(args), returned(info), context)).find(isReadableRow) ?? null,
         };
       }
     }

@@ -43,6 +43,23 @@ const PREFETCHED = Symbol('lazydb.prefetched');
 type Prefetched = Map<string, Row | Row[] | null>;
 
 /** Attaches the value of a nested read to its parent row (kept out of JSON and field lookups). */
+/**
+ * Rows a write touched that the writer's role may not read (its select filter hides them): they
+ * count in `affected_rows`, and `returning` (and a by-key mutation's answer) leaves them out, so a
+ * write never shows what a read would not.
+ */
+const unreadable = new WeakSet<Row>();
+
+export function markUnreadable(row: Row): Row {
+  unreadable.add(row);
+  return row;
+}
+
+/** Whether a written row may be answered to the writer (see markUnreadable). */
+export function isReadableRow(row: Row): boolean {
+  return !unreadable.has(row);
+}
+
 export function attachPrefetched(row: Row, key: string, value: Row | Row[] | null): void {
   const carrier = row as { [PREFETCHED]?: Prefetched };
   (carrier[PREFETCHED] ??= new Map()).set(key, value);

@@ -96,8 +96,9 @@ export class LocalDirectory implements UserDirectory {
   private async change(id: string, patch: Partial<UserRow>): Promise<DirectoryUser> {
     const changed = await this.store.write(async (trx) => {
       const count = await trx(ACCESS_TABLES.users).where({ id }).update(patch);
-      // A blocked user's sessions end with the block.
-      if (count > 0 && patch.blocked) await trx(ACCESS_TABLES.sessions).where({ user_kind: 'local', user_ref: id }).whereNull('ended_at').update({ ended_at: now() });
+      // A blocked user's sessions end with the block; a new password ends them too (it is how a
+      // stolen session or a leaked password is answered, and the old sessions are exactly what to end).
+      if (count > 0 && (patch.blocked || patch.password_hash !== undefined)) await trx(ACCESS_TABLES.sessions).where({ user_kind: 'local', user_ref: id }).whereNull('ended_at').update({ ended_at: now() });
       return count;
     });
     if (changed === 0) throw userNotFound(id);
