@@ -86,3 +86,12 @@ export async function signInAsAdmin(page: Page, origin: string): Promise<void> {
   const answer = await page.context().request.post(`${origin}/api/auth/login`, { data: { email: TEST_ADMIN.email, password: TEST_ADMIN.password } });
   if (answer.status() !== 200) throw new Error(`admin sign-in failed: ${answer.status()} ${await answer.text()}`);
 }
+
+/**
+ * Page options that make every request the page sends carry the admin bearer, for pages that
+ * are not the admin app (GraphiQL, the REST docs): they have no sign-in of their own, and their
+ * suites are about the pages, so they act as admin.
+ */
+export function asAdmin(adminSecret: string): { extraHTTPHeaders: Record<string, string> } {
+  return { extraHTTPHeaders: { authorization: `Bearer ${adminSecret}` } };
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createThrowawayDatabase, type ThrowawayDb } from '../helpers/databases';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { browserAvailable, launchBrowser, screenshot, watchPage } from './browser';
+import { asAdmin, browserAvailable, launchBrowser, screenshot, watchPage } from './browser';
 
 /** GraphiQL and the REST docs page, as a person opens them: offline, and they work. */
 describe('GraphiQL and REST docs in a browser', () => {
@@ -26,7 +26,7 @@ describe('GraphiQL and REST docs in a browser', () => {
   });
 
   it.skipIf(!available)('GraphiQL runs a query at /db/:name/graphql and at /graphql, with nothing loaded from outside', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...asAdmin(server.adminSecret) });
     const watched = watchPage(page, server.url);
     for (const [path, query, expected] of [
       ['/db/fx/graphql', '{ artist_by_pk(artist_id: 1) { name albums(limit: 1) { title } } }', 'For Those About To Rock'],
@@ -44,7 +44,7 @@ describe('GraphiQL and REST docs in a browser', () => {
   });
 
   it.skipIf(!available)('the REST docs page renders and "try it out" calls the API', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...asAdmin(server.adminSecret) });
     const watched = watchPage(page, server.url);
     await page.goto(`${server.url}/db/fx/docs`);
     const operation = page.locator('#operations-artist-artist_by_pk_query');

@@ -214,9 +214,10 @@ describe.skipIf(!reachable.postgres)('metrics settings', () => {
     return server;
   };
 
+  // These are about a scraper, who is not signed in: an admin skips the token and loopback checks.
   it('asks for LAZYDB_METRICS_TOKEN as a bearer token when it is set, compared whole', async () => {
     const server = await start({ LAZYDB_METRICS_TOKEN: TOKEN });
-    const none = await server.request('/metrics');
+    const none = await server.request('/metrics', { anonymous: true });
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('METRICS_TOKEN_INVALID');
     expect(none.body.error.message).toContain('LAZYDB_METRICS_TOKEN');
@@ -233,23 +234,27 @@ describe.skipIf(!reachable.postgres)('metrics settings', () => {
     // The refusals were counted, their code in the label.
     expect(right.text).toMatch(/^lazydb_requests_total\{database="",transport="other",operation="",status_class="4xx",code="METRICS_TOKEN_INVALID"\} 6$/m);
     expect((await server.request('/metrics', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+    // The admin secret is not the metrics token, but an admin may read the metrics all the same.
+    expect((await server.request('/metrics')).status).toBe(200);
   });
 
   it('answers loopback clients without a token when none is set', async () => {
     const server = await start({});
-    expect((await server.request('/metrics')).status).toBe(200);
+    expect((await server.request('/metrics', { anonymous: true })).status).toBe(200);
     expect(server.app.metrics).not.toBeNull();
     // A reverse proxy on this host connects from loopback for everyone: what it forwards is not this host's own.
     for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }] as Record<string, string>[]) {
-      const forwarded = await server.request('/metrics', { headers });
+      const forwarded = await server.request('/metrics', { headers, anonymous: true });
       expect(forwarded.status, JSON.stringify(headers)).toBe(403);
       expect(forwarded.body.error.code).toBe('METRICS_LOOPBACK_ONLY');
+      // An admin, wherever it connects from, may read them.
+      expect((await server.request('/metrics', { headers })).status, JSON.stringify(headers)).toBe(200);
     }
   });
 
   it('is off with LAZYDB_METRICS=0: no /metrics, no counting', async () => {
     const server = await start({ LAZYDB_METRICS: '0' });
-    const answer = await server.request('/metrics');
+    const answer = await server.request('/metrics', { anonymous: true });
     expect(answer.status).toBe(404);
     expect(answer.body.error.message).toContain('LAZYDB_METRICS=0');
     expect(server.app.metrics).toBeNull();

@@ -83,9 +83,11 @@ for (const engine of ['postgres', 'mariadb'] as const) {
     let other: ThrowawayDb;
     let server: TestServer;
     const gql = (name: string, query: string, signal?: AbortSignal) =>
-      fetch(`${server.url}/db/${name}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }), ...(signal ? { signal } : {}) }).then(
+      fetch(`${server.url}/db/${name}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...asAdmin() }, body: JSON.stringify({ query }), ...(signal ? { signal } : {}) }).then(
         async (response) => ({ status: response.status, body: (await response.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } }),
       );
+    // Raw fetch (a signal of its own, to walk away mid-statement) carries the admin bearer as request() does.
+    const asAdmin = () => ({ authorization: `Bearer ${server.adminSecret}` });
     const register = async (name: string, target: ThrowawayDb, extra: Record<string, unknown> = {}) => {
       const registered = await server.request('/api/databases', { method: 'POST', json: { name, dialect: target.dialect, connection: target.connection, ...extra } });
       expect(registered.status, registered.text).toBe(201);
@@ -181,7 +183,7 @@ for (const engine of ['postgres', 'mariadb'] as const) {
 
     it.skipIf(!available)('cancels a REST read whose client goes away', async () => {
       const controller = new AbortController();
-      const request = fetch(`${server.url}/db/longdb/rest/slow`, { signal: controller.signal }).catch((error: Error) => error);
+      const request = fetch(`${server.url}/db/longdb/rest/slow`, { headers: asAdmin(), signal: controller.signal }).catch((error: Error) => error);
       expect(await until(async () => (await runningStatements(engine, db, 'slow')) === 1, 3000)).toBe(true);
       controller.abort();
       await request;

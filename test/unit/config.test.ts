@@ -62,7 +62,16 @@ describe('loadConfig', () => {
       usageMaxTables: 100,
       directory: 'local',
       auth0Connection: 'Username-Password-Authentication',
+      adminEmail: 'admin@localhost',
+      sessionTtlHours: 12,
+      accessPollMs: 1000,
+      loginMaxFailures: 10,
+      roleSchemaCacheSize: 32,
     });
+    // No admin secret, no known first password (one is generated), no OIDC issuer unless configured.
+    expect(config.adminSecret).toBeUndefined();
+    expect(config.adminPassword).toBeUndefined();
+    expect(config.oidcIssuers).toBeUndefined();
     expect(config.allowedHosts).toBeUndefined();
     expect(config.metricsToken).toBeUndefined();
     expect(config.secretKey).toBeUndefined();
@@ -126,6 +135,14 @@ describe('loadConfig', () => {
       LAZYDB_AUTH0_CONNECTION: 'staff',
       LAZYDB_FIREBASE_PROJECT_ID: 'lazydb-prod',
       LAZYDB_FIREBASE_CREDENTIALS: 'keys/firebase.json',
+      LAZYDB_ADMIN_SECRET: 'ci-admin-secret-0123456789',
+      LAZYDB_ADMIN_EMAIL: 'Ops@Example.com',
+      LAZYDB_ADMIN_PASSWORD: 'first-admin-pass',
+      LAZYDB_SESSION_TTL_HOURS: '48',
+      LAZYDB_OIDC_ISSUERS: '[{"issuer":"https://id.example.com","audience":"lazydb"}]',
+      LAZYDB_ACCESS_POLL_MS: '250',
+      LAZYDB_LOGIN_MAX_FAILURES: '3',
+      LAZYDB_ROLE_SCHEMA_CACHE: '8',
     });
     expect(config).toEqual({
       port: 8080,
@@ -184,7 +201,52 @@ describe('loadConfig', () => {
       auth0Connection: 'staff',
       firebaseProjectId: 'lazydb-prod',
       firebaseCredentials: path.resolve('keys/firebase.json'),
+      adminSecret: 'ci-admin-secret-0123456789',
+      adminEmail: 'ops@example.com',
+      adminPassword: 'first-admin-pass',
+      sessionTtlHours: 48,
+      oidcIssuers: '[{"issuer":"https://id.example.com","audience":"lazydb"}]',
+      accessPollMs: 250,
+      loginMaxFailures: 3,
+      roleSchemaCacheSize: 8,
     });
+  });
+
+  it('refuses a short admin secret or password without echoing either', () => {
+    for (const [variable, value] of [
+      ['LAZYDB_ADMIN_SECRET', 'short-secret-15'],
+      ['LAZYDB_ADMIN_SECRET', 'has spaces in the admin secret'],
+      ['LAZYDB_ADMIN_PASSWORD', 'pw-1234'],
+    ] as const) {
+      const error = errorOf({ [variable]: value });
+      expect(error.issues.map((issue) => issue.variable)).toEqual([variable]);
+      expect(error.message).not.toContain(value);
+    }
+    expect(loadConfig({ LAZYDB_ADMIN_SECRET: 'x'.repeat(16), LAZYDB_ADMIN_PASSWORD: 'p'.repeat(8) })).toMatchObject({ adminSecret: 'x'.repeat(16), adminPassword: 'p'.repeat(8) });
+  });
+
+  it('refuses an admin email that is not one, and sign-in knobs out of range', () => {
+    for (const [variable, value] of [
+      ['LAZYDB_ADMIN_EMAIL', 'admin'],
+      ['LAZYDB_ADMIN_EMAIL', 'two words@example.com'],
+      ['LAZYDB_SESSION_TTL_HOURS', '0'],
+      ['LAZYDB_SESSION_TTL_HOURS', `${24 * 90 + 1}`],
+      ['LAZYDB_ACCESS_POLL_MS', '99'],
+      ['LAZYDB_LOGIN_MAX_FAILURES', '0'],
+      ['LAZYDB_ROLE_SCHEMA_CACHE', 'many'],
+    ] as const) {
+      expect(errorOf({ [variable]: value }).issues.map((issue) => issue.variable)).toEqual([variable]);
+    }
+  });
+
+  it('redactedConfig hides the admin secret, the first admin password and the OIDC issuers (they may hold client secrets)', () => {
+    const issuers = '[{"issuer":"https://id.example.com","audience":"lazydb","clientSecret":"oidc-client-secret-42"}]';
+    const config = loadConfig({ LAZYDB_ADMIN_SECRET: 'ci-admin-secret-0123456789', LAZYDB_ADMIN_PASSWORD: 'first-admin-pass', LAZYDB_OIDC_ISSUERS: issuers });
+    const shown = JSON.stringify(redactedConfig(config));
+    for (const secret of ['ci-admin-secret-0123456789', 'first-admin-pass', 'oidc-client-secret-42']) expect(shown).not.toContain(secret);
+    expect(redactedConfig(config)).toMatchObject({ adminSecret: '********', adminPassword: '********', oidcIssuers: '(set)', adminEmail: 'admin@localhost' });
+    expect(redactedConfig(loadConfig({}))).not.toHaveProperty('adminSecret');
+    expect(redactedConfig(loadConfig({}))).not.toHaveProperty('adminPassword');
   });
 
   it('refuses a short metrics token without echoing it, and hides it from logs', () => {
