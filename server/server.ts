@@ -18,6 +18,7 @@ import { createOidcLogin } from './auth/oidc-login';
 import { oidcSignIn } from './admin-api/oidc-sign-in';
 import { identityProvidersApi } from './admin-api/identity-providers';
 import { IdentityProviders } from './auth/providers';
+import { RateStore } from './rate-limit/store';
 import { ANONYMOUS_ROLE } from './auth/principal';
 import type { PermissionDocument } from './permissions/document';
 import { ConfigError } from './config';
@@ -57,7 +58,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const registry = await RegistryStore.open(config, { warn: (message) => log.warn(message) });
   await moveLegacyDemo(config, registry, log);
   const jwt = new TokenVerifier(issuers);
-  const access = await openAccess(config, registry.database(), log, { jwt, directory: directoryFromConfig(config) });
+  // One rate-limit store (one Redis connection) for the rate limits and the sign-in guard.
+  const rates = new RateStore(config, log);
+  const access = await openAccess(config, registry.database(), log, { jwt, directory: directoryFromConfig(config), rates });
   // A database's rules go with it: one registered again under the same name starts with none.
   registry.onChange((change) => {
     if (change.type === 'remove' && change.origin === 'local') void access.rules.dropDatabase(change.name).catch((error: unknown) => log.warn('could not drop the permissions of a removed database', { database: change.name, error: (error as Error)?.message }));
@@ -80,7 +83,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   access.onChange(() => void providers.load().then(reconfigure, (error: unknown) => log.warn('could not re-read the identity providers', { error: (error as Error)?.message })));
   const signIn = oidcSignIn(() => login, access, { trustProxy: config.trustProxy, sessionTtlHours: config.sessionTtlHours, log });
   const views = roleViewsFor(gateway, access, config, log);
-  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, providers: signIn.providers, oidcSignIn: signIn.handle, identityProviders: identityProvidersApi(providers, access, { maxBody: config.maxBody, changed: reconfigure }) } });
+  const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, rates, providers: signIn.providers, oidcSignIn: signIn.handle, identityProviders: identityProvidersApi(providers, access, { maxBody: config.maxBody, changed: reconfigure }) } });
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(config.port, config.host, () => resolve());
@@ -108,6 +111,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         });
         await app.close();
         await access.close();
+        await rates.close();
         await gateway.close();
         await registry.close();
       })()),

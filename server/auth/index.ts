@@ -7,6 +7,7 @@ import type { UserDirectory } from './directory/types';
 import { Identity, type JwtVerifier } from './identity';
 import { ApiKeys } from './keys';
 import { LoginGuard } from './login-guard';
+import type { RateStore } from '../rate-limit/store';
 import { generatePassword } from './passwords';
 import { ADMIN_ROLE } from './principal';
 import { Sessions } from './sessions';
@@ -37,6 +38,8 @@ export interface AccessOptions {
   jwt?: JwtVerifier | null;
   /** Users managed elsewhere (Auth0, Firebase); absent: the local directory. */
   directory?: UserDirectory | null;
+  /** Where failed sign-ins are counted (the rate limits' store, so one Redis connection serves both); absent: one of its own. */
+  rates?: RateStore;
 }
 
 export async function openAccess(config: AccessConfig, db: Knex, log: Logger, options: AccessOptions = {}): Promise<Access> {
@@ -48,7 +51,7 @@ export async function openAccess(config: AccessConfig, db: Knex, log: Logger, op
   const sessions = new Sessions(store, config.sessionTtlHours * 3_600_000);
   const keys = new ApiKeys(store);
   const identity = new Identity(store, local, sessions, keys, { adminSecret: config.adminSecret, jwt: options.jwt ?? null, hasRole: (role) => rules.hasRole(role) });
-  const loginGuard = new LoginGuard(config, log);
+  const loginGuard = new LoginGuard(config, log, options.rates);
   await ensureFirstAdmin(config, local, log);
 
   const listeners = new Set<() => void>();

@@ -19,8 +19,11 @@ export class LoginGuard {
   readonly #perAddress: Budget;
   readonly #store: RateStore;
 
-  constructor(config: StoreConfig & { loginMaxFailures: number }, log: Logger) {
-    this.#store = new RateStore(config, log);
+  readonly #owned: boolean;
+
+  constructor(config: StoreConfig & { loginMaxFailures: number }, log: Logger, store?: RateStore) {
+    this.#owned = store === undefined;
+    this.#store = store ?? new RateStore(config, log);
     this.#perAccount = this.#store.budget('login-account', 'failures', config.loginMaxFailures, WINDOW_SECONDS);
     this.#perAddress = this.#store.budget('login-address', 'failures', config.loginMaxFailures * 10, WINDOW_SECONDS);
   }
@@ -75,7 +78,7 @@ export class LoginGuard {
   }
 
   close(): Promise<void> {
-    return this.#store.close();
+    return this.#owned ? this.#store.close() : Promise.resolve();
   }
 }
 

@@ -8,6 +8,7 @@ import { databasesApi } from '../admin-api/databases';
 import { dialectsApi } from '../admin-api/dialects';
 import { describeResources, withinAccess } from '../admin-api/resources';
 import type { SchemaAccess } from '../permissions/access';
+import type { RateStore } from '../rate-limit/store';
 import { usageApi } from '../admin-api/usage';
 import type { Usage } from '../usage';
 import type { Config } from '../config';
@@ -124,6 +125,8 @@ export interface AccessServices {
   views: RoleViewsLike;
   /** OIDC issuers the admin can sign in with. */
   providers?: () => SignInProvider[];
+  /** The rate-limit store the sign-in guard counts in, shared with the rate limits. */
+  rates?: RateStore;
   /** `/api/identity-providers` (admin only). */
   identityProviders?: (request: IncomingMessage, response: ServerResponse, rest: string, context: RequestContext) => Promise<void>;
   /** Mounts `/api/auth/oidc/…` (sign-in through an issuer). */
@@ -193,7 +196,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const limits = documentLimitsOf(config);
   const metrics = config.metrics ? new LazydbMetrics(gateway, { maxTables: config.metricsMaxTables }) : null;
   const metricsAccess = new MetricsAccess(config.metricsToken);
-  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder, identity: options.access?.access.identity });
+  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder, identity: options.access?.access.identity, rates: options.access?.rates });
   const plugins = options.plugins?.(defaults) ?? defaults;
   // A default left out may hold something already (the rate limit's Redis connection): released now, as close() would.
   for (const plugin of defaults) if (!plugins.includes(plugin)) void Promise.resolve(plugin.close?.()).catch(() => undefined);

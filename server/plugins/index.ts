@@ -21,6 +21,7 @@ import { useUsage } from './use-usage';
 import type { UsageRecorder } from '../usage/recorder';
 import type { Identity } from '../auth/identity';
 import { useIdentity } from './use-identity';
+import type { RateStore } from '../rate-limit/store';
 
 export type PluginConfig = Pick<
   Config,
@@ -57,6 +58,8 @@ export interface PluginServices {
   usage?: UsageRecorder | undefined;
   /** Who is calling (server/auth); absent: every request is anonymous and no access rule applies (embedding without auth). */
   identity?: Identity | undefined;
+  /** The rate limits' store, shared with the sign-in guard; absent: the plugin makes its own. */
+  rates?: RateStore | undefined;
 }
 
 /**
@@ -74,7 +77,7 @@ export function lazydbPlugins(config: PluginConfig, log: Logger, services: Plugi
     useCsrfGuard(config),
     // Context built: who is calling, then admission by the limits of that principal.
     ...(services.identity ? [useIdentity(services.identity)] : []),
-    useRateLimit(config, log),
+    useRateLimit(config, log, services.rates ? { store: services.rates } : {}),
     // Counting: before the limits' execute hooks, so that a refused operation is counted with its tables too.
     ...(services.metrics ? [useMetrics(services.metrics)] : []),
     // The document and its variables, before validation and any SQL.

@@ -16,6 +16,8 @@ export interface RateLimitOptions {
    * @default 60
    */
   windowSeconds?: number;
+  /** The store to keep budgets in, shared with the sign-in guard (one Redis connection); absent: one of its own, closed with the plugin. */
+  store?: RateStore;
 }
 
 /** A policy's budgets in the store and its `RateLimit-Policy` header, made once per policy. */
@@ -37,7 +39,8 @@ export function useRateLimit(config: RateLimitConfig, log: Logger, options: Rate
   const windowSeconds = options.windowSeconds ?? WINDOW_SECONDS;
   const resolve = policyResolver(config, windowSeconds);
   if (!resolve) return { name: 'rate-limit' };
-  const store = new RateStore(config, log);
+  const owned = options.store === undefined;
+  const store = options.store ?? new RateStore(config, log);
   const byPolicy = new Map<RatePolicy, PolicyBudgets>();
   const budgetsOf = (policy: RatePolicy): PolicyBudgets => {
     let budgets = byPolicy.get(policy);
@@ -94,7 +97,7 @@ export function useRateLimit(config: RateLimitConfig, log: Logger, options: Rate
         .rows!.charge(subject.key, rows)
         .catch((error: unknown) => log.error('estimated rows could not be charged to a rate limit', { requestId: context.requestId, error: (error as Error)?.message ?? String(error) }));
     },
-    close: () => store.close(),
+    close: () => (owned ? store.close() : undefined),
   };
 }
 
