@@ -81,7 +81,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   };
   reconfigure();
   access.onChange(() => void providers.load().then(reconfigure, (error: unknown) => log.warn('could not re-read the identity providers', { error: (error as Error)?.message })));
-  const signIn = oidcSignIn(() => login, access, { trustProxy: config.trustProxy, sessionTtlHours: config.sessionTtlHours, log });
+  const signIn = oidcSignIn(() => login, access, { trustProxy: config.trustProxy, log });
   const views = roleViewsFor(gateway, access, config, log);
   const app = createApp(gateway, config, log, { ...options, ...(usage ? { usage } : {}), access: { access, views, rates, providers: signIn.providers, oidcSignIn: signIn.handle, identityProviders: identityProvidersApi(providers, access, { maxBody: config.maxBody, changed: reconfigure }) } });
   await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,7 @@ import type { SignInProvider } from './auth';
  * `GET /callback` redeems the code, verifies the ID token, records the identity, opens a session
  * (the same cookie as a local sign-in) and sends the browser back to `returnTo`.
  */
-export function oidcSignIn(current: () => OidcLogin, access: Access, options: { trustProxy: number; sessionTtlHours: number; log: Logger }) {
+export function oidcSignIn(current: () => OidcLogin, access: Access, options: { trustProxy: number; log: Logger }) {
   const secure = (request: IncomingMessage) => isSecureRequest(request, options.trustProxy);
   const origin = (request: IncomingMessage) => `${secure(request) ? 'https' : 'http'}://${request.headers.host ?? 'localhost'}`;
 
@@ -37,9 +37,10 @@ export function oidcSignIn(current: () => OidcLogin, access: Access, options: { 
     if (rest === '/callback' || rest === '/callback/') {
       const signedIn = await login.callback(new URL(request.url ?? '/', origin(request)), cookieValue(request.headers.cookie, LOGIN_STATE_COOKIE));
       const granted = await access.identity.granted(signedIn.issuer, signedIn.subject, signedIn.email);
-      const session = await access.sessions.create({ kind: 'oidc', issuer: signedIn.issuer, subject: signedIn.subject, email: signedIn.email, roles: [...new Set([...signedIn.roles, ...granted])] });
+      const session = await access.sessions.create({ kind: 'oidc', issuer: signedIn.issuer, subject: signedIn.subject, email: signedIn.email, roles: [...new Set([...signedIn.roles, ...granted])] }, signedIn.expiresAt * 1000);
       options.log.info('signed in through an issuer', { issuer: signedIn.issuer });
-      const sessionCookie = sessionCookieHeader(session.token, options.sessionTtlHours * 3600, secure(request));
+      const maxAge = Math.max(1, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
+      const sessionCookie = sessionCookieHeader(session.token, maxAge, secure(request));
       response.writeHead(302, { location: signedIn.returnTo, 'set-cookie': [sessionCookie, clearLoginStateCookieHeader({ secure: secure(request) })], 'cache-control': 'no-store' });
       return void response.end();
     }

@@ -16,9 +16,10 @@ export class Sessions {
     private readonly ttlMs: number,
   ) {}
 
-  async create(subject: SessionSubject): Promise<{ token: string; id: string; expiresAt: string }> {
+  /** `notAfter` (epoch ms) ends it sooner than the TTL: a sign-in through an issuer lasts no longer than the issuer's ID token, so roles taken from it are not kept past it. */
+  async create(subject: SessionSubject, notAfter = Number.POSITIVE_INFINITY): Promise<{ token: string; id: string; expiresAt: string }> {
     const issued = issueToken('session');
-    const expiresAt = new Date(Date.now() + this.ttlMs).toISOString();
+    const expiresAt = new Date(Math.min(Date.now() + this.ttlMs, notAfter)).toISOString();
     const row: SessionRow = {
       id: issued.id,
       user_kind: subject.kind,
