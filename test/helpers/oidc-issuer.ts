@@ -221,3 +221,25 @@ interface GrantContext {
     result?: { consent?: { grantId?: string } };
   };
 }
+
+/**
+ * Follows a browser's redirects from `start` (cookies kept per name in `jar`), stopping at the first
+ * URL that starts with `until`. Loopback only: it refuses to follow a redirect anywhere else.
+ */
+export async function browse(start: string, until: string, jar = new Map<string, string>()): Promise<{ url: URL; jar: Map<string, string> }> {
+  let url = new URL(start);
+  for (let hop = 0; hop < 12; hop++) {
+    if (url.href.startsWith(until)) return { url, jar };
+    if (url.hostname !== '127.0.0.1') throw new Error(`refusing to leave loopback: ${url.host}`);
+    const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    const location = response.headers.get('location');
+    if (location === null) throw new Error(`stopped at ${url.pathname} with ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    url = new URL(location, url);
+  }
+  throw new Error('too many redirects');
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_CLIENT, ROLES_CLAIM, startTestIssuer, type TestIssuer } from '../helpers/oidc-issuer';
+import { ADMIN_CLIENT, browse, ROLES_CLAIM, startTestIssuer, type TestIssuer } from '../helpers/oidc-issuer';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /**
@@ -7,25 +7,6 @@ import { startTestServer, type TestServer } from '../helpers/server';
  * programs use it: an admin signs in through it in a browser-like flow (authorization code + PKCE,
  * the session cookie at the end), and its JWTs are accepted as bearers with the roles they carry.
  */
-
-/** Follows redirects as a browser would (cookies per name), stopping at a URL starting with `until`; loopback only. */
-async function browse(start: string, until: string, jar = new Map<string, string>()): Promise<{ url: URL; jar: Map<string, string> }> {
-  let url = new URL(start);
-  for (let hop = 0; hop < 12; hop++) {
-    if (url.href.startsWith(until)) return { url, jar };
-    if (url.hostname !== '127.0.0.1') throw new Error(`refusing to leave loopback: ${url.host}`);
-    const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const at = pair!.indexOf('=');
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    const location = response.headers.get('location');
-    if (location === null) throw new Error(`stopped at ${url.pathname} with ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    url = new URL(location, url);
-  }
-  throw new Error('too many redirects');
-}
 
 describe('an identity provider added in the admin', () => {
   let server: TestServer;

@@ -12,7 +12,7 @@ import { issuerConfig, type IssuerConfig, type IssuerInput } from '../../server/
 import { TokenVerifier } from '../../server/auth/jwt';
 import { createOidcLogin, LOGIN_STATE_COOKIE, loginStateCookieHeader } from '../../server/auth/oidc-login';
 import { LazydbError } from '../../server/errors/lazydb-error';
-import { ADMIN_CLIENT, ROLES_CLAIM, startTestIssuer, type TestIssuer } from '../helpers/oidc-issuer';
+import { ADMIN_CLIENT, browse, ROLES_CLAIM, startTestIssuer, type TestIssuer } from '../helpers/oidc-issuer';
 
 let first: TestIssuer;
 let second: TestIssuer;
@@ -285,26 +285,6 @@ async function troubledIssuer(answer: (request: IncomingMessage, response: Serve
   };
 }
 
-/** Follows the browser's redirects through the issuer (cookies kept per name), stopping at `until`. */
-async function browse(start: string, until: string): Promise<URL> {
-  const jar = new Map<string, string>();
-  let url = new URL(start);
-  for (let hop = 0; hop < 10; hop++) {
-    if (url.href.startsWith(until)) return url;
-    if (url.hostname !== '127.0.0.1') throw new Error(`refusing to leave loopback: ${url.host}`);
-    const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const at = pair!.indexOf('=');
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    const location = response.headers.get('location');
-    if (location === null) throw new Error(`stopped at ${url.pathname} with ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    url = new URL(location, url);
-  }
-  throw new Error('too many redirects');
-}
-
 describe('admin sign-in: authorization code with PKCE', () => {
   const stateKey = 'a test key for the sign-in state, at least 32 bytes';
   const publicUrl = 'http://127.0.0.1:9';
@@ -325,7 +305,7 @@ describe('admin sign-in: authorization code with PKCE', () => {
     expect(sent.searchParams.get('redirect_uri')).toBe(`${publicUrl}/api/auth/oidc/callback`);
     expect(redirectUrl).not.toContain(stateCookie.slice(-20));
 
-    const back = await browse(redirectUrl, `${publicUrl}/api/auth/oidc/callback`);
+    const back = (await browse(redirectUrl, `${publicUrl}/api/auth/oidc/callback`)).url;
     expect(back.searchParams.get('code')).toBeTruthy();
     const signedIn = await oidc.callback(back, stateCookie);
     expect(signedIn).toMatchObject({ issuer: first.url, subject: 'alice', email: 'alice@example.test', roles: ['editor', 'admin'], returnTo: '/admin/#/databases' });
@@ -335,7 +315,7 @@ describe('admin sign-in: authorization code with PKCE', () => {
     first.account = { sub: 'bob', email: 'bob@example.test', roles: ['viewer'] };
     const oidc = login();
     const { redirectUrl, stateCookie } = await oidc.start(1, '/admin/');
-    const back = await browse(redirectUrl, `${publicUrl}/api/auth/oidc/callback`);
+    const back = (await browse(redirectUrl, `${publicUrl}/api/auth/oidc/callback`)).url;
     const behindProxy = `http://10.0.0.5:4000/api/auth/oidc/callback${back.search}`;
     expect(await oidc.callback(behindProxy, stateCookie)).toMatchObject({ subject: 'bob', roles: ['viewer'], returnTo: '/admin/' });
   });
@@ -344,7 +324,7 @@ describe('admin sign-in: authorization code with PKCE', () => {
     const oidc = login();
     const one = await oidc.start('corp', '/admin/');
     const other = await oidc.start('corp', '/admin/');
-    const back = await browse(one.redirectUrl, `${publicUrl}/api/auth/oidc/callback`);
+    const back = (await browse(one.redirectUrl, `${publicUrl}/api/auth/oidc/callback`)).url;
     expect(await refusal(oidc.callback(back, undefined))).toBe('SESSION_INVALID');
     expect(await refusal(oidc.callback(back, `${one.stateCookie.slice(0, -4)}AAAA`))).toBe('SESSION_INVALID');
     expect(await refusal(oidc.callback(back, other.stateCookie))).toBe('OIDC_SIGN_IN_FAILED');
@@ -356,7 +336,7 @@ describe('admin sign-in: authorization code with PKCE', () => {
   it('refuses a code redeemed twice and an issuer\'s error answer', async () => {
     const oidc = login();
     const { redirectUrl, stateCookie } = await oidc.start('corp', '/admin/');
-    const back = await browse(redirectUrl, `${publicUrl}/api/auth/oidc/callback`);
+    const back = (await browse(redirectUrl, `${publicUrl}/api/auth/oidc/callback`)).url;
     await oidc.callback(back, stateCookie);
     expect(await refusal(oidc.callback(back, stateCookie))).toBe('OIDC_SIGN_IN_FAILED');
     const state = new URL(redirectUrl).searchParams.get('state')!;
@@ -368,7 +348,7 @@ describe('admin sign-in: authorization code with PKCE', () => {
     const issuer = await startTestIssuer();
     const oidc = createOidcLogin({ issuers: [configOf(issuer, { clientId: ADMIN_CLIENT.id, clientSecret: ADMIN_CLIENT.secret })], publicUrl, stateKey, scope: 'openid email roles' });
     const { redirectUrl, stateCookie } = await oidc.start(0, '/admin/');
-    const back = await browse(redirectUrl, issuer.redirectUri);
+    const back = (await browse(redirectUrl, issuer.redirectUri)).url;
     await issuer.close();
     expect(await refusal(oidc.callback(back, stateCookie))).toBe('ISSUER_UNAVAILABLE');
   });
