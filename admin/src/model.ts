@@ -50,5 +50,5 @@ export function capabilities(resource: ResourceInfo): { open: boolean; create: b
   }
   // A role's catalogue (GET /api/auth/databases) leaves out the writes its rules do not give.
   const { graphql } = resource;
-  return { open: true, create: graphql.insert !== null, edit: graphql.updateByPk !== null, remove: graphql.deleteByPk !== null, reason: null };
+  return { open: true, create: graphql?.insert !== null, edit: graphql?.updateByPk !== null, remove: graphql?.deleteByPk !== null, reason: null };
 }

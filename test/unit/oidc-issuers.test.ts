@@ -26,6 +26,7 @@ describe('parseIssuers', () => {
       clientSecret: 's3cret',
       name: 'corp',
       jwksUri: 'https://tenant.example.com/keys',
+      scope: 'openid email roles',
     });
     expect(config).toEqual({
       issuer: 'https://tenant.example.com/',
@@ -37,12 +38,13 @@ describe('parseIssuers', () => {
       clientSecret: 's3cret',
       name: 'corp',
       jwksUri: 'https://tenant.example.com/keys',
+      scope: 'openid email roles',
     });
   });
 
   it('fills the optional fields with null and accepts a list audience', () => {
     const [config] = one({ issuer: 'https://a.example', audience: ['x', 'y'] });
-    expect(config).toMatchObject({ audience: ['x', 'y'], rolesClaim: null, defaultRole: null, claimsMap: {}, clientId: null, clientSecret: null, name: null, jwksUri: null });
+    expect(config).toMatchObject({ audience: ['x', 'y'], rolesClaim: null, defaultRole: null, claimsMap: {}, clientId: null, clientSecret: null, name: null, jwksUri: null, scope: null });
   });
 
   it('treats empty text as no issuers', () => {
