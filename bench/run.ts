@@ -3,7 +3,7 @@
  * one run, on the machine's PostgreSQL and MariaDB. See bench/README.md.
  *
  *   npm run bench                 full run (~18 minutes on 2 cores)
- *   npm run bench -- --quick      smoke run (< 3 minutes): 1 run per cell, short durations
+ *   npm run bench -- --quick      smoke run (a few minutes): 1 run per cell, short durations
  *   npm run bench -- --help       every option
  *   npm run bench -- --baseline DIR   also lazydb built from checkout DIR, cell by cell (ratios own/base)
  *
@@ -76,7 +76,7 @@ import type { LoadResult, LoadSpec } from './load/worker';
 
 const HELP = `usage: npm run bench -- [options] [chinook-dir]
 
-  --quick                 smoke run: 1 run of 1 s per cell, 1,000-table size only, no profiles (< 3 min)
+  --quick                 smoke run: 1 run of 1 s per cell, 1,000-table size only, no profiles (a few minutes)
   --chinook DIR           Chinook scripts (default ../shared/fixtures/chinook or LAZYDB_CHINOOK_DIR)
   --runs N                timed runs per cell, the median is kept (default 3; quick 1)
   --duration S            seconds per timed run (default 4; quick 1; W4 at least 2)
@@ -835,6 +835,8 @@ interface RoleSchemaFigure {
   firstMs: number[];
   /** The same role's second request (schema cached). */
   secondMs: number[];
+  /** Each role's setup: POST /api/roles, PUT its rules (checked against the model), POST /api/keys. */
+  setupMs: number[];
   /** Heap used after GC, after minus before each first request: one cached role schema. */
   heapDeltaKb: number[];
   firstMedianMs: number | null;
@@ -860,31 +862,33 @@ async function roleSchemaFigures(world: World, options: Options): Promise<RoleSc
       wide: () => Object.fromEntries(tables.map((t) => [t.name, selectRule({ id: { _gt: 0 } })])),
     };
     for (const kind of ['narrow', 'wide'] as const) {
-      const figure: RoleSchemaFigure = { engine, kind, tables: tables.length, firstMs: [], secondMs: [], heapDeltaKb: [], firstMedianMs: null, secondMedianMs: null, heapMedianMb: null };
+      const figure: RoleSchemaFigure = { engine, kind, tables: tables.length, firstMs: [], secondMs: [], setupMs: [], heapDeltaKb: [], firstMedianMs: null, secondMedianMs: null, heapMedianMb: null };
       figures.push(figure);
       try {
         const rules = rulesOf[kind]();
         const body = JSON.stringify({ query: 'query B($id: Int!) { ' + `${SYNTHETIC_TARGET}_by_pk(id: $id) { id name composer milliseconds unit_price } }`, variables: { id: 1 } });
+        // Each probe runs two full GCs (seconds on this heap): one role's "after" is the next one's "before".
+        let before = await probeMemory(server);
         for (let i = 0; i < options.newRoles; i++) {
           const role = `bench_${kind}_${engine === 'postgres' ? 'pg' : 'my'}_${i}`;
+          const setupStarted = performance.now();
           const headers = await roleWithKey(server, role, database, rules);
+          figure.setupMs.push(round(performance.now() - setupStarted)!);
           const ask = () => timed(`${server.url}/db/${database}/graphql`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
-          await probeMemory(server);
-          const before = await probeMemory(server);
           const first = await ask();
           if (first.status !== 200 || first.body?.errors) throw new Error(`${role}'s first request: HTTP ${first.status} ${JSON.stringify(first.body).slice(0, 200)}`);
           const second = await ask();
           await sleep(500);
-          await probeMemory(server);
           const after = await probeMemory(server);
           figure.firstMs.push(round(first.ms)!);
           figure.secondMs.push(round(second.ms, 1)!);
           figure.heapDeltaKb.push(Math.round((after.usage.heapUsed - before.usage.heapUsed) / 1024));
+          before = after;
         }
         figure.firstMedianMs = round(median(figure.firstMs));
         figure.secondMedianMs = round(median(figure.secondMs), 1);
         figure.heapMedianMb = round(median(figure.heapDeltaKb) / 1024, 1);
-        say(`new ${kind} role on ${tables.length} tables (${engine}): first request ${figure.firstMs.join(', ')} ms, second ${figure.secondMs.join(', ')} ms, heap +${figure.heapDeltaKb.map((k) => round(k / 1024, 1)).join(', ')} MB`);
+        say(`new ${kind} role on ${tables.length} tables (${engine}): first request ${figure.firstMs.join(', ')} ms, second ${figure.secondMs.join(', ')} ms, heap +${figure.heapDeltaKb.map((k) => round(k / 1024, 1)).join(', ')} MB; setup (role, rules, key) ${figure.setupMs.join(', ')} ms`);
       } catch (error) {
         figure.error = (error as Error).message.slice(0, 300);
         say(`new ${kind} role (${engine}): ${figure.error}`);
@@ -1354,7 +1358,7 @@ async function main(): Promise<void> {
     lines.push(`A new role's first request on the 1,000-table database (W6's query; N = ${options.newRoles} fresh roles per kind, \`--new-roles N\`): its schema is built then and cached; heap = heap used after GC after − before (one cached role schema):`, '');
     lines.push(
       markdownTable(
-        ['engine', 'role', 'tables', '1st request ms (median; each)', '2nd request ms', 'heap per cached role schema MB (median; each)'],
+        ['engine', 'role', 'tables', '1st request ms (median; each)', '2nd request ms', 'heap per cached role schema MB (median; each)', 'setup ms (role, rules, key)'],
         roleSchemas.map((f) => [
           f.engine,
           f.kind === 'narrow' ? 'narrow (3 columns of every other table)' : 'wide (every column of every table)',
@@ -1362,6 +1366,7 @@ async function main(): Promise<void> {
           f.error ? `error: ${f.error.slice(0, 60)}` : `${f.firstMedianMs} (${f.firstMs.join(', ')})`,
           f.secondMedianMs,
           f.error ? null : `${f.heapMedianMb} (${f.heapDeltaKb.map((k) => round(k / 1024, 1)).join(', ')})`,
+          f.setupMs.length ? round(median(f.setupMs)) : null,
         ]),
       ),
       '',
