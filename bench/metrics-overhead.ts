@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { dropAll, loadChinook } from './lib/databases';
-import { registerOrThrow, removeDataDirs, startLazydb, type LazydbServer } from './lib/lazydb';
+import { asAdmin, randomAdminSecret, registerOrThrow, removeDataDirs, startLazydb, type LazydbServer } from './lib/lazydb';
 import { LoadClient } from './lib/load';
 import { REPO_ROOT, stopAll } from './lib/processes';
 import { buildTargets, type Target } from './lib/workloads';
@@ -53,7 +53,17 @@ function cpuMicros(pid: number): number {
 }
 
 function spec(target: Target, duration: number): LoadSpec {
-  return { url: target.baseUrl, method: target.method, path: target.path, ...(target.body !== undefined ? { body: target.body } : {}), vars: target.vars, connections: CONNECTIONS, duration, checkBody: true };
+  return {
+    url: target.baseUrl,
+    method: target.method,
+    path: target.path,
+    ...(target.body !== undefined ? { body: target.body } : {}),
+    vars: target.vars,
+    ...(target.headers ? { headers: target.headers } : {}),
+    connections: CONNECTIONS,
+    duration,
+    checkBody: true,
+  };
 }
 
 interface Side {
@@ -75,6 +85,7 @@ async function overhead(load: LoadClient): Promise<void> {
   const endpointsOf = (server: LazydbServer) => ({
     floor: { postgres: null, mariadb: null },
     lazydb: server.url,
+    lazydbHeaders: server.adminHeaders,
     pgl: null,
     chinook: { postgres: 'chinook_pg', mariadb: 'chinook_maria' },
     synth: { postgres: 'synth_pg', mariadb: 'synth_maria' },
@@ -117,14 +128,17 @@ async function inProcess(): Promise<void> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const dirs: string[] = [];
   const servers = [];
+  // The management API and every database without rules are for admins: requests carry this secret.
+  const secret = randomAdminSecret();
+  const admin = { authorization: `Bearer ${secret}` };
   for (const metrics of ['1', '0']) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazydb-metrics-bench-'));
     dirs.push(dataDir);
-    const config = loadConfig({ PORT: '0', LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: path.join(dataDir, 'cache'), LAZYDB_DEMO: '0', NODE_ENV: 'production', LAZYDB_METRICS: metrics });
+    const config = loadConfig({ PORT: '0', LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: path.join(dataDir, 'cache'), LAZYDB_DEMO: '0', NODE_ENV: 'production', LAZYDB_METRICS: metrics, LAZYDB_ADMIN_SECRET: secret });
     const server = await startServer(config, quiet);
     const answer = await fetch(`${server.url}/api/databases`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'chinook_pg', dialect: 'postgres', connection: { host: chinook.db.host, port: chinook.db.port, user: chinook.db.user, ...(chinook.db.password ? { password: chinook.db.password } : {}), database: chinook.db.name } }),
     });
     if (answer.status !== 201) throw new Error(`register: ${answer.status} ${await answer.text()}`);
@@ -133,7 +147,7 @@ async function inProcess(): Promise<void> {
   const body = (id: number) => JSON.stringify({ query: 'query B($id: Int!) { track_by_pk(track_id: $id) { track_id name composer milliseconds unit_price } }', variables: { id } });
   const batch = async (url: string, count: number) => {
     for (let i = 0; i < count; i++) {
-      const response = await fetch(`${url}/db/chinook_pg/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(1 + Math.floor(Math.random() * 3503)) });
+      const response = await fetch(`${url}/db/chinook_pg/graphql`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: body(1 + Math.floor(Math.random() * 3503)) });
       if (response.status !== 200) throw new Error(`W1 answered ${response.status}`);
       await response.arrayBuffer();
     }
@@ -211,16 +225,19 @@ async function scrapeTime(): Promise<void> {
       const db = new Database(filename);
       for (let t = 0; t < 10; t++) db.exec(`create table t${t} (id integer primary key, name text); insert into t${t} values (1, 'one');`);
       db.close();
-      const answer = await fetch(`${server.url}/api/databases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `db${d}`, dialect: 'sqlite', connection: { filename } }) });
+      const answer = await fetch(
+        `${server.url}/api/databases`,
+        asAdmin(server, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `db${d}`, dialect: 'sqlite', connection: { filename } }) }),
+      );
       if (answer.status !== 201) throw new Error(`registering db${d}: ${answer.status} ${await answer.text()}`);
-      for (let t = 0; t < 10; t++) await (await fetch(`${server.url}/db/db${d}/rest/t${t}/1`)).arrayBuffer();
+      for (let t = 0; t < 10; t++) await (await fetch(`${server.url}/db/db${d}/rest/t${t}/1`, asAdmin(server))).arrayBuffer();
     }
     const times: number[] = [];
     let bytes = 0;
     let series = 0;
     for (let i = 0; i < 20; i++) {
       const started = performance.now();
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(`${server.url}/metrics`, asAdmin(server))).text();
       times.push(performance.now() - started);
       bytes = text.length;
       series = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;

@@ -26,6 +26,9 @@ const CONNECTIONS = Number(args.get('connections') ?? 16);
 const PG = process.env.LAZYDB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = 4300 + Math.floor(Math.random() * 500);
 const ROOT = resolve(import.meta.dirname, '..');
+// The management API and databases without rules are for admins: every request carries this run's secret.
+const ADMIN_SECRET = `bench-${randomBytes(24).toString('hex')}`;
+const ADMIN = { authorization: `Bearer ${ADMIN_SECRET}` };
 
 async function createDatabase(tables: number): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `lazydb_b_${randomBytes(4).toString('hex')}`;
@@ -70,7 +73,7 @@ function run(base: string, database: string, tables: number): Promise<number> {
     return { method: 'GET' as const, path: `/db/${database}/rest/${table}/${1 + (i % 20)}` };
   });
   return new Promise((resolveRun, reject) => {
-    autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, requests }, (error, result) => {
+    autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, headers: ADMIN, requests }, (error, result) => {
       if (error) return reject(error);
       if (result.non2xx > 0 || result.errors > 0) return reject(new Error(`${result.non2xx} non-2xx, ${result.errors} errors on ${database}`));
       resolveRun(result.requests.average);
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
   try {
     server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(PORT), LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: join(dataDir, 'cache'), LAZYDB_DEMO: '0', LAZYDB_LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(PORT), LAZYDB_DATA_DIR: dataDir, LAZYDB_SCHEMA_CACHE_DIR: join(dataDir, 'cache'), LAZYDB_DEMO: '0', LAZYDB_LOG_LEVEL: 'warn', LAZYDB_ADMIN_SECRET: ADMIN_SECRET },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const base = `http://127.0.0.1:${PORT}`;
@@ -98,12 +101,12 @@ async function main(): Promise<void> {
       const started = performance.now();
       const response = await fetch(`${base}/api/databases`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...ADMIN, 'content-type': 'application/json' },
         body: JSON.stringify({ name, dialect: 'postgres', connection: { url: db.url } }),
       });
       if (response.status !== 201) throw new Error(`register ${name}: ${response.status} ${await response.text()}`);
       const first = performance.now();
-      await fetch(`${base}/db/${name}/rest/t0001/1`);
+      await fetch(`${base}/db/${name}/rest/t0001/1`, { headers: ADMIN });
       console.log(`${name}: registered in ${Math.round(first - started)} ms, REST router built on first request in ${Math.round(performance.now() - first)} ms`);
     }
     console.log(`warming up, then ${DURATION}s × 3 per database, ${CONNECTIONS} connections, alternating`);

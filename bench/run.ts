@@ -3,7 +3,7 @@
  * one run, on the machine's PostgreSQL and MariaDB. See bench/README.md.
  *
  *   npm run bench                 full run (~18 minutes on 2 cores)
- *   npm run bench -- --quick      smoke run (< 3 minutes): 1 run per cell, short durations
+ *   npm run bench -- --quick      smoke run (a few minutes): 1 run per cell, short durations
  *   npm run bench -- --help       every option
  *   npm run bench -- --baseline DIR   also lazydb built from checkout DIR, cell by cell (ratios own/base)
  *
@@ -25,12 +25,32 @@ import {
   type BenchDb,
   type BenchEngine,
 } from './lib/databases';
-import { checkoutProblem, checkoutRevision, registerOrThrow, register, removeDataDirs, startLazydb, startProfile, stopProfile, probeMemory, timed, unregister, type LazydbServer, type Registration } from './lib/lazydb';
+import {
+  asAdmin,
+  checkoutProblem,
+  checkoutRevision,
+  manage,
+  registerOrThrow,
+  register,
+  removeDataDirs,
+  resources,
+  roleWithKey,
+  selectRule,
+  startLazydb,
+  startProfile,
+  stopProfile,
+  probeMemory,
+  timed,
+  unregister,
+  type LazydbServer,
+  type Registration,
+} from './lib/lazydb';
 import { LoadClient } from './lib/load';
 import { summariseProfile, type ProfileSummary } from './lib/profile';
 import { BENCH_DIR, REPO_ROOT, freePort, runToEnd, sleep, startChild, stopAll, waitForHttp, type Child } from './lib/processes';
 import { CountingProxy } from './lib/sql-proxy';
 import {
+  anonymousRules,
   BASELINE_OF,
   buildTargets,
   canonical,
@@ -40,6 +60,8 @@ import {
   isLazydbSystem,
   maskGenerated,
   projectLike,
+  ROLE_WORKLOADS,
+  roleRules,
   SYSTEMS,
   WORKLOADS,
   type Endpoints,
@@ -54,7 +76,7 @@ import type { LoadResult, LoadSpec } from './load/worker';
 
 const HELP = `usage: npm run bench -- [options] [chinook-dir]
 
-  --quick                 smoke run: 1 run of 1 s per cell, 1,000-table size only, no profiles (< 3 min)
+  --quick                 smoke run: 1 run of 1 s per cell, 1,000-table size only, no profiles (a few minutes)
   --chinook DIR           Chinook scripts (default ../shared/fixtures/chinook or LAZYDB_CHINOOK_DIR)
   --runs N                timed runs per cell, the median is kept (default 3; quick 1)
   --duration S            seconds per timed run (default 4; quick 1; W4 at least 2)
@@ -63,10 +85,13 @@ const HELP = `usage: npm run bench -- [options] [chinook-dir]
   --connections N         autocannon connections (default 16)
   --workloads W1,W3       only these workloads (default W1..W6)
   --engines postgres      only these engines (default postgres,mariadb)
-  --systems floor,gql     only these systems: floor,gql,gw,rest,pgl (default all); with --baseline
+  --systems floor,gql     only these systems: floor,gql,gw,rest,role,pgl (default all; role: W1 and
+                          W3 over GraphQL as a role with a row filter, API key); with --baseline
                           also gqlb,gwb,restb (the baseline's gql, gw, rest): when none of those is
                           named, each of gql, gw, rest brings its baseline counterpart along
   --sizes 100,1000,5000   generated schema sizes for the introspection figures
+  --new-roles N           fresh roles timed on their first request to the 1,000-table database
+                          (default 4; quick 2), each kind (narrow, wide)
   --no-figures            only the side-by-side table
   --no-profile            skip the CPU profiles of lazydb (--profile: take them in --quick too)
   --no-peer               skip PostGraphile
@@ -78,7 +103,9 @@ const HELP = `usage: npm run bench -- [options] [chinook-dir]
   --rate-limit STORE      run lazydb with an anonymous rate limit too high to refuse anything
                           (1e9 a minute), to measure what counting costs: memory, or redis
                           (LAZYDB_TEST_REDIS_URL, default redis://127.0.0.1:6379; keys under a
-                          prefix of the run's own); compare with a run without it
+                          prefix of the run's own); compare with a run without it. lazydb's gql,
+                          gw and rest cells then run as anonymous (given read rules on the tables
+                          the workloads use, and insert on artist), not as admin
 `;
 
 interface Options {
@@ -92,6 +119,7 @@ interface Options {
   engines: BenchEngine[];
   systems: SystemId[];
   sizes: number[];
+  newRoles: number;
   figures: boolean;
   profile: boolean;
   peer: boolean;
@@ -123,7 +151,7 @@ function parseOptions(argv: string[]): Options {
   const baselineDir = flags.get('baseline');
   if (baselineDir === '' || (typeof baselineDir === 'string' && baselineDir.startsWith('--'))) throw new Error('--baseline needs a directory');
   const baseline = baselineDir === undefined ? null : path.resolve(String(baselineDir));
-  let systems = list('systems', ['floor', 'gql', 'gw', 'rest', 'pgl']) as SystemId[];
+  let systems = list('systems', ['floor', 'gql', 'gw', 'rest', 'role', 'pgl']) as SystemId[];
   const namedBaseline = systems.filter(isBaselineSystem);
   if (namedBaseline.length > 0 && !baseline) throw new Error(`--systems names ${namedBaseline.join(', ')}, which need --baseline DIR`);
   // Without baseline systems named, each of lazydb's own brings its counterpart along.
@@ -139,6 +167,7 @@ function parseOptions(argv: string[]): Options {
     engines: list('engines', ['postgres', 'mariadb']) as BenchEngine[],
     systems,
     sizes: list('sizes', quick ? ['1000'] : ['100', '1000', '5000']).map(Number),
+    newRoles: num('new-roles', 4, 2),
     figures: !flags.has('no-figures'),
     profile: flags.has('profile') || (!flags.has('no-profile') && !quick),
     peer: !flags.has('no-peer'),
@@ -209,6 +238,7 @@ async function requestJson(url: string, init: RequestInit = {}): Promise<{ statu
 function sendTarget(target: Target, values: Record<string, string>): Promise<{ status: number; body: any }> {
   return requestJson(`${target.baseUrl}${fill(target.path, values)}`, {
     method: target.method,
+    headers: target.headers ?? {},
     ...(target.body !== undefined ? { body: fill(target.body, values) } : {}),
   });
 }
@@ -303,6 +333,9 @@ interface Cell {
    */
   baselineRatios?: number[];
   vsBaseline?: number | null;
+  /** The `role` cells: role ÷ admin (`gql`) req/s per run, timed back to back, and their median. */
+  adminRatios?: number[];
+  vsAdmin?: number | null;
 }
 
 async function checkTargets(targets: Target[]): Promise<Map<string, string>> {
@@ -310,7 +343,7 @@ async function checkTargets(targets: Target[]): Promise<Map<string, string>> {
   // The reference for each workload and engine is lazydb's own GraphQL endpoint when it
   // answers, else the floor: every other system must return the same data.
   const references = new Map<string, unknown[]>();
-  const order: SystemId[] = ['gql', 'floor', 'gw', 'rest', 'pgl', 'gqlb', 'gwb', 'restb'];
+  const order: SystemId[] = ['gql', 'floor', 'gw', 'rest', 'role', 'pgl', 'gqlb', 'gwb', 'restb'];
   const sorted = [...targets].sort((a, b) => order.indexOf(a.system) - order.indexOf(b.system));
   for (const target of sorted) {
     const key = cellKey(target);
@@ -376,6 +409,7 @@ function loadSpec(target: Target, options: Options, duration: number, extra: Par
     path: target.path,
     ...(target.body !== undefined ? { body: target.body } : {}),
     vars: target.vars,
+    ...(target.headers ? { headers: target.headers } : {}),
     connections: options.connections,
     duration,
     ...extra,
@@ -444,8 +478,17 @@ async function measureAll(targets: Target[], status: Map<string, string>, load: 
         const result = await timeOnce(target);
         if (result) results.set(target, result);
       }
-      const [own, base] = group;
-      if (own && base) {
+      const own = group[0]!;
+      const base = group.find((t) => isBaselineSystem(t.system));
+      const role = group.find((t) => t.system === 'role');
+      if (role && role !== own) {
+        const roleResult = results.get(role);
+        const adminResult = results.get(own);
+        const roleCell = cells.get(cellKey(role))!;
+        roleCell.adminRatios ??= [];
+        if (roleResult && adminResult && adminResult.reqPerSec > 0) roleCell.adminRatios.push(round(roleResult.reqPerSec / adminResult.reqPerSec, 3)!);
+      }
+      if (base && base !== own) {
         const ownResult = results.get(own);
         const baseResult = results.get(base);
         const ownCell = cells.get(cellKey(own))!;
@@ -465,26 +508,28 @@ async function measureAll(targets: Target[], status: Map<string, string>, load: 
   // machine's state of the moment, and their median discards the runs a burst of noise split.
   for (const cell of cells.values()) {
     if (cell.baselineRatios) cell.vsBaseline = cell.baselineRatios.length ? round(median(cell.baselineRatios), 2) : null;
+    if (cell.adminRatios) cell.vsAdmin = cell.adminRatios.length ? round(median(cell.adminRatios), 2) : null;
   }
   return [...cells.values()];
 }
 
 /**
  * The order of the timed runs: every runnable target once, in the order given, with each
- * baseline target (`--baseline`) moved right after its counterpart of lazydb's own as a pair
- * ([own, baseline]). A baseline target whose own counterpart does not run stands alone.
+ * baseline target (`--baseline`) and each `role` target moved right after lazydb's own `gql` (or,
+ * for a baseline, its own counterpart) of the same cell: [own, baseline?, role?]. A partner whose
+ * own counterpart does not run stands alone.
  */
 function timingGroups(runnable: Target[]): Target[][] {
   const sameCell = (a: Target, b: Target) => a.workload === b.workload && a.engine === b.engine;
-  const partner = new Map<Target, Target>();
+  const partners = new Map<Target, Target[]>();
   for (const own of runnable) {
     if (!isLazydbSystem(own.system)) continue;
     const twin = BASELINE_OF[own.system];
-    const base = runnable.find((t) => t.system === twin && sameCell(t, own));
-    if (base) partner.set(own, base);
+    const mine = runnable.filter((t) => sameCell(t, own) && (t.system === twin || (own.system === 'gql' && t.system === 'role')));
+    if (mine.length) partners.set(own, mine);
   }
-  const paired = new Set(partner.values());
-  return runnable.filter((t) => !paired.has(t)).map((t) => (partner.has(t) ? [t, partner.get(t)!] : [t]));
+  const paired = new Set([...partners.values()].flat());
+  return runnable.filter((t) => !paired.has(t)).map((t) => [t, ...(partners.get(t) ?? [])]);
 }
 
 // ---- other figures ---------------------------------------------------------------------------
@@ -517,7 +562,7 @@ interface SizeFigure {
 async function replayPhases(server: LazydbServer, name: string): Promise<{ phases: SizeFigure['phases']; error?: string }> {
   const file = path.join(os.tmpdir(), `lazydb-bench-model-${process.pid}-${name}.json`);
   try {
-    const response = await fetch(`${server.url}/api/databases/${name}/model`);
+    const response = await fetch(`${server.url}/api/databases/${name}/model`, asAdmin(server));
     fs.writeFileSync(file, Buffer.from(await response.arrayBuffer()));
     const out = await runToEnd(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(BENCH_DIR, 'lib/phases.ts'), file, name]);
     return JSON.parse(out.trim().split('\n').at(-1)!) as { phases: SizeFigure['phases']; error?: string };
@@ -569,22 +614,21 @@ async function sizeFigures(world: World, options: Options, logDir: string): Prom
           figure.introspectMs = registration.body?.introspectMs ?? null;
           figure.buildMs = round(registration.body?.buildMs ?? null);
           figure.otherMs = figure.introspectMs != null ? round(figure.registerMs - figure.introspectMs - (figure.buildMs ?? 0)) : null;
-          const refresh = await timed(`${server.url}/api/databases/${name}/refresh`, { method: 'POST' });
+          const refresh = await timed(`${server.url}/api/databases/${name}/refresh`, asAdmin(server, { method: 'POST' }));
           figure.refreshMs = round(refresh.ms);
           figure.refreshIntrospectMs = refresh.body?.database?.introspectMs ?? null;
-          const cold = await timed(`${server.url}/db/${name}/openapi.json`);
+          const cold = await timed(`${server.url}/db/${name}/openapi.json`, asAdmin(server));
           if (cold.status === 200) {
             figure.openapiColdMs = round(cold.ms);
-            figure.openapiWarmMs = round((await timed(`${server.url}/db/${name}/openapi.json`)).ms);
+            figure.openapiWarmMs = round((await timed(`${server.url}/db/${name}/openapi.json`, asAdmin(server))).ms);
           }
           const table = tables > 500 ? SYNTHETIC_TARGET : 't0001';
-          const gql = await timed(`${server.url}/db/${name}/graphql`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ query: `{ ${table}_by_pk(id: 1) { id name } }` }),
-          });
+          const gql = await timed(
+            `${server.url}/db/${name}/graphql`,
+            asAdmin(server, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ ${table}_by_pk(id: 1) { id name } }` }) }),
+          );
           figure.firstGraphqlMs = round(gql.ms);
-          const rest = await timed(`${server.url}/db/${name}/rest/${table}/1`);
+          const rest = await timed(`${server.url}/db/${name}/rest/${table}/1`, asAdmin(server));
           if (rest.status < 500) figure.firstRestMs = round(rest.ms);
           figure.rssAfterKb = (await probeMemory(server)).rssKb;
           const replay = options.quick ? { phases: [] } : await replayPhases(server, name);
@@ -651,7 +695,7 @@ async function registerUnderLoad(world: World, load: LoadClient, targets: Target
   if (big && (await step('1,000 tables (PostgreSQL)', 'reg_big', big)) === 201) {
     // REST and OpenAPI are built on first use: the first REST request pays for them.
     const start = Date.now();
-    const rest = await requestJson(`${world.lazydb.url}/db/reg_big/rest/${SYNTHETIC_TARGET}/1`);
+    const rest = await requestJson(`${world.lazydb.url}/db/reg_big/rest/${SYNTHETIC_TARGET}/1`, asAdmin(world.lazydb));
     windows.push({ what: '… then its first REST request', start, end: Date.now(), status: rest.status });
   }
   const result = await running;
@@ -708,12 +752,12 @@ async function memoryFigures(world: World, logDir: string, quick: boolean): Prom
       return probeMemory(server);
     };
     const graphqlOnce = async (name: string, resource: string, key: string) => {
-      const list = await requestJson(`${server.url}/db/${name}/graphql`, { method: 'POST', body: JSON.stringify({ query: `{ ${resource}(limit: 5) { ${key} } }` }) });
+      const list = await requestJson(`${server.url}/db/${name}/graphql`, asAdmin(server, { method: 'POST', body: JSON.stringify({ query: `{ ${resource}(limit: 5) { ${key} } }` }) }));
       if (list.status !== 200 || list.body?.errors) throw new Error(`memory: query on ${name} failed: ${JSON.stringify(list.body).slice(0, 200)}`);
     };
     const restOnce = async (name: string, resource: string) => {
-      await requestJson(`${server.url}/db/${name}/rest/${resource}/1`);
-      await requestJson(`${server.url}/db/${name}/openapi.json`);
+      await requestJson(`${server.url}/db/${name}/rest/${resource}/1`, asAdmin(server));
+      await requestJson(`${server.url}/db/${name}/openapi.json`, asAdmin(server));
     };
     const empty = await settle();
     const steps: MemoryFigure['steps'] = [];
@@ -782,6 +826,78 @@ async function memoryFigures(world: World, logDir: string, quick: boolean): Prom
   }
 }
 
+interface RoleSchemaFigure {
+  engine: BenchEngine;
+  /** narrow: 3 columns of every other table; wide: every column of every table. */
+  kind: 'narrow' | 'wide';
+  tables: number;
+  /** Each fresh role's first request (its schema built, then W6's query run), in order. */
+  firstMs: number[];
+  /** The same role's second request (schema cached). */
+  secondMs: number[];
+  /** Each role's setup: POST /api/roles, PUT its rules (checked against the model), POST /api/keys. */
+  setupMs: number[];
+  /** Heap used after GC, after minus before each first request: one cached role schema. */
+  heapDeltaKb: number[];
+  firstMedianMs: number | null;
+  secondMedianMs: number | null;
+  heapMedianMb: number | null;
+  error?: string;
+}
+
+/**
+ * A new role's first request on the 1,000-table database, in the measured server: N fresh roles per
+ * kind, each with rules, an API key and one W6 request (its schema is built and cached then), the
+ * heap after two GCs (bench control port) before and after it.
+ */
+async function roleSchemaFigures(world: World, options: Options): Promise<RoleSchemaFigure[]> {
+  const figures: RoleSchemaFigure[] = [];
+  const server = world.lazydb;
+  for (const engine of options.engines) {
+    const database = world.names.synth[engine];
+    if (!world.synth[engine]) continue;
+    const tables = (await resources(server, database)).filter((r) => r.kind === 'table');
+    const rulesOf = {
+      narrow: () => Object.fromEntries(tables.filter((t, i) => i % 2 === 0 || t.table === SYNTHETIC_TARGET).map((t) => [t.name, { select: { columns: ['id', 'name', 'composer', 'milliseconds', 'unit_price'].slice(0, t.table === SYNTHETIC_TARGET ? 5 : 3), filter: { id: { _gt: 0 } }, aggregate: true } }])),
+      wide: () => Object.fromEntries(tables.map((t) => [t.name, selectRule({ id: { _gt: 0 } })])),
+    };
+    for (const kind of ['narrow', 'wide'] as const) {
+      const figure: RoleSchemaFigure = { engine, kind, tables: tables.length, firstMs: [], secondMs: [], setupMs: [], heapDeltaKb: [], firstMedianMs: null, secondMedianMs: null, heapMedianMb: null };
+      figures.push(figure);
+      try {
+        const rules = rulesOf[kind]();
+        const body = JSON.stringify({ query: 'query B($id: Int!) { ' + `${SYNTHETIC_TARGET}_by_pk(id: $id) { id name composer milliseconds unit_price } }`, variables: { id: 1 } });
+        // Each probe runs two full GCs (seconds on this heap): one role's "after" is the next one's "before".
+        let before = await probeMemory(server);
+        for (let i = 0; i < options.newRoles; i++) {
+          const role = `bench_${kind}_${engine === 'postgres' ? 'pg' : 'my'}_${i}`;
+          const setupStarted = performance.now();
+          const headers = await roleWithKey(server, role, database, rules);
+          figure.setupMs.push(round(performance.now() - setupStarted)!);
+          const ask = () => timed(`${server.url}/db/${database}/graphql`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+          const first = await ask();
+          if (first.status !== 200 || first.body?.errors) throw new Error(`${role}'s first request: HTTP ${first.status} ${JSON.stringify(first.body).slice(0, 200)}`);
+          const second = await ask();
+          await sleep(500);
+          const after = await probeMemory(server);
+          figure.firstMs.push(round(first.ms)!);
+          figure.secondMs.push(round(second.ms, 1)!);
+          figure.heapDeltaKb.push(Math.round((after.usage.heapUsed - before.usage.heapUsed) / 1024));
+          before = after;
+        }
+        figure.firstMedianMs = round(median(figure.firstMs));
+        figure.secondMedianMs = round(median(figure.secondMs), 1);
+        figure.heapMedianMb = round(median(figure.heapDeltaKb) / 1024, 1);
+        say(`new ${kind} role on ${tables.length} tables (${engine}): first request ${figure.firstMs.join(', ')} ms, second ${figure.secondMs.join(', ')} ms, heap +${figure.heapDeltaKb.map((k) => round(k / 1024, 1)).join(', ')} MB; setup (role, rules, key) ${figure.setupMs.join(', ')} ms`);
+      } catch (error) {
+        figure.error = (error as Error).message.slice(0, 300);
+        say(`new ${kind} role (${engine}): ${figure.error}`);
+      }
+    }
+  }
+  return figures;
+}
+
 interface StatementFigure {
   workload: WorkloadId;
   engine: BenchEngine;
@@ -823,6 +939,7 @@ async function statementFigures(world: World, options: Options, logDir: string, 
     const endpoints: Endpoints = {
       floor: floors,
       lazydb: world.lazydb.url,
+      lazydbHeaders: world.lazydb.adminHeaders,
       pgl,
       chinook: { postgres: 'count_pg', mariadb: 'count_my' },
       synth: world.names.synth,
@@ -965,6 +1082,12 @@ function evaluateTargets(cells: Cell[], statements: StatementFigure[], sizes: Si
       add(`W1 ${s === 'gql' ? 'GraphQL' : 'REST'} ≥ 0.5× floor (${tag})`, ratio(rps('W1', e, s), rps('W1', e, 'floor')), (v) => v >= 0.5);
     }
   }
+  for (const w of ROLE_WORKLOADS) {
+    for (const e of options.engines) {
+      const role = cells.find((c) => c.workload === w && c.engine === e && c.system === 'role');
+      add(`${w} role ÷ ${options.rateLimit ? 'anonymous' : 'admin'} ≥ 0.9 (GraphQL, row filter, ${e === 'postgres' ? 'PG' : 'MariaDB'})`, role?.vsAdmin ?? null, (v) => v >= 0.9);
+    }
+  }
   for (const s of ['gql', 'rest'] as const) add(`W1 ${s === 'gql' ? 'GraphQL' : 'REST'} ≥ 1.0× PostGraphile (PG)`, ratio(rps('W1', 'postgres', s), rps('W1', 'postgres', 'pgl')), (v) => v >= 1);
   for (const w of ['W3', 'W4'] as const) add(`${w} GraphQL ≥ 1.0× PostGraphile (PG)`, ratio(rps(w, 'postgres', 'gql'), rps(w, 'postgres', 'pgl')), (v) => v >= 1);
   const depth: Record<string, number> = { W3: 4, W4: 2 };
@@ -1078,6 +1201,22 @@ async function main(): Promise<void> {
     }
   }
   say(`lazydb up at ${world.lazydb.url} (pid ${world.lazydb.child.pid}), databases registered`);
+  // lazydb's own cells run as admin, but with --rate-limit as anonymous: the limit counts anonymous traffic.
+  const lazydbHeaders = options.rateLimit ? {} : world.lazydb.adminHeaders;
+  if (options.rateLimit) {
+    for (const engine of options.engines) {
+      await manage(world.lazydb, 'PUT', `/api/databases/${world.names.chinook[engine]}/permissions/anonymous`, anonymousRules(engine));
+      if (world.synth[engine]) await manage(world.lazydb, 'PUT', `/api/databases/${world.names.synth[engine]}/permissions/anonymous`, { [SYNTHETIC_TARGET]: selectRule() });
+    }
+    say('anonymous may read the tables the workloads use (and insert artists): lazydb cells run as anonymous');
+  }
+  const roleHeaders: Partial<Record<BenchEngine, Record<string, string>>> = {};
+  if (options.systems.includes('role') && options.workloads.some((w) => ROLE_WORKLOADS.includes(w))) {
+    for (const engine of options.engines) {
+      roleHeaders[engine] = await roleWithKey(world.lazydb, `bench_reader_${engine === 'postgres' ? 'pg' : 'my'}`, world.names.chinook[engine], roleRules(engine));
+    }
+    say('role bench_reader_* (row filter on every table W1 and W3 read) and its API key created');
+  }
   if (baseline) {
     world.baseline = await startLazydb({ root: baseline.dir, name: 'lazydb (baseline)', logFile: path.join(logDir, 'lazydb-baseline.log') });
     for (const engine of options.engines) {
@@ -1104,7 +1243,10 @@ async function main(): Promise<void> {
   const endpoints: Endpoints = {
     floor: { postgres: world.floors.postgres?.url ?? null, mariadb: world.floors.mariadb?.url ?? null },
     lazydb: world.lazydb.url,
+    lazydbHeaders,
+    roleHeaders,
     baseline: world.baseline?.url ?? null,
+    baselineHeaders: world.baseline?.adminHeaders ?? {},
     pgl: world.pgl?.url ?? null,
     chinook: world.names.chinook,
     synth: world.names.synth,
@@ -1120,6 +1262,7 @@ async function main(): Promise<void> {
   load.start();
   let cells: Cell[] = [];
   let statements: StatementFigure[] = [];
+  let roleSchemas: RoleSchemaFigure[] = [];
   let sizes: SizeFigure[] = [];
   const regs: RegisterUnderLoad[] = [];
   let memory: MemoryFigure | null = null;
@@ -1136,6 +1279,10 @@ async function main(): Promise<void> {
     if (options.figures) {
       say('statements per request (counting proxy) ...');
       statements = await statementFigures(world, options, logDir, params);
+      if (Object.keys(world.synth).length > 0 && options.newRoles > 0) {
+        say('a new role\'s first request on the 1,000-table database ...');
+        roleSchemas = await roleSchemaFigures(world, options);
+      }
       say('registering databases while W1 runs ...');
       // First as the issue describes it (the server holds the Chinook databases), then with
       // the two 1,000-table databases registered as well: every registration recomposes the
@@ -1194,6 +1341,39 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push(table);
   lines.push('');
+  const roleRows = ROLE_WORKLOADS.flatMap((w) =>
+    options.engines.map((e) => {
+      const admin = cells.find((c) => c.workload === w && c.engine === e && c.system === 'gql');
+      const role = cells.find((c) => c.workload === w && c.engine === e && c.system === 'role');
+      return role
+        ? [`${w} ${e === 'postgres' ? 'PG' : 'MariaDB'}`, admin?.reqPerSec != null ? Math.round(admin.reqPerSec) : null, role.reqPerSec != null ? Math.round(role.reqPerSec) : role.status.split(' ')[0]!, role.vsAdmin ?? null, (role.adminRatios ?? []).join(', ') || null, admin?.latencyP99 ?? null, role.latencyP99]
+        : null;
+    }).filter((row) => row !== null),
+  );
+  if (roleRows.length) {
+    lines.push(`As a role (GraphQL /db/:name/graphql, API key of a role whose rules filter rows on every table read: \`{"<key>": {"_gt": 0}}\`, keeps all rows) against the same as admin, same run (\`${command}\`; \`--workloads W1,W3 --systems gql,role\` for these alone); each run of the role cell is timed right before or after the admin's (alternating), the ratio is the median of the per-run ratios:`, '');
+    // With --rate-limit lazydb's own cells run as anonymous, so the role is compared with anonymous there.
+    const other = options.rateLimit ? 'anonymous' : 'admin';
+    lines.push(markdownTable(['workload', `${other} req/s`, 'role req/s', `role ÷ ${other}`, 'each run', `${other} p99 ms`, 'role p99 ms'], roleRows), '');
+  }
+  if (roleSchemas.length) {
+    lines.push(`A new role's first request on the 1,000-table database (W6's query; N = ${options.newRoles} fresh roles per kind, \`--new-roles N\`): its schema is built then and cached; heap = heap used after GC after − before (one cached role schema):`, '');
+    lines.push(
+      markdownTable(
+        ['engine', 'role', 'tables', '1st request ms (median; each)', '2nd request ms', 'heap per cached role schema MB (median; each)', 'setup ms (role, rules, key)'],
+        roleSchemas.map((f) => [
+          f.engine,
+          f.kind === 'narrow' ? 'narrow (3 columns of every other table)' : 'wide (every column of every table)',
+          f.tables,
+          f.error ? `error: ${f.error.slice(0, 60)}` : `${f.firstMedianMs} (${f.firstMs.join(', ')})`,
+          f.secondMedianMs,
+          f.error ? null : `${f.heapMedianMb} (${f.heapDeltaKb.map((k) => round(k / 1024, 1)).join(', ')})`,
+          f.setupMs.length ? round(median(f.setupMs)) : null,
+        ]),
+      ),
+      '',
+    );
+  }
   const notes = cells.filter((c) => c.status !== 'ok').map((c) => `- ${cellKey(c)}: ${c.status}`);
   if (notes.length) lines.push('cells not timed:', ...notes, '');
   if (world.pglProblem && options.systems.includes('pgl')) lines.push(`PostGraphile: ${world.pglProblem}`, '');
@@ -1291,6 +1471,7 @@ async function main(): Promise<void> {
     setup,
     cells: cells.map(({ runs, ...rest }) => ({ ...rest, runs: runs.map((r) => ({ reqPerSec: round(r.reqPerSec, 1), p50: r.latencyP50, p99: r.latencyP99, failed: r.non2xx + r.errors + r.timeouts })) })),
     statements,
+    roleSchemas,
     sizes,
     registerUnderLoad: regs,
     memory,

@@ -6,6 +6,7 @@
  * and run from that checkout, with this bench's env and measurement hook.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,19 @@ export interface LazydbServer {
   url: string;
   controlUrl: string;
   dataDir: string;
+  /** The `Authorization` header that makes a request admin (this run's random LAZYDB_ADMIN_SECRET). */
+  adminHeaders: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** A random admin secret per server: the management API is for admins, and nothing outside this run should know it. */
+export function randomAdminSecret(): string {
+  return `bench-${randomBytes(24).toString('hex')}`;
+}
+
+/** `init` with the server's admin credential added (headers given in `init` are kept). */
+export function asAdmin(server: Pick<LazydbServer, 'adminHeaders'>, init: RequestInit = {}): RequestInit {
+  return { ...init, headers: { ...server.adminHeaders, ...(init.headers as Record<string, string> | undefined) } };
 }
 
 const dataDirs = new Set<string>();
@@ -68,6 +81,7 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
   const controlPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazydb-bench-'));
   dataDirs.add(dataDir);
+  const adminSecret = randomAdminSecret();
   const child = startChild(
     options.name ?? 'lazydb',
     process.execPath,
@@ -88,6 +102,7 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
         // The load comes from one address at thousands of requests a second: no rate limit
         // unless a cell asks for one (--rate-limit).
         LAZYDB_ANONYMOUS_REQUESTS_PER_MINUTE: '0',
+        LAZYDB_ADMIN_SECRET: adminSecret,
         ...options.env,
       },
       cwd: root,
@@ -101,6 +116,7 @@ export async function startLazydb(options: { logFile?: string; env?: Record<stri
     url,
     controlUrl: `http://127.0.0.1:${controlPort}`,
     dataDir,
+    adminHeaders: { authorization: `Bearer ${adminSecret}` },
     stop: async () => {
       await child.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -128,11 +144,14 @@ export function connectionOf(db: BenchDb, override: { host?: string; port?: numb
 
 export async function register(server: LazydbServer, name: string, db: BenchDb, override: { host?: string; port?: number } = {}): Promise<Registration> {
   const started = performance.now();
-  const response = await fetch(`${server.url}/api/databases`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, dialect: db.engine, connection: connectionOf(db, override) }),
-  });
+  const response = await fetch(
+    `${server.url}/api/databases`,
+    asAdmin(server, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, dialect: db.engine, connection: connectionOf(db, override) }),
+    }),
+  );
   const body = await response.json().catch(() => null);
   return { status: response.status, body, totalMs: performance.now() - started };
 }
@@ -144,7 +163,7 @@ export async function registerOrThrow(server: LazydbServer, name: string, db: Be
 }
 
 export async function unregister(server: LazydbServer, name: string): Promise<void> {
-  const response = await fetch(`${server.url}/api/databases/${encodeURIComponent(name)}`, { method: 'DELETE' });
+  const response = await fetch(`${server.url}/api/databases/${encodeURIComponent(name)}`, asAdmin(server, { method: 'DELETE' }));
   await response.arrayBuffer();
 }
 
@@ -187,7 +206,31 @@ export async function stopProfile(server: LazydbServer, file: string): Promise<v
 
 /** `resources` from GET /api/databases/:name/model: GraphQL names, REST paths and relations. */
 export async function resources(server: LazydbServer, name: string): Promise<any[]> {
-  const response = await fetch(`${server.url}/api/databases/${encodeURIComponent(name)}/model`);
+  const response = await fetch(`${server.url}/api/databases/${encodeURIComponent(name)}/model`, asAdmin(server));
   const body = (await response.json()) as { resources?: any[] };
   return body.resources ?? [];
+}
+
+/** A management call as admin, JSON both ways; throws unless it answers 2xx. */
+export async function manage(server: LazydbServer, method: string, pathname: string, body?: unknown): Promise<any> {
+  const response = await fetch(
+    `${server.url}${pathname}`,
+    asAdmin(server, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+  );
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${pathname}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A read rule that lets a role see every column of a table, with an optional row filter. */
+export function selectRule(filter: Record<string, unknown> = {}): { select: { columns: '*'; filter: Record<string, unknown>; aggregate: true } } {
+  return { select: { columns: '*', filter, aggregate: true } };
+}
+
+/** Creates a role with these rules on one database and an API key for it; answers the key's Authorization header. */
+export async function roleWithKey(server: LazydbServer, role: string, database: string, rules: Record<string, unknown>): Promise<Record<string, string>> {
+  await manage(server, 'POST', '/api/roles', { name: role });
+  await manage(server, 'PUT', `/api/databases/${encodeURIComponent(database)}/permissions/${encodeURIComponent(role)}`, rules);
+  const { key } = (await manage(server, 'POST', '/api/keys', { name: `bench ${role}`, role })) as { key: string };
+  return { authorization: `Bearer ${key}` };
 }

@@ -14,7 +14,8 @@ export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 export type LazydbSystemId = 'gql' | 'gw' | 'rest';
 /** The same endpoints on the baseline checkout's server (`--baseline DIR`). */
 export type BaselineSystemId = 'gqlb' | 'gwb' | 'restb';
-export type SystemId = 'floor' | LazydbSystemId | 'pgl' | BaselineSystemId;
+/** `role`: lazydb's GraphQL endpoint as a custom role whose rules filter rows (W1 and W3 only). */
+export type SystemId = 'floor' | LazydbSystemId | 'role' | 'pgl' | BaselineSystemId;
 
 /** Each of lazydb's systems and its counterpart on the baseline, both ways. */
 export const BASELINE_OF: Record<LazydbSystemId, BaselineSystemId> = { gql: 'gqlb', gw: 'gwb', rest: 'restb' };
@@ -42,6 +43,7 @@ export const SYSTEMS: Record<SystemId, string> = {
   gql: 'lazydb GraphQL /db/:name/graphql',
   gw: 'lazydb GraphQL /graphql (namespaced)',
   rest: 'lazydb REST /db/:name/rest',
+  role: 'lazydb GraphQL /db/:name/graphql as a role with a row filter (W1, W3)',
   pgl: 'PostGraphile v5',
   gqlb: 'baseline lazydb GraphQL /db/:name/graphql',
   gwb: 'baseline lazydb GraphQL /graphql (namespaced)',
@@ -61,15 +63,25 @@ export interface Target {
   samples: Record<string, string>[];
   /** Response body -> the payload to compare. */
   extract(body: any): unknown;
+  /** Request headers: the credential lazydb is asked with (none for the floor and PostGraphile). */
+  headers?: Record<string, string>;
   /** Why this target cannot run (not expressible for this system), if so. */
   unsupported?: string;
 }
 
+/** The workloads the `role` system runs: what its rules (roleRules) give it to read. */
+export const ROLE_WORKLOADS: readonly WorkloadId[] = ['W1', 'W3'];
+
 export interface Endpoints {
   floor: Record<BenchEngine, string | null>;
   lazydb: string;
+  /** Headers of every request to lazydb's own systems (admin, or none for anonymous traffic). */
+  lazydbHeaders?: Record<string, string>;
   /** The baseline checkout's lazydb (`--baseline`), if one runs. */
   baseline?: string | null;
+  baselineHeaders?: Record<string, string>;
+  /** Per engine, the headers of the `role` system (its API key), when that role exists. */
+  roleHeaders?: Partial<Record<BenchEngine, Record<string, string>>>;
   pgl: string | null;
   /** lazydb database names. */
   chinook: Record<BenchEngine, string>;
@@ -93,6 +105,29 @@ const NAMES = {
     artist: 'Artist', artistId: 'ArtistId', album: 'Album', albumId: 'AlbumId', title: 'Title', albums: 'Albums', tracks: 'Tracks',
   },
 } as const;
+
+/**
+ * The rules of the `role` system on Chinook: read the tables W1 and W3 touch, every column, with a
+ * row filter on each key that keeps every row (so the answers equal the admin's and the check
+ * holds), but one the query layer must AND into every read, nested levels included.
+ */
+export function roleRules(engine: BenchEngine): Record<string, unknown> {
+  const n = NAMES[engine];
+  const keep = (key: string) => ({ select: { columns: '*', filter: { [key]: { _gt: 0 } }, aggregate: true } });
+  return { [n.track]: keep(n.trackId), [n.artist]: keep(n.artistId), [n.album]: keep(n.albumId), [n.genre]: keep(n.genreId) };
+}
+
+/** Read rules without a filter on the tables W1–W6 read, for anonymous traffic (--rate-limit); W5 inserts artists. */
+export function anonymousRules(engine: BenchEngine): Record<string, Record<string, unknown>> {
+  const n = NAMES[engine];
+  const read = { select: { columns: '*', filter: {}, aggregate: true } };
+  return {
+    [n.track]: read,
+    [n.album]: read,
+    [n.genre]: read,
+    [n.artist]: { ...read, insert: { columns: '*', check: {} } },
+  };
+}
 
 type Doc = { query: string; root: string; vars: Record<string, string> };
 
@@ -180,6 +215,7 @@ export function buildTargets(endpoints: Endpoints, params: Params, options: { en
         if (isBaselineSystem(system) && !endpoints.baseline) continue;
         const kind = isBaselineSystem(system) ? OWN_OF[system] : system;
         const lazydb = isBaselineSystem(system) ? endpoints.baseline! : endpoints.lazydb;
+        const lazydbHeaders = (isBaselineSystem(system) ? endpoints.baselineHeaders : endpoints.lazydbHeaders) ?? {};
         if (kind === 'floor') {
           const url = endpoints.floor[engine];
           if (!url) continue;
@@ -194,12 +230,16 @@ export function buildTargets(endpoints: Endpoints, params: Params, options: { en
             extract: (body) => body?.data?.[doc.root],
           });
         } else if (kind === 'gql') {
-          targets.push({ ...base, system, baseUrl: lazydb, method: 'POST', path: `/db/${db}/graphql`, body: graphqlBody(operation, doc), extract: (body) => body?.data?.[doc.root] });
+          targets.push({ ...base, system, baseUrl: lazydb, headers: lazydbHeaders, method: 'POST', path: `/db/${db}/graphql`, body: graphqlBody(operation, doc), extract: (body) => body?.data?.[doc.root] });
+        } else if (kind === 'role') {
+          const headers = endpoints.roleHeaders?.[engine];
+          if (!headers || !ROLE_WORKLOADS.includes(workload)) continue;
+          targets.push({ ...base, system, baseUrl: endpoints.lazydb, headers, method: 'POST', path: `/db/${db}/graphql`, body: graphqlBody(operation, doc), extract: (body) => body?.data?.[doc.root] });
         } else if (kind === 'gw') {
-          targets.push({ ...base, system, baseUrl: lazydb, method: 'POST', path: '/graphql', body: graphqlBody(operation, doc, db), extract: (body) => body?.data?.[db]?.[doc.root] });
+          targets.push({ ...base, system, baseUrl: lazydb, headers: lazydbHeaders, method: 'POST', path: '/graphql', body: graphqlBody(operation, doc, db), extract: (body) => body?.data?.[db]?.[doc.root] });
         } else if (kind === 'rest') {
           const rest = `/db/${db}/rest`;
-          const target: Target = { ...base, system, baseUrl: lazydb, method: 'GET', path: '', extract: (body) => body };
+          const target: Target = { ...base, system, baseUrl: lazydb, headers: lazydbHeaders, method: 'GET', path: '', extract: (body) => body };
           switch (workload) {
             case 'W1':
               target.path = `${rest}/${n.track}/{{id}}`;

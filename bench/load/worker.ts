@@ -20,6 +20,8 @@ export interface LoadSpec {
   /** Request body (JSON text), with placeholders. */
   body?: string;
   vars?: Record<string, VarSpec>;
+  /** Extra request headers (the credential: admin secret or a role's API key). */
+  headers?: Record<string, string>;
   connections: number;
   /** Seconds. */
   duration: number;
@@ -84,7 +86,7 @@ async function runOne(spec: LoadSpec): Promise<LoadResult> {
     url: spec.url,
     connections: spec.connections,
     duration: spec.duration,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...spec.headers },
     requests: [
       {
         method: spec.method,
