@@ -40,6 +40,7 @@ import { usersApi } from '../admin-api/users';
 import { rolesApi } from '../admin-api/roles';
 import { keysApi } from '../admin-api/keys';
 import { permissionsApi } from '../admin-api/permissions';
+import { identitiesApi } from '../admin-api/identities';
 
 type AppConfig = Pick<Config, 'maxBody' | 'maxLimit' | 'graphqlFastPath' | 'documentCacheBytes' | 'metrics' | 'metricsMaxTables'> &
   Partial<Pick<Config, 'sessionTtlHours'>> &
@@ -245,6 +246,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
         roles: rolesApi(secured.access, config),
         keys: keysApi(secured.access, config),
         permissions: permissionsApi(secured.access, gateway, config),
+        identities: identitiesApi(secured.access, config),
       }
     : null;
   /** Whether the request's principal may use database `name` (always, without access control). */
@@ -419,7 +421,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
       return usage(request, response, url.searchParams);
     }
     if (management) {
-      const handlers = [['/api/users', management.users], ['/api/roles', management.roles], ['/api/keys', management.keys], ...(secured?.identityProviders ? [['/api/identity-providers', secured.identityProviders] as const] : [])] as const;
+      const handlers = [['/api/users', management.users], ['/api/roles', management.roles], ['/api/keys', management.keys], ['/api/identities', management.identities], ...(secured?.identityProviders ? [['/api/identity-providers', secured.identityProviders] as const] : [])] as const;
       for (const [prefix, handler] of handlers) {
         if (path === prefix || path.startsWith(`${prefix}/`)) {
           adminOnly(context, 'the management API');

@@ -231,6 +231,28 @@ describe.skipIf(!pgUp)('access changes on a shared PostgreSQL registry reach the
         status = (await b.request('/api/databases', { anonymous: true, headers: bearer })).status;
       }
       expect(status).toBe(401);
+      // A permission changed on one replica applies on the other within the poll.
+      const db = await createThrowawayDatabase('sqlite', { sql: SQL });
+      try {
+        for (const server of [a, b]) expect((await server.request('/api/databases', { method: 'POST', json: { name: 'fx', dialect: 'sqlite', connection: db.connection } })).status).toBeLessThan(500);
+        await a.request('/api/roles', { method: 'POST', json: { name: 'reader' } });
+        const reader = (await a.request('/api/keys', { method: 'POST', json: { name: 'r', role: 'reader' } })).body.key as string;
+        const asReader = { anonymous: true, headers: { authorization: `Bearer ${reader}` } };
+        const put = await a.request('/api/databases/fx/permissions/reader', { method: 'PUT', json: { artist: { select: { columns: ['name'], filter: { artist_id: { _eq: 1 } } } } } });
+        expect(put.status, put.text).toBe(200);
+        let names: unknown = null;
+        for (let i = 0; i < 50; i++) {
+          const answer = await b.request('/db/fx/rest/artist', asReader);
+          if (answer.status === 200) {
+            names = answer.body;
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(names).toEqual([{ name: 'AC/DC' }]);
+      } finally {
+        await db.drop();
+      }
       // Only one first admin, although both replicas started on an empty registry.
       expect((await a.request('/api/users')).body.total).toBe(1);
     } finally {

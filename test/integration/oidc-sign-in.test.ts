@@ -62,6 +62,18 @@ describe('an identity provider added in the admin', () => {
     const away = await fetch(`${server.url}/api/auth/oidc/corp/login?returnTo=${encodeURIComponent('//evil.example/')}`, { redirect: 'manual' });
     expect(away.status).toBe(400);
 
+    // A token without roles is someone without rights, until an admin grants a role to that identity in lazydb.
+    const plain = await issuer.sign({ sub: 'dave', email: 'dave@example.test' });
+    const asDave = { anonymous: true, headers: { authorization: `Bearer ${plain}` } };
+    expect((await server.request('/api/databases', asDave)).body.error.code).toBe('FORBIDDEN');
+    const identities = (await server.request('/api/identities')).body.identities as { id: string; subject: string; roles: string[] }[];
+    const dave = identities.find((identity) => identity.subject === 'dave')!;
+    expect(dave).toMatchObject({ roles: [] });
+    expect((await server.request(`/api/identities/${dave.id}`, { method: 'PATCH', json: { roles: ['ghost'] } })).status).toBe(400);
+    expect((await server.request(`/api/identities/${dave.id}`, { method: 'PATCH', json: { roles: ['admin'] } })).body.roles).toEqual(['admin']);
+    expect((await server.request('/api/databases', asDave)).status).toBe(200);
+    expect((await server.request('/api/identities', asDave)).status).toBe(200);
+
     // Removed: its tokens are no longer accepted.
     expect((await server.request(`/api/identity-providers/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
     const after = await server.request('/api/databases', { anonymous: true, headers: { authorization: `Bearer ${await issuer.sign({ sub: 'svc2', [ROLES_CLAIM]: ['admin'] })}` } });

@@ -32,7 +32,8 @@ const FAN = {
   },
 };
 
-const engines: Engine[] = ['sqlite', 'postgres', 'mariadb'];
+// MySQL 8 and Oracle run when LAZYDB_TEST_MYSQL_URL / LAZYDB_TEST_ORACLE_URL name a server (skipped, and said so, otherwise).
+const engines: Engine[] = ['sqlite', 'postgres', 'mariadb', 'mysql', 'oracle'];
 const reachable = Object.fromEntries(await Promise.all(engines.map(async (engine) => [engine, await requireOrSkip(engine)] as const)));
 
 describe.each(engines)('a role with a row filter and hidden columns on %s', (engine) => {
