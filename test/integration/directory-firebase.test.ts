@@ -5,6 +5,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirebaseDirectory } from '../../server/auth/directory/firebase';
 import { LazydbError } from '../../server/errors/lazydb-error';
+import { startTestServer } from '../helpers/server';
 import { FIREBASE_TOOLS, firebaseSkipReason, nonLoopbackCalls, startFirebaseEmulator, type FirebaseEmulator } from '../helpers/firebase-emulator';
 
 /**
@@ -174,6 +175,29 @@ describe.skipIf(skipReason !== null)('the Firebase user directory on the Auth em
     expect(nonLoopbackCalls(emulator.output())).toEqual([]);
     // The check finds such a call where there is one (the CLI's message-of-the-day fetch, which CI=1 turns off).
     expect(nonLoopbackCalls('[debug] >>> [apiv2][query] GET https://firebase-public.firebaseio.com/cli.json [none]\n[debug] >>> [apiv2][query] GET http://127.0.0.1:9099/')).toHaveLength(1);
+  });
+  it('is what the admin manages through /api/users when LAZYDB_DIRECTORY=firebase: list, create, roles, block, delete', async () => {
+    const server = await startTestServer({ env: { LAZYDB_DIRECTORY: 'firebase', LAZYDB_FIREBASE_PROJECT_ID: emulator.projectId, FIREBASE_AUTH_EMULATOR_HOST: emulator.host } });
+    try {
+      expect((await server.request('/api/roles', { method: 'POST', json: { name: 'reader' } })).status).toBe(201);
+      const created = await server.request('/api/users', { method: 'POST', json: { email: email('http'), password: PASSWORD, roles: ['reader'] } });
+      expect(created.status, created.text).toBe(201);
+      expect((await witness.getUser(created.body.id)).customClaims).toEqual({ roles: ['reader'] });
+      const listed = await server.request('/api/users');
+      expect(listed.body.directory).toEqual({ kind: 'firebase', capabilities: expect.arrayContaining(['list', 'create', 'block', 'delete', 'setRoles']) });
+      expect(listed.body.directory.capabilities).not.toContain('search');
+      expect(listed.body.users.map((u: { email: string }) => u.email)).toContain(email('http'));
+      expect((await server.request('/api/users?search=x')).body.error.code).toBe('DIRECTORY_ACTION_UNSUPPORTED');
+      const blocked = await server.request(`/api/users/${created.body.id}`, { method: 'PATCH', json: { blocked: true, roles: [] } });
+      expect(blocked.body).toMatchObject({ blocked: true, roles: [] });
+      expect((await witness.getUser(created.body.id)).disabled).toBe(true);
+      expect((await signIn(email('http'))).status).toBe(400);
+      expect((await server.request(`/api/users/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
+      await expect(witness.getUser(created.body.id)).rejects.toThrow();
+      expect((await server.request('/api/users', { anonymous: true })).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
