@@ -354,7 +354,7 @@ export interface Config {
   /**
    * Per-role schemas kept in memory (`LAZYDB_ROLE_SCHEMA_CACHE`): one per (database, role) in use,
    * least recently used out first, each as large as the part of the schema the role sees (about
-   * 6 MB for a narrow role, 38 MB for a role that sees all of a 1,000-table database).
+   * 5–7 MB for a narrow role, 20–38 MB for a role that sees all of a 1,000-table database).
    * @default 32
    */
   roleSchemaCacheSize: number;
