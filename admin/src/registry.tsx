@@ -84,21 +84,29 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
   const loadedFor = useRef(new Map<string, string | null>());
   const inFlight = useRef<Promise<void> | null>(null);
 
-  const loadReadable = useCallback(async () => {
-    // Answers read for another viewer (signed in or out meanwhile) are dropped.
+  /**
+   * The list as read for the viewer who asked, or null: the read failed (its error is shown) or
+   * the viewer signed in or out meanwhile (the answer is theirs no longer, so it is dropped).
+   */
+  const readForViewer = useCallback(async <T,>(read: () => Promise<T>): Promise<{ value: T; asked: string | null } | null> => {
     const asked = viewerRef.current;
-    let readable: ReadableDatabase[];
     try {
-      readable = await authApi.databases();
-      if (viewerRef.current !== asked) return;
+      const value = await read();
+      if (viewerRef.current !== asked) return null;
       setError(null);
+      return { value, asked };
     } catch (e) {
-      if (viewerRef.current !== asked) return;
+      if (viewerRef.current !== asked) return null;
       setError((e as Error).message);
       setReady(true);
-      return;
+      return null;
     }
-    const converted = readable.map(readableAsRegistered);
+  }, []);
+
+  const loadReadable = useCallback(async () => {
+    const answer = await readForViewer<ReadableDatabase[]>(() => authApi.databases());
+    if (!answer) return;
+    const converted = answer.value.map(readableAsRegistered);
     const list = converted.map((c) => c.info);
     setDatabases((current) => (JSON.stringify(current) === JSON.stringify(list) ? current : list));
     setModels((current) => {
@@ -113,23 +121,14 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
     });
     setModelErrors((current) => (Object.keys(current).length === 0 ? current : {}));
     setReady(true);
-  }, []);
+  }, [readForViewer]);
 
   const load = useCallback(async () => {
     if (scopeRef.current === null) return;
     if (scopeRef.current === 'role') return loadReadable();
-    const asked = viewerRef.current;
-    let list: DatabaseInfo[];
-    try {
-      list = await databasesApi.list();
-      if (viewerRef.current !== asked) return;
-      setError(null);
-    } catch (e) {
-      if (viewerRef.current !== asked) return;
-      setError((e as Error).message);
-      setReady(true);
-      return;
-    }
+    const answer = await readForViewer<DatabaseInfo[]>(() => databasesApi.list());
+    if (!answer) return;
+    const { value: list, asked } = answer;
     setDatabases((current) => (JSON.stringify(current) === JSON.stringify(list) ? current : list));
     const names = new Set(list.map((d) => d.name));
     const stale = list.filter((d) => d.introspectedAt !== null && (!loadedFor.current.has(d.name) || loadedFor.current.get(d.name) !== d.introspectedAt));
@@ -164,7 +163,7 @@ export function RegistryProvider({ children }: { children: ReactNode }) {
       return JSON.stringify(next) === JSON.stringify(current) ? current : next;
     });
     setReady(true);
-  }, [loadReadable]);
+  }, [loadReadable, readForViewer]);
 
   const reload = useCallback(() => {
     // One request at a time: a poll and a reload asked for by an action share it.

@@ -5,6 +5,7 @@
  * erased from the bundle). Free of React so pure helpers and their unit tests can use it.
  */
 import type { DirectoryAction, DirectoryKind, DirectoryUser } from '../../../server/auth/directory/types';
+import type { ApiKeyInfo } from '../../../server/auth/keys';
 import type { PrincipalKind } from '../../../server/auth/principal';
 import type { PermissionDocument } from '../../../server/permissions/document';
 import type { Dialect, DatabaseStatus, ResourceInfo } from '../model';
@@ -78,17 +79,8 @@ export interface UserList {
   next: string | null;
 }
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  role: string;
-  /** The databases it may reach; null: any the role's rules allow. */
-  databases: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** As the management API sends it; `databases` null: any the role's rules allow. */
+export type ApiKey = ApiKeyInfo;
 
 export interface ApiKeyList {
   keys: ApiKey[];

@@ -1,37 +1,18 @@
-import AddIcon from '@mui/icons-material/Add';
 import DeleteIcon from '@mui/icons-material/DeleteOutline';
 import EditIcon from '@mui/icons-material/EditOutlined';
-import {
-  Alert,
-  Box,
-  Button,
-  Card,
-  Chip,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  IconButton,
-  MenuItem,
-  Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TextField,
-  Tooltip,
-  Typography,
-} from '@mui/material';
+import { Chip, TableCell, TableRow, TextField, Typography } from '@mui/material';
 import { useState } from 'react';
-import { Confirm, Loading, Title, useNotify } from 'react-admin';
-import { ApiError } from '../api';
+import { useNotify } from 'react-admin';
 import { identityProvidersApi, rolesApi } from '../auth/api';
 import type { IdentityProvider, IdentityProviderInput } from '../auth/model';
+import { ConfirmAction, useReportedAction } from '../common/actions';
+import { FormDialog } from '../common/FormDialog';
 import { formatJson, parseJsonObject } from '../common/json';
 import { JsonField } from '../common/JsonField';
-import { PageHeader } from '../common/PageHeader';
+import { EmptyRow, ListPage, ListTable, LoadedContent, NewButton, RowAction, nameOptions } from '../common/ListPage';
 import { useLoaded } from '../common/useLoaded';
+import { useDialogFor } from '../common/useDialogFor';
+import { useSubmit } from '../common/useSubmit';
 
 const EMPTY: IdentityProviderInput = { name: '', issuer: '', audience: '', rolesClaim: 'roles', defaultRole: 'anonymous', claimsMap: {} };
 
@@ -43,26 +24,18 @@ function ProviderDialog({ provider, roles, onClose, onSaved }: { provider: Ident
     return input;
   });
   const [claimsText, setClaimsText] = useState(() => formatJson(provider?.claimsMap ?? {}));
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, submit, message, unplaced } = useSubmit();
   const set = (key: keyof IdentityProviderInput) => (event: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: event.target.value }));
   const claims = parseJsonObject(claimsText);
-  const message = (field: string) => error?.fields.find((f) => f.field === field || f.field.startsWith(`${field}.`))?.message;
-  const save = async () => {
+  const save = () => {
     if (!claims.ok) return;
-    setBusy(true);
-    setError(null);
     const input: IdentityProviderInput = { ...values, claimsMap: claims.value as Record<string, string> };
-    try {
+    return submit(async () => {
       if (provider) await identityProvidersApi.update(provider.id, input);
       else await identityProvidersApi.create(input);
       notify(`Identity provider ${values.name} saved`, { type: 'success' });
       onSaved();
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError((e as Error).message, 0, 'UNKNOWN'));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const fields: Array<{ key: Exclude<keyof IdentityProviderInput, 'claimsMap' | 'defaultRole'>; label: string; help: string }> = [
     { key: 'name', label: 'Name', help: 'Shown on the sign-in button.' },
@@ -70,163 +43,98 @@ function ProviderDialog({ provider, roles, onClose, onSaved }: { provider: Ident
     { key: 'audience', label: 'Audience', help: 'The aud a token must carry (the client id or API identifier).' },
     { key: 'rolesClaim', label: 'Roles claim', help: 'The claim listing lazydb roles (a dotted path for nested claims).' },
   ];
-  const shown = [...fields.map((f) => f.key), 'defaultRole', 'claimsMap'].some((f) => message(f));
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
-      <DialogTitle>{provider ? `Identity provider ${provider.name}` : 'New identity provider'}</DialogTitle>
-      <DialogContent>
-        <Stack spacing={2} sx={{ mt: 1 }}>
-          {fields.map((f) => (
-            <TextField key={f.key} label={f.label} value={values[f.key]} onChange={set(f.key)} error={Boolean(message(f.key))} helperText={message(f.key) ?? f.help} slotProps={{ htmlInput: { 'data-testid': `idp-${f.key}` } }} />
-          ))}
-          <TextField select label="Default role" value={values.defaultRole} onChange={set('defaultRole')} error={Boolean(message('defaultRole'))} helperText={message('defaultRole') ?? 'The role of a token whose roles claim names none.'}>
-            {roles.map((r) => (
-              <MenuItem key={r} value={r}>
-                {r}
-              </MenuItem>
-            ))}
-          </TextField>
-          <JsonField
-            label="Claims map"
-            value={claimsText}
-            onChange={setClaimsText}
-            serverError={message('claimsMap')}
-            helperText='Session variables from claims, e.g. { "x-lazydb-org-id": "org_id" }; filters compare with them.'
-            testId="idp-claims"
-          />
-          {error && !shown && <Alert severity="error">{error.message}</Alert>}
-        </Stack>
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button variant="contained" onClick={save} disabled={busy || !claims.ok || !values.name.trim() || !values.issuer.trim()}>
-          Save
-        </Button>
-      </DialogActions>
-    </Dialog>
+    <FormDialog
+      title={provider ? `Identity provider ${provider.name}` : 'New identity provider'}
+      onClose={onClose}
+      onSubmit={save}
+      submitLabel="Save"
+      submitDisabled={busy || !claims.ok || !values.name.trim() || !values.issuer.trim()}
+      error={unplaced([...fields.map((f) => f.key), 'defaultRole', 'claimsMap'])}
+    >
+      {fields.map((f) => (
+        <TextField key={f.key} label={f.label} value={values[f.key]} onChange={set(f.key)} error={Boolean(message(f.key))} helperText={message(f.key) ?? f.help} slotProps={{ htmlInput: { 'data-testid': `idp-${f.key}` } }} />
+      ))}
+      <TextField select label="Default role" value={values.defaultRole} onChange={set('defaultRole')} error={Boolean(message('defaultRole'))} helperText={message('defaultRole') ?? 'The role of a token whose roles claim names none.'}>
+        {nameOptions(roles)}
+      </TextField>
+      <JsonField
+        label="Claims map"
+        value={claimsText}
+        onChange={setClaimsText}
+        serverError={message('claimsMap')}
+        helperText='Session variables from claims, e.g. { "x-lazydb-org-id": "org_id" }; filters compare with them.'
+        testId="idp-claims"
+      />
+    </FormDialog>
   );
 }
 
 /** OpenID Connect issuers whose tokens lazydb accepts (and whose sign-in the admin offers). */
 export function IdentityProvidersPage() {
-  const notify = useNotify();
   const { data: providers, error, reload } = useLoaded(identityProvidersApi.list);
   const roles = useLoaded(rolesApi.list);
-  const [editing, setEditing] = useState<IdentityProvider | 'new' | null>(null);
-  const [removing, setRemoving] = useState<IdentityProvider | null>(null);
-  const remove = async () => {
-    const provider = removing;
-    setRemoving(null);
-    if (!provider) return;
-    try {
-      await identityProvidersApi.remove(provider.id);
-      notify(`Identity provider ${provider.name} removed`, { type: 'info' });
-    } catch (e) {
-      notify((e as Error).message, { type: 'error', multiLine: true, autoHideDuration: 10000 });
-    }
-    void reload();
-  };
+  const run = useReportedAction(reload);
+  const editing = useDialogFor<IdentityProvider | 'new'>(reload);
+  const removing = useDialogFor<IdentityProvider>(reload);
   return (
-    <Box sx={{ pb: 4 }}>
-      <Title title="Identity providers" />
-      <PageHeader
-        crumbs={[]}
-        title="Identity providers"
-        subtitle="OpenID Connect issuers: their tokens are accepted as Authorization: Bearer, and the sign-in page offers them. Those from LAZYDB_OIDC_ISSUERS are read-only here."
-        actions={
-          <Button variant="contained" startIcon={<AddIcon />} onClick={() => setEditing('new')} disabled={!roles.data}>
-            New provider
-          </Button>
-        }
-      />
-      {error && (
-        <Alert severity="error" sx={{ mb: 2 }}>
-          {error}
-        </Alert>
-      )}
-      {providers === null ? (
-        !error && <Loading />
-      ) : (
-        <Card variant="outlined" sx={{ overflowX: 'auto' }}>
-          <Table size="small" data-testid="identity-providers">
-            <TableHead>
-              <TableRow sx={{ '& th': { fontWeight: 600, whiteSpace: 'nowrap' } }}>
-                <TableCell>Name</TableCell>
-                <TableCell>Issuer</TableCell>
-                <TableCell>Audience</TableCell>
-                <TableCell>Roles claim</TableCell>
-                <TableCell>Default role</TableCell>
-                <TableCell>Claims map</TableCell>
-                <TableCell align="right">Actions</TableCell>
+    <ListPage
+      title="Identity providers"
+      subtitle="OpenID Connect issuers: their tokens are accepted as Authorization: Bearer, and the sign-in page offers them. Those from LAZYDB_OIDC_ISSUERS are read-only here."
+      actions={
+        <NewButton onClick={() => editing.open('new')} disabled={!roles.data}>
+          New provider
+        </NewButton>
+      }
+    >
+      <LoadedContent data={providers} error={error}>
+        {(providers) => (
+          <ListTable
+            testId="identity-providers"
+            columns={['Name', 'Issuer', 'Audience', 'Roles claim', 'Default role', 'Claims map', { label: 'Actions', align: 'right' }]}
+          >
+            {providers.length === 0 && <EmptyRow columns={7}>No identity provider: only lazydb&apos;s own users, API keys and the admin secret are accepted.</EmptyRow>}
+            {providers.map((p) => (
+              <TableRow key={p.id} hover data-testid={`idp-${p.id}`}>
+                <TableCell sx={{ fontWeight: 600 }}>
+                  {p.name}
+                  {p.source === 'env' && <Chip size="small" variant="outlined" label="from LAZYDB_OIDC_ISSUERS" sx={{ ml: 1 }} />}
+                </TableCell>
+                <TableCell sx={{ wordBreak: 'break-all' }}>{p.issuer}</TableCell>
+                <TableCell>{p.audience}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{p.rolesClaim}</TableCell>
+                <TableCell>{p.defaultRole}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: '0.8rem' }}>
+                  {Object.entries(p.claimsMap).map(([variable, claim]) => `${variable} ← ${claim}`).join(', ') || '—'}
+                </TableCell>
+                <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                  {p.source === 'admin' ? (
+                    <>
+                      <RowAction title="Edit" label={`edit ${p.name}`} icon={<EditIcon fontSize="small" />} onClick={() => editing.open(p)} />
+                      <RowAction title="Remove" label={`remove ${p.name}`} icon={<DeleteIcon fontSize="small" />} danger onClick={() => removing.open(p)} />
+                    </>
+                  ) : (
+                    <Typography variant="body2" color="text.secondary">
+                      change it in the environment
+                    </Typography>
+                  )}
+                </TableCell>
               </TableRow>
-            </TableHead>
-            <TableBody>
-              {providers.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={7}>
-                    <Typography color="text.secondary">No identity provider: only lazydb&apos;s own users, API keys and the admin secret are accepted.</Typography>
-                  </TableCell>
-                </TableRow>
-              )}
-              {providers.map((p) => (
-                <TableRow key={p.id} hover data-testid={`idp-${p.id}`}>
-                  <TableCell sx={{ fontWeight: 600 }}>
-                    {p.name}
-                    {p.source === 'env' && <Chip size="small" variant="outlined" label="from LAZYDB_OIDC_ISSUERS" sx={{ ml: 1 }} />}
-                  </TableCell>
-                  <TableCell sx={{ wordBreak: 'break-all' }}>{p.issuer}</TableCell>
-                  <TableCell>{p.audience}</TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace' }}>{p.rolesClaim}</TableCell>
-                  <TableCell>{p.defaultRole}</TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace', fontSize: '0.8rem' }}>
-                    {Object.entries(p.claimsMap).map(([variable, claim]) => `${variable} ← ${claim}`).join(', ') || '—'}
-                  </TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                    {p.source === 'admin' ? (
-                      <>
-                        <Tooltip title="Edit">
-                          <IconButton size="small" aria-label={`edit ${p.name}`} onClick={() => setEditing(p)}>
-                            <EditIcon fontSize="small" />
-                          </IconButton>
-                        </Tooltip>
-                        <Tooltip title="Remove">
-                          <IconButton size="small" color="error" aria-label={`remove ${p.name}`} onClick={() => setRemoving(p)}>
-                            <DeleteIcon fontSize="small" />
-                          </IconButton>
-                        </Tooltip>
-                      </>
-                    ) : (
-                      <Typography variant="body2" color="text.secondary">
-                        change it in the environment
-                      </Typography>
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </Card>
+            ))}
+          </ListTable>
+        )}
+      </LoadedContent>
+      {editing.target !== null && roles.data && (
+        <ProviderDialog provider={editing.target === 'new' ? null : editing.target} roles={roles.data.map((r) => r.name)} onClose={editing.close} onSaved={editing.saved} />
       )}
-      {editing !== null && roles.data && (
-        <ProviderDialog
-          provider={editing === 'new' ? null : editing}
-          roles={roles.data.map((r) => r.name)}
-          onClose={() => setEditing(null)}
-          onSaved={() => {
-            setEditing(null);
-            void reload();
-          }}
-        />
-      )}
-      <Confirm
-        isOpen={removing !== null}
-        title={`Remove ${removing?.name ?? ''}?`}
+      <ConfirmAction
+        target={removing.target}
+        title={`Remove ${removing.target?.name ?? ''}?`}
         content="Its tokens are refused from now on, and the sign-in page no longer offers it."
         confirm="Remove"
-        confirmColor="warning"
-        onConfirm={remove}
-        onClose={() => setRemoving(null)}
+        onConfirm={(p) => void run(() => identityProvidersApi.remove(p.id), `Identity provider ${p.name} removed`, 'info')}
+        onClose={removing.close}
       />
-    </Box>
+    </ListPage>
   );
 }

@@ -6,27 +6,23 @@ import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import RefreshIcon from '@mui/icons-material/Refresh';
 import StorageIcon from '@mui/icons-material/Storage';
 import {
-  Alert,
-  Box,
   Button,
   Card,
   CircularProgress,
   IconButton,
   Link as MuiLink,
   Stack,
-  Table,
-  TableBody,
   TableCell,
-  TableHead,
   TableRow,
   Tooltip,
   Typography,
 } from '@mui/material';
 import { useState } from 'react';
-import { Confirm, Link, Loading, Title, useNotify } from 'react-admin';
+import { Confirm, Link, Loading, useNotify } from 'react-admin';
 import { databasesApi } from '../api';
 import { useAccess } from '../auth/useAccess';
-import { PageHeader } from '../common/PageHeader';
+import { ERROR_NOTICE } from '../common/actions';
+import { ListPage, ListTable, PageError } from '../common/ListPage';
 import { StatusChip, connectionSummary, timeAgo, useNow } from '../common/status';
 import { useDialects } from '../dialects';
 import type { DatabaseInfo } from '../model';
@@ -46,7 +42,7 @@ function RowActions({ db }: { db: DatabaseInfo }) {
     try {
       await action();
     } catch (error) {
-      notify((error as Error).message, { type: 'error', multiLine: true, autoHideDuration: 10000 });
+      notify((error as Error).message, ERROR_NOTICE);
     } finally {
       setBusy(null);
       void reload();
@@ -129,23 +125,16 @@ export function Overview() {
     </Button>
   );
   return (
-    <Box sx={{ pb: 4 }}>
-      <Title title="Databases" />
-      <PageHeader
-        crumbs={[]}
-        title="Databases"
-        subtitle={
-          scope === 'admin'
-            ? 'Every registered database, its status and its APIs. Status updates by itself.'
-            : 'The databases and tables your role may read, and their APIs. Sign in as an admin to manage them.'
-        }
-        actions={addButton || undefined}
-      />
-      {error && (
-        <Alert severity="error" sx={{ mb: 2 }}>
-          {error} Retrying…
-        </Alert>
-      )}
+    <ListPage
+      title="Databases"
+      subtitle={
+        scope === 'admin'
+          ? 'Every registered database, its status and its APIs. Status updates by itself.'
+          : 'The databases and tables your role may read, and their APIs. Sign in as an admin to manage them.'
+      }
+      actions={addButton || undefined}
+    >
+      {error && <PageError>{error} Retrying…</PageError>}
       {databases === null ? (
         <Loading />
       ) : databases.length === 0 ? (
@@ -162,73 +151,64 @@ export function Overview() {
           {addButton}
         </Card>
       ) : (
-        <Card variant="outlined" sx={{ overflowX: 'auto' }}>
-          <Table size="medium" data-testid="databases" sx={{ '& td, & th': { px: 1.5 } }}>
-            <TableHead>
-              <TableRow sx={{ '& th': { fontWeight: 600, whiteSpace: 'nowrap' } }}>
-                <TableCell>Database</TableCell>
-                <TableCell>Dialect</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Schema</TableCell>
-                <TableCell>APIs</TableCell>
-                {manage && <TableCell align="right">Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {databases.map((db) => (
-                <TableRow key={db.name} data-testid={`database-${db.name}`} hover>
-                  <TableCell sx={{ maxWidth: 230 }}>
-                    <Link to={`/db/${db.name}`} sx={{ fontWeight: 600, fontSize: '1rem' }}>
-                      {db.name}
-                    </Link>
-                    <Typography variant="body2" color="text.secondary" noWrap title={connectionSummary(db)} sx={{ maxWidth: 200 }}>
-                      {connectionSummary(db)}
-                    </Typography>
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {label(db.dialect)}
-                    {db.serverVersion && (
-                      <Typography variant="body2" color="text.secondary" noWrap title={db.serverVersion} sx={{ maxWidth: 110 }}>
-                        {db.serverVersion.split(' ')[0]}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell sx={{ maxWidth: 220 }}>
-                    <StatusChip status={db.status} />
-                    {db.lastError && (
-                      <Typography variant="body2" color="error" sx={{ mt: 0.5, overflow: 'hidden', display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical' }} title={db.lastError} data-testid="last-error">
-                        {db.lastError}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {db.tableCount} {db.tableCount === 1 ? 'table' : 'tables'}, {db.viewCount} {db.viewCount === 1 ? 'view' : 'views'}
-                    {scope === 'admin' && (
-                      <Typography variant="body2" color="text.secondary" title={db.introspectedAt ?? ''}>
-                        {db.introspectedAt ? `read ${timeAgo(db.introspectedAt, now)}${db.introspectMs !== null ? ` in ${db.introspectMs} ms` : ''}` : 'not read yet'}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    <Stack spacing={0.25}>
-                      <MuiLink href={db.links.graphql} target="_blank" underline="hover" sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5 }}>
-                        GraphiQL <OpenInNewIcon sx={{ fontSize: 14 }} />
-                      </MuiLink>
-                      <MuiLink href={db.links.docs} target="_blank" underline="hover" sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5 }}>
-                        REST docs <OpenInNewIcon sx={{ fontSize: 14 }} />
-                      </MuiLink>
-                    </Stack>
-                  </TableCell>
-                  {manage && (
-                    <TableCell align="right">
-                      <RowActions db={db} />
-                    </TableCell>
-                  )}
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </Card>
+        <ListTable
+          testId="databases"
+          size="medium"
+          sx={{ '& td, & th': { px: 1.5 } }}
+          columns={['Database', 'Dialect', 'Status', 'Schema', 'APIs', manage && { label: 'Actions', align: 'right' }]}
+        >
+          {databases.map((db) => (
+            <TableRow key={db.name} data-testid={`database-${db.name}`} hover>
+              <TableCell sx={{ maxWidth: 230 }}>
+                <Link to={`/db/${db.name}`} sx={{ fontWeight: 600, fontSize: '1rem' }}>
+                  {db.name}
+                </Link>
+                <Typography variant="body2" color="text.secondary" noWrap title={connectionSummary(db)} sx={{ maxWidth: 200 }}>
+                  {connectionSummary(db)}
+                </Typography>
+              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                {label(db.dialect)}
+                {db.serverVersion && (
+                  <Typography variant="body2" color="text.secondary" noWrap title={db.serverVersion} sx={{ maxWidth: 110 }}>
+                    {db.serverVersion.split(' ')[0]}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell sx={{ maxWidth: 220 }}>
+                <StatusChip status={db.status} />
+                {db.lastError && (
+                  <Typography variant="body2" color="error" sx={{ mt: 0.5, overflow: 'hidden', display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical' }} title={db.lastError} data-testid="last-error">
+                    {db.lastError}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                {db.tableCount} {db.tableCount === 1 ? 'table' : 'tables'}, {db.viewCount} {db.viewCount === 1 ? 'view' : 'views'}
+                {scope === 'admin' && (
+                  <Typography variant="body2" color="text.secondary" title={db.introspectedAt ?? ''}>
+                    {db.introspectedAt ? `read ${timeAgo(db.introspectedAt, now)}${db.introspectMs !== null ? ` in ${db.introspectMs} ms` : ''}` : 'not read yet'}
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                <Stack spacing={0.25}>
+                  <MuiLink href={db.links.graphql} target="_blank" underline="hover" sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5 }}>
+                    GraphiQL <OpenInNewIcon sx={{ fontSize: 14 }} />
+                  </MuiLink>
+                  <MuiLink href={db.links.docs} target="_blank" underline="hover" sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5 }}>
+                    REST docs <OpenInNewIcon sx={{ fontSize: 14 }} />
+                  </MuiLink>
+                </Stack>
+              </TableCell>
+              {manage && (
+                <TableCell align="right">
+                  <RowActions db={db} />
+                </TableCell>
+              )}
+            </TableRow>
+          ))}
+        </ListTable>
       )}
       <Typography variant="body2" color="text.secondary" sx={{ mt: 2 }}>
         All databases in one GraphQL endpoint:{' '}
@@ -237,6 +217,6 @@ export function Overview() {
         </MuiLink>
         . lazydb reads and writes rows only; it never changes a database&apos;s structure.
       </Typography>
-    </Box>
+    </ListPage>
   );
 }

@@ -2,32 +2,14 @@ import ExpandLessIcon from '@mui/icons-material/ExpandLess';
 import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
 import PreviewIcon from '@mui/icons-material/VisibilityOutlined';
 import SaveIcon from '@mui/icons-material/SaveOutlined';
-import {
-  Alert,
-  Box,
-  Button,
-  Card,
-  Checkbox,
-  CircularProgress,
-  Collapse,
-  IconButton,
-  MenuItem,
-  Stack,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TextField,
-  Tooltip,
-  Typography,
-} from '@mui/material';
+import { Alert, Box, Button, Checkbox, CircularProgress, Collapse, IconButton, Stack, TableCell, TableRow, TextField, Tooltip, Typography } from '@mui/material';
 import { Fragment, useEffect, useMemo, useState } from 'react';
 import { Loading, useNotify } from 'react-admin';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api';
 import { permissionsApi, rolesApi } from '../auth/api';
 import { ADMIN_ROLE, type Operation, type PermissionDocument, type PermissionPreview } from '../auth/model';
+import { ListTable, PageError, nameOptions } from '../common/ListPage';
 import { useLoaded } from '../common/useLoaded';
 import type { DatabaseModel } from '../model';
 import { TableRulesEditor } from './TableRulesEditor';
@@ -143,11 +125,7 @@ export function PermissionsTab({ database, model }: { database: string; model: D
           sx={{ width: 240, flex: '0 0 auto' }}
           slotProps={{ htmlInput: { 'data-testid': 'perm-role' } }}
         >
-          {choices.map((name) => (
-            <MenuItem key={name} value={name}>
-              {name}
-            </MenuItem>
-          ))}
+          {nameOptions(choices)}
         </TextField>
         <Button variant="contained" startIcon={busy === 'save' ? <CircularProgress size={16} /> : <SaveIcon />} onClick={save} disabled={!dirty || busy !== null || (built?.problems.length ?? 0) > 0} data-testid="perm-save">
           Save
@@ -177,7 +155,7 @@ export function PermissionsTab({ database, model }: { database: string; model: D
         </Typography>
       </Stack>
       {choices.length === 0 && <Alert severity="info">Create a role first (Roles in the menu): admin needs no permissions.</Alert>}
-      {stored.error && <Alert severity="error" sx={{ mb: 2 }}>{stored.error}</Alert>}
+      {stored.error && <PageError>{stored.error}</PageError>}
       {server.general.length > 0 && (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="perm-errors">
           {server.general.join(' · ')}
@@ -185,79 +163,66 @@ export function PermissionsTab({ database, model }: { database: string; model: D
       )}
       {role && !draft && !stored.error && <Loading />}
       {draft && (
-        <Card variant="outlined" sx={{ overflowX: 'auto' }}>
-          <Table size="small" data-testid="perm-grid">
-            <TableHead>
-              <TableRow sx={{ '& th': { fontWeight: 600, whiteSpace: 'nowrap' } }}>
-                <TableCell>Table</TableCell>
-                {OPERATIONS.map((o) => (
-                  <TableCell key={o} align="center">
-                    {HEADINGS[o]}
+        <ListTable
+          testId="perm-grid"
+          columns={['Table', ...OPERATIONS.map((o) => ({ label: HEADINGS[o], align: 'center' as const, key: o })), { label: `Rows ${role} sees`, align: 'right' }, null]}
+        >
+          {Object.entries(draft).map(([table, operations]) => {
+            const resource = resources.get(table);
+            const writable = resource ? resource.kind === 'table' && resource.writable : true;
+            const open = expanded === table;
+            const count = preview?.counts[table];
+            return (
+              <Fragment key={table}>
+                <TableRow hover data-testid={`perm-row-${table}`} sx={{ '& td': { borderBottom: open ? 0 : undefined } }}>
+                  <TableCell sx={{ fontWeight: 600, cursor: 'pointer' }} onClick={() => setExpanded(open ? null : table)}>
+                    {table}
+                    {tableHasMessages(table) && <Typography component="span" color="error" sx={{ ml: 1 }} title="Something to fix">●</Typography>}
                   </TableCell>
-                ))}
-                <TableCell align="right">Rows {role} sees</TableCell>
-                <TableCell />
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {Object.entries(draft).map(([table, operations]) => {
-                const resource = resources.get(table);
-                const writable = resource ? resource.kind === 'table' && resource.writable : true;
-                const open = expanded === table;
-                const count = preview?.counts[table];
-                return (
-                  <Fragment key={table}>
-                    <TableRow hover data-testid={`perm-row-${table}`} sx={{ '& td': { borderBottom: open ? 0 : undefined } }}>
-                      <TableCell sx={{ fontWeight: 600, cursor: 'pointer' }} onClick={() => setExpanded(open ? null : table)}>
-                        {table}
-                        {tableHasMessages(table) && <Typography component="span" color="error" sx={{ ml: 1 }} title="Something to fix">●</Typography>}
+                  {OPERATIONS.map((operation) => {
+                    const op = operations[operation];
+                    // A view or read-only table cannot be written; a rule already there can still be turned off.
+                    const possible = operation === 'select' || writable || op.enabled;
+                    return (
+                      <TableCell key={operation} align="center" sx={{ whiteSpace: 'nowrap' }}>
+                        <Checkbox
+                          size="small"
+                          checked={op.enabled}
+                          disabled={!possible}
+                          onChange={(e) => {
+                            change(table, operation, { enabled: e.target.checked });
+                            if (e.target.checked) setExpanded(table);
+                          }}
+                          slotProps={{ input: { 'aria-label': `${table} ${operation}`, 'data-testid': `perm-${table}-${operation}` } as object }}
+                        />
+                        {op.enabled && operation !== 'delete' && !op.allColumns && (
+                          <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mt: -1 }}>
+                            {op.columns.length}/{resource?.fields.length ?? op.columns.length} columns
+                          </Typography>
+                        )}
                       </TableCell>
-                      {OPERATIONS.map((operation) => {
-                        const op = operations[operation];
-                        // A view or read-only table cannot be written; a rule already there can still be turned off.
-                        const possible = operation === 'select' || writable || op.enabled;
-                        return (
-                          <TableCell key={operation} align="center" sx={{ whiteSpace: 'nowrap' }}>
-                            <Checkbox
-                              size="small"
-                              checked={op.enabled}
-                              disabled={!possible}
-                              onChange={(e) => {
-                                change(table, operation, { enabled: e.target.checked });
-                                if (e.target.checked) setExpanded(table);
-                              }}
-                              slotProps={{ input: { 'aria-label': `${table} ${operation}`, 'data-testid': `perm-${table}-${operation}` } as object }}
-                            />
-                            {op.enabled && operation !== 'delete' && !op.allColumns && (
-                              <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mt: -1 }}>
-                                {op.columns.length}/{resource?.fields.length ?? op.columns.length} columns
-                              </Typography>
-                            )}
-                          </TableCell>
-                        );
-                      })}
-                      <TableCell align="right" data-testid={`perm-count-${table}`}>
-                        {preview === null ? '' : count === null || count === undefined ? <Typography variant="body2" color="text.secondary">no access</Typography> : count.toLocaleString()}
-                      </TableCell>
-                      <TableCell padding="checkbox">
-                        <IconButton size="small" aria-label={`${open ? 'hide' : 'show'} rules of ${table}`} onClick={() => setExpanded(open ? null : table)}>
-                          {open ? <ExpandLessIcon fontSize="small" /> : <ExpandMoreIcon fontSize="small" />}
-                        </IconButton>
-                      </TableCell>
-                    </TableRow>
-                    <TableRow>
-                      <TableCell colSpan={OPERATIONS.length + 3} sx={{ py: 0, ...(open ? {} : { borderBottom: 0 }) }}>
-                        <Collapse in={open} unmountOnExit>
-                          <TableRulesEditor table={table} resource={resource} draft={operations} onChange={(operation, patch) => change(table, operation, patch)} messages={messagesFor(table)} />
-                        </Collapse>
-                      </TableCell>
-                    </TableRow>
-                  </Fragment>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </Card>
+                    );
+                  })}
+                  <TableCell align="right" data-testid={`perm-count-${table}`}>
+                    {preview === null ? '' : count === null || count === undefined ? <Typography variant="body2" color="text.secondary">no access</Typography> : count.toLocaleString()}
+                  </TableCell>
+                  <TableCell padding="checkbox">
+                    <IconButton size="small" aria-label={`${open ? 'hide' : 'show'} rules of ${table}`} onClick={() => setExpanded(open ? null : table)}>
+                      {open ? <ExpandLessIcon fontSize="small" /> : <ExpandMoreIcon fontSize="small" />}
+                    </IconButton>
+                  </TableCell>
+                </TableRow>
+                <TableRow>
+                  <TableCell colSpan={OPERATIONS.length + 3} sx={{ py: 0, ...(open ? {} : { borderBottom: 0 }) }}>
+                    <Collapse in={open} unmountOnExit>
+                      <TableRulesEditor table={table} resource={resource} draft={operations} onChange={(operation, patch) => change(table, operation, patch)} messages={messagesFor(table)} />
+                    </Collapse>
+                  </TableCell>
+                </TableRow>
+              </Fragment>
+            );
+          })}
+        </ListTable>
       )}
       {dirty && (
         <Typography variant="body2" color="warning.main" sx={{ mt: 1 }}>
