@@ -119,6 +119,8 @@ describe.skipIf(!browserAvailable())('sign-in, users, roles, permissions and API
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByTestId(`user-${USER_EMAIL}`).waitFor();
     expect(await page.getByTestId(`user-${USER_EMAIL}`).textContent()).toContain('reader');
+    // Identities of OIDC issuers are listed below the users (none have signed in here).
+    await page.getByText('No one has signed in through an identity provider yet.').waitFor();
     await screenshot(page, 'auth-users');
   });
 

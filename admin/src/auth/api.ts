@@ -5,6 +5,8 @@ import type {
   CreatedApiKey,
   DatabasePermissions,
   DirectoryUser,
+  Identity,
+  IdentityList,
   IdentityProvider,
   IdentityProviderInput,
   IdentityProviderList,
@@ -47,6 +49,11 @@ export const usersApi = {
   create: (user: { email: string; password?: string; roles: string[] }) => api<DirectoryUser>('/api/users', { method: 'POST', json: user }),
   update: (id: string, patch: { roles?: string[]; blocked?: boolean; password?: string }) => api<DirectoryUser>(`/api/users/${segment(id)}`, { method: 'PATCH', json: patch }),
   remove: (id: string) => api<null>(`/api/users/${segment(id)}`, { method: 'DELETE' }),
+};
+
+export const identitiesApi = {
+  list: () => api<IdentityList>('/api/identities').then((r) => r.identities),
+  setRoles: (id: string, roles: string[]) => api<Identity>(`/api/identities/${segment(id)}`, { method: 'PATCH', json: { roles } }),
 };
 
 export const keysApi = {

@@ -133,3 +133,19 @@ export interface DatabasePermissions {
 export interface PermissionPreview {
   counts: Record<string, number | null>;
 }
+
+/** Someone (or a service) of an OpenID Connect issuer lazydb has seen, with the roles granted to them here. */
+export interface Identity {
+  id: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  /** Granted in lazydb; merged with the roles their tokens carry. */
+  roles: string[];
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export interface IdentityList {
+  identities: Identity[];
+}

@@ -15,6 +15,7 @@ import { timeAgo, useNow } from '../common/status';
 import { useLoaded } from '../common/useLoaded';
 import { useDialogFor } from '../common/useDialogFor';
 import { useSubmit } from '../common/useSubmit';
+import { IdentitiesSection } from './IdentitiesSection';
 
 const DIRECTORY_NAMES: Record<UserList['directory']['kind'], string> = { local: 'lazydb (local users)', auth0: 'Auth0', firebase: 'Firebase Authentication' };
 
@@ -194,6 +195,7 @@ export function UsersPage() {
         onConfirm={(user) => void run(() => usersApi.remove(user.id), `${user.email ?? user.id} deleted`)}
         onClose={removing.close}
       />
+      <IdentitiesSection roles={roleNames} />
     </ListPage>
   );
 }
