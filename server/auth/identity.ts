@@ -7,6 +7,7 @@ import { ADMIN_ROLE, ANONYMOUS, ANONYMOUS_ROLE, ROLE_VARIABLE, USER_ID_VARIABLE,
 import type { Sessions } from './sessions';
 import { ACCESS_TABLES, now, stringList, type AccessStore, type IdentityRow } from './store';
 import { looksIssued, sameSecret } from './tokens';
+import { storedLimits, type RateLimits } from '../rate-limit/limits';
 
 /** The admin app's session cookie: HttpOnly, SameSite=Lax, Secure on https. */
 export const SESSION_COOKIE = 'lazydb_session';
@@ -27,6 +28,8 @@ interface Identified {
   roles: string[];
   variables: Record<string, string>;
   databases: readonly string[] | null;
+  /** An API key's own rate limits. */
+  limits: RateLimits | null;
   /** The admin secret may act as any role. */
   anyRole: boolean;
   /** When the credential itself ends (ms since the epoch); null: it does not. Never remembered past it. */
@@ -93,6 +96,7 @@ export class Identity {
       role,
       variables: Object.freeze({ ...identified.variables, ...(identified.subject !== null ? { [USER_ID_VARIABLE]: identified.subject } : {}), [ROLE_VARIABLE]: role }),
       databases: identified.databases,
+      limits: identified.limits,
     });
   }
 
@@ -128,14 +132,14 @@ export class Identity {
   private async fromBearer(token: string): Promise<Identified> {
     const { adminSecret, jwt } = this.options;
     if (adminSecret !== undefined && sameSecret(token, adminSecret)) {
-      return { kind: 'admin-secret', id: null, subject: null, email: null, roles: [ADMIN_ROLE], variables: {}, databases: null, anyRole: true, expiresAt: null };
+      return { kind: 'admin-secret', id: null, subject: null, email: null, roles: [ADMIN_ROLE], variables: {}, databases: null, limits: null, anyRole: true, expiresAt: null };
     }
     if (token.startsWith('lzk_')) {
       const key = await this.keys.resolve(token);
       if (!key) throw fail('API_KEY_INVALID', 'the API key is unknown, revoked or expired');
       const databases = key.databases === null ? null : stringList(key.databases);
       const expiresAt = key.expires_at === null ? null : Date.parse(key.expires_at);
-      return { kind: 'key', id: key.id, subject: key.id, email: null, roles: this.options.hasRole(key.role) ? [key.role] : [], variables: {}, databases, anyRole: false, expiresAt };
+      return { kind: 'key', id: key.id, subject: key.id, email: null, roles: this.options.hasRole(key.role) ? [key.role] : [], variables: {}, databases, limits: storedLimits(key.limits), anyRole: false, expiresAt };
     }
     if (looksIssued(token)) return this.fromSession(token);
     if (jwt && jwt.looksLikeJwt(token)) {
@@ -143,7 +147,7 @@ export class Identity {
       const granted = await this.granted(verified.issuer, verified.subject, verified.email);
       const roles = unique([...verified.roles, ...granted]).filter(this.options.hasRole);
       const id = `${verified.issuer}|${verified.subject}`;
-      return { kind: 'jwt', id, subject: verified.subject, email: verified.email, roles, variables: verified.variables, databases: null, anyRole: false, expiresAt: verified.expiresAt * 1000 };
+      return { kind: 'jwt', id, subject: verified.subject, email: verified.email, roles, variables: verified.variables, databases: null, limits: null, anyRole: false, expiresAt: verified.expiresAt * 1000 };
     }
     throw fail('UNAUTHENTICATED', jwt ? 'the bearer token is not an API key, a sign-in token, a JWT or the admin secret' : 'the bearer token is not an API key, a sign-in token or the admin secret (no OIDC issuer is configured for JWTs)');
   }
@@ -156,14 +160,14 @@ export class Identity {
       const user = await this.users.row(session.user_ref);
       if (!user || Boolean(user.blocked)) throw fail('SESSION_INVALID', 'the session\'s user is blocked or removed: sign in again');
       const roles = stringList(user.roles).filter(this.options.hasRole);
-      return { kind: 'session', id: user.id, subject: user.id, email: user.email, roles, variables: {}, databases: null, anyRole: false, expiresAt };
+      return { kind: 'session', id: user.id, subject: user.id, email: user.email, roles, variables: {}, databases: null, limits: null, anyRole: false, expiresAt };
     }
     const separator = session.user_ref.indexOf('|');
     const issuer = session.user_ref.slice(0, separator);
     const subject = session.user_ref.slice(separator + 1);
     const granted = await this.granted(issuer, subject, session.email);
     const roles = unique([...stringList(session.roles), ...granted]).filter(this.options.hasRole);
-    return { kind: 'session', id: session.user_ref, subject, email: session.email, roles, variables: {}, databases: null, anyRole: false, expiresAt };
+    return { kind: 'session', id: session.user_ref, subject, email: session.email, roles, variables: {}, databases: null, limits: null, anyRole: false, expiresAt };
   }
 
   /** Roles granted in lazydb to an identity of an OIDC issuer; records it on first sight (and its last sight, once a minute). */

@@ -1,6 +1,7 @@
 import { fail } from '../errors/catalogue';
 import { ACCESS_TABLES, now, stringList, type AccessStore, type KeyRow } from './store';
 import { issueToken, parseToken, secretMatches } from './tokens';
+import { storedLimits, type RateLimits } from '../rate-limit/limits';
 
 /** An API key as the management API shows it: never its secret. */
 export interface ApiKeyInfo {
@@ -12,6 +13,8 @@ export interface ApiKeyInfo {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Its own rate limits; null: none (its role's still apply). */
+  limits: RateLimits | null;
 }
 
 /** How often the last use of a key is written: a key used on every request must not cost a write each. */
@@ -23,7 +26,7 @@ export class ApiKeys {
 
   constructor(private readonly store: AccessStore) {}
 
-  async create(input: { name: string; role: string; databases: string[] | null; expiresAt: string | null }): Promise<ApiKeyInfo & { key: string }> {
+  async create(input: { name: string; role: string; databases: string[] | null; expiresAt: string | null; limits?: RateLimits | null }): Promise<ApiKeyInfo & { key: string }> {
     const issued = issueToken('key');
     const row: KeyRow = {
       id: issued.id,
@@ -35,6 +38,7 @@ export class ApiKeys {
       expires_at: input.expiresAt,
       revoked_at: null,
       last_used_at: null,
+      limits: input.limits ? JSON.stringify(input.limits) : null,
     };
     await this.store.write((trx) => trx(ACCESS_TABLES.keys).insert(row));
     return { ...toInfo(row), key: issued.token };
@@ -43,6 +47,16 @@ export class ApiKeys {
   async list(): Promise<ApiKeyInfo[]> {
     const rows = await this.store.db<KeyRow>(ACCESS_TABLES.keys).orderBy('created_at', 'desc');
     return rows.map(toInfo);
+  }
+
+  /** Changes a key's name or limits (its secret never changes); null when there is no such key. */
+  async change(id: string, patch: { name?: string; limits?: RateLimits | null }): Promise<ApiKeyInfo | null> {
+    const update: Partial<KeyRow> = {};
+    if (patch.name !== undefined) update.name = patch.name;
+    if (patch.limits !== undefined) update.limits = patch.limits && Object.keys(patch.limits).length > 0 ? JSON.stringify(patch.limits) : null;
+    if (Object.keys(update).length > 0) await this.store.write((trx) => trx(ACCESS_TABLES.keys).where({ id }).update(update));
+    const row = await this.store.db<KeyRow>(ACCESS_TABLES.keys).where({ id }).first();
+    return row ? toInfo(row) : null;
   }
 
   async revoke(id: string): Promise<void> {
@@ -83,5 +97,6 @@ export function toInfo(row: KeyRow): ApiKeyInfo {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    limits: storedLimits(row.limits),
   };
 }

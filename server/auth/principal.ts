@@ -1,3 +1,5 @@
+import type { RateLimits } from '../rate-limit/limits';
+
 /**
  * Who is calling, once the identity plugin (use-identity) has looked at the request. Exactly one
  * source decides it: the admin secret, an API key, a session of the admin app (cookie or its
@@ -36,6 +38,8 @@ export interface Principal {
   readonly variables: Readonly<Record<string, string>>;
   /** An API key may be limited to some databases; null: any the role's rules allow. */
   readonly databases: readonly string[] | null;
+  /** An API key's own rate limits (server/rate-limit); null for other identities and keys without. */
+  readonly limits: RateLimits | null;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({
@@ -47,6 +51,7 @@ export const ANONYMOUS: Principal = Object.freeze({
   role: ANONYMOUS_ROLE,
   variables: Object.freeze({ [ROLE_VARIABLE]: ANONYMOUS_ROLE }),
   databases: null,
+  limits: null,
 } satisfies Principal);
 
 /**

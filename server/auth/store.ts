@@ -62,11 +62,15 @@ export interface KeyRow {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** JSON: the key's own rate limits (server/rate-limit/limits.ts), or null. */
+  limits: string | null;
 }
 
 export interface RoleRow {
   name: string;
   inherits: string;
+  /** JSON: rate limits for each identity acting as the role, or null. */
+  limits: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -160,10 +164,12 @@ export class AccessStore {
       table.string('expires_at', 32).nullable();
       table.string('revoked_at', 32).nullable();
       table.string('last_used_at', 32).nullable();
+      table.text('limits').nullable();
     });
     await this.#create(t.roles, (table) => {
       table.string('name', 64).primary();
       table.text('inherits').notNullable();
+      table.text('limits').nullable();
       table.string('created_at', 32).notNullable();
       table.string('updated_at', 32).notNullable();
     });

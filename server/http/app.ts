@@ -197,7 +197,7 @@ export function createApp(gateway: Gateway, config: AppConfig, log: Logger, opti
   const limits = documentLimitsOf(config);
   const metrics = config.metrics ? new LazydbMetrics(gateway, { maxTables: config.metricsMaxTables }) : null;
   const metricsAccess = new MetricsAccess(config.metricsToken);
-  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder, identity: options.access?.access.identity, rates: options.access?.rates });
+  const defaults = lazydbPlugins(config, log, { metrics, usage: options.usage?.recorder, identity: options.access?.access.identity, rates: options.access?.rates, principals: options.access ? { roleLimits: (role) => options.access!.access.rules.roleLimits(role) } : undefined });
   const plugins = options.plugins?.(defaults) ?? defaults;
   // A default left out may hold something already (the rate limit's Redis connection): released now, as close() would.
   for (const plugin of defaults) if (!plugins.includes(plugin)) void Promise.resolve(plugin.close?.()).catch(() => undefined);

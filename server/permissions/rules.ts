@@ -4,11 +4,14 @@ import { ADMIN_ROLE, ANONYMOUS_ROLE, BUILT_IN_ROLES } from '../auth/principal';
 import { ACCESS_TABLES, jsonColumn, now, stringList, type AccessStore, type PermissionRow, type RoleRow } from '../auth/store';
 import type { PermissionDocument } from './document';
 import { flattenRoles, RoleConflict, type RoleDefinition } from './inherit';
+import { storedLimits, type RateLimits } from '../rate-limit/limits';
 
 export interface RoleInfo {
   name: string;
   inherits: string[];
   builtIn: boolean;
+  /** Rate limits for each identity acting as the role (server/rate-limit); null: none. */
+  limits: RateLimits | null;
 }
 
 /** A role's effective rules on one database, and a version that changes whenever they do (per-role schema caches key on it). */
@@ -27,6 +30,7 @@ const ROLE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
  */
 export class AccessRules {
   #roles = new Map<string, RoleDefinition>();
+  #limits = new Map<string, RateLimits>();
   /** database -> role -> own document. */
   #own = new Map<string, Map<string, PermissionDocument>>();
   /** database -> role -> effective rules. */
@@ -40,7 +44,14 @@ export class AccessRules {
       this.store.db<PermissionRow>(ACCESS_TABLES.permissions).select('*'),
     ]);
     const roles = new Map<string, RoleDefinition>(BUILT_IN_ROLES.map((name) => [name, { name, inherits: [] }]));
-    for (const row of roleRows) if (ROLE_NAME.test(row.name) && !roles.has(row.name)) roles.set(row.name, { name: row.name, inherits: stringList(row.inherits) });
+    const limits = new Map<string, RateLimits>();
+    for (const row of roleRows) {
+      if (!ROLE_NAME.test(row.name) || roles.has(row.name)) continue;
+      roles.set(row.name, { name: row.name, inherits: stringList(row.inherits) });
+      const stored = storedLimits(row.limits);
+      if (stored) limits.set(row.name, stored);
+    }
+    this.#limits = limits;
     const own = new Map<string, Map<string, PermissionDocument>>();
     for (const row of permissionRows) {
       const document = jsonColumn(row.document, null);
@@ -66,7 +77,12 @@ export class AccessRules {
   }
 
   roles(): RoleInfo[] {
-    return [...this.#roles.values()].map((role) => ({ name: role.name, inherits: [...role.inherits], builtIn: BUILT_IN_ROLES.includes(role.name) }));
+    return [...this.#roles.values()].map((role) => ({ name: role.name, inherits: [...role.inherits], builtIn: BUILT_IN_ROLES.includes(role.name), limits: this.#limits.get(role.name) ?? null }));
+  }
+
+  /** The rate limits of each identity acting as `role`; null: none. */
+  roleLimits(role: string): RateLimits | null {
+    return this.#limits.get(role) ?? null;
   }
 
   hasRole(name: string): boolean {
@@ -116,24 +132,32 @@ export class AccessRules {
     this.#install(this.#roles, own);
   }
 
-  async createRole(name: string, inherits: string[]): Promise<RoleInfo> {
+  async createRole(name: string, inherits: string[], limits: RateLimits | null = null): Promise<RoleInfo> {
     if (!ROLE_NAME.test(name)) throw fail('VALIDATION_FAILED', 'a role name is 1–63 lower-case letters, digits, _ or -, starting with a letter', { fields: [{ field: 'name', message: 'use lower-case letters, digits, _ or -' }] });
     if (this.#roles.has(name)) throw fail('DUPLICATE_NAME', `a role named "${name}" exists already`);
     const roles = this.#withRole(name, inherits);
     this.#check(roles, this.#own);
-    await this.store.write((trx) => trx(ACCESS_TABLES.roles).insert({ name, inherits: JSON.stringify(inherits), created_at: now(), updated_at: now() }));
+    await this.store.write((trx) => trx(ACCESS_TABLES.roles).insert({ name, inherits: JSON.stringify(inherits), limits: limitsColumn(limits), created_at: now(), updated_at: now() }));
+    this.#setLimits(name, limits);
     this.#install(roles, this.#own);
-    return { name, inherits, builtIn: false };
+    return { name, inherits, builtIn: false, limits: this.roleLimits(name) };
   }
 
-  async updateRole(name: string, inherits: string[]): Promise<RoleInfo> {
+  /** `limits` undefined keeps the role's limits; null removes them. */
+  async updateRole(name: string, inherits: string[], limits?: RateLimits | null): Promise<RoleInfo> {
     this.#assertEditable(name, 'inheritance');
     if (!this.#roles.has(name)) throw fail('NOT_FOUND', `no role named "${name}"`);
     const roles = this.#withRole(name, inherits);
     this.#check(roles, this.#own);
-    await this.store.write((trx) => trx(ACCESS_TABLES.roles).where({ name }).update({ inherits: JSON.stringify(inherits), updated_at: now() }));
+    await this.store.write((trx) => trx(ACCESS_TABLES.roles).where({ name }).update({ inherits: JSON.stringify(inherits), ...(limits !== undefined ? { limits: limitsColumn(limits) } : {}), updated_at: now() }));
+    if (limits !== undefined) this.#setLimits(name, limits);
     this.#install(roles, this.#own);
-    return { name, inherits, builtIn: false };
+    return { name, inherits, builtIn: false, limits: this.roleLimits(name) };
+  }
+
+  #setLimits(name: string, limits: RateLimits | null): void {
+    if (limits && Object.keys(limits).length > 0) this.#limits.set(name, limits);
+    else this.#limits.delete(name);
   }
 
   async deleteRole(name: string): Promise<void> {
@@ -186,6 +210,10 @@ export class AccessRules {
       throw fail('ROLE_BUILT_IN', `the ${what} of the built-in role "${role}" cannot be changed`);
     }
   }
+}
+
+function limitsColumn(limits: RateLimits | null): string | null {
+  return limits && Object.keys(limits).length > 0 ? JSON.stringify(limits) : null;
 }
 
 function cloneOwn(own: Map<string, Map<string, PermissionDocument>>): Map<string, Map<string, PermissionDocument>> {

@@ -22,6 +22,7 @@ import type { UsageRecorder } from '../usage/recorder';
 import type { Identity } from '../auth/identity';
 import { useIdentity } from './use-identity';
 import type { RateStore } from '../rate-limit/store';
+import type { PrincipalLimits } from '../rate-limit/policy';
 
 export type PluginConfig = Pick<
   Config,
@@ -60,6 +61,8 @@ export interface PluginServices {
   identity?: Identity | undefined;
   /** The rate limits' store, shared with the sign-in guard; absent: the plugin makes its own. */
   rates?: RateStore | undefined;
+  /** Where roles' rate limits are read (the access rules); absent: only anonymous traffic is limited. */
+  principals?: PrincipalLimits | undefined;
 }
 
 /**
@@ -77,7 +80,7 @@ export function lazydbPlugins(config: PluginConfig, log: Logger, services: Plugi
     useCsrfGuard(config),
     // Context built: who is calling, then admission by the limits of that principal.
     ...(services.identity ? [useIdentity(services.identity)] : []),
-    useRateLimit(config, log, services.rates ? { store: services.rates } : {}),
+    useRateLimit(config, log, { ...(services.rates ? { store: services.rates } : {}), ...(services.principals ? { principals: services.principals } : {}) }),
     // Counting: before the limits' execute hooks, so that a refused operation is counted with its tables too.
     ...(services.metrics ? [useMetrics(services.metrics)] : []),
     // The document and its variables, before validation and any SQL.

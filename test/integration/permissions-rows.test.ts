@@ -143,7 +143,7 @@ function whereGenerator(seedValue: number) {
 function principal(user: string | null): Principal {
   const variables: Record<string, string> = { 'x-lazydb-role': 'user' };
   if (user !== null) variables['x-lazydb-user-id'] = user;
-  return { kind: 'jwt', id: user, subject: user, email: null, roles: ['user'], role: 'user', variables, databases: null };
+  return { kind: 'jwt', id: user, subject: user, email: null, roles: ['user'], role: 'user', variables, databases: null, limits: null };
 }
 
 const ids = (rows: Row[]) => rows.map((r) => Number(r.id));

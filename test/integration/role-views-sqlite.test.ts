@@ -37,7 +37,7 @@ const FAN: PermissionDocument = {
 };
 
 function fan(artist: string): Principal {
-  return { kind: 'jwt', id: artist, subject: artist, email: null, roles: ['fan'], role: 'fan', variables: { 'x-lazydb-role': 'fan', 'x-lazydb-artist': artist }, databases: null };
+  return { kind: 'jwt', id: artist, subject: artist, email: null, roles: ['fan'], role: 'fan', variables: { 'x-lazydb-role': 'fan', 'x-lazydb-artist': artist }, databases: null, limits: null };
 }
 
 const READER: PermissionDocument = {

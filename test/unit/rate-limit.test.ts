@@ -70,7 +70,7 @@ describe('rate-limit policies', () => {
   it('charges an anonymous request to the anonymous policy under its address key', () => {
     const resolve = policyResolver(config(600))!;
     const pipeline = testPipeline();
-    const subject = resolve(testContext(pipeline), requestFrom('2001:db8:1:2::99'));
+    const [subject] = resolve(testContext(pipeline), requestFrom('2001:db8:1:2::99'));
     expect(subject).toMatchObject({ key: '2001:db8:1:2::/64', policy: { name: 'anonymous', requests: 600 } });
   });
 
