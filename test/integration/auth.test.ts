@@ -194,8 +194,8 @@ describe('identity and the management API', () => {
     expect((await server.request('/api/roles/base', { method: 'DELETE' })).body.error.code).toBe('ROLE_CONFLICT');
     expect((await server.request('/api/roles/Bad Name', { method: 'PUT', json: { inherits: [] } })).status).toBe(404);
     const roles = (await server.request('/api/roles')).body.roles as { name: string; builtIn: boolean; inherits: string[] }[];
-    expect(roles.find((r) => r.name === 'admin')).toEqual({ name: 'admin', inherits: [], builtIn: true });
-    expect(roles.find((r) => r.name === 'child')).toEqual({ name: 'child', inherits: ['base'], builtIn: false });
+    expect(roles.find((r) => r.name === 'admin')).toEqual({ name: 'admin', inherits: [], builtIn: true, limits: null });
+    expect(roles.find((r) => r.name === 'child')).toEqual({ name: 'child', inherits: ['base'], builtIn: false, limits: null });
   });
 
   it('answers /metrics to an admin even when a metrics token is set, and not to a wrong token', async () => {
