@@ -101,11 +101,14 @@ describe.skipIf(!browserAvailable())('sign-in, users, roles, permissions and API
     await page.getByTestId('role-admin').waitFor();
     await page.getByRole('button', { name: 'New role' }).click();
     await page.getByTestId('role-name').fill('reader');
+    // Generous enough never to limit this suite; the table shows it.
+    await page.getByTestId('role-limits-requestsPerMinute').fill('1000');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByTestId('role-reader').waitFor();
+    expect(await page.getByTestId('role-reader').textContent()).toContain('1000/min');
     await screenshot(page, 'auth-roles');
     const roles = await asAdmin('/api/roles');
-    expect(roles.body.roles.map((r: { name: string }) => r.name)).toContain('reader');
+    expect(roles.body.roles.find((r: { name: string }) => r.name === 'reader')).toMatchObject({ limits: { requestsPerMinute: 1000 } });
   });
 
   it('creates a user with that role', async () => {

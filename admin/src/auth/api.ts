@@ -33,8 +33,8 @@ export const authApi = {
 
 export const rolesApi = {
   list: () => api<RoleList>('/api/roles').then((r) => r.roles),
-  create: (name: string, inherits: string[]) => api<Role>('/api/roles', { method: 'POST', json: { name, inherits } }),
-  update: (name: string, inherits: string[]) => api<Role>(`/api/roles/${segment(name)}`, { method: 'PUT', json: { inherits } }),
+  create: (name: string, inherits: string[], limits: Role['limits'] = null) => api<Role>('/api/roles', { method: 'POST', json: { name, inherits, limits } }),
+  update: (name: string, inherits: string[], limits: Role['limits'] = null) => api<Role>(`/api/roles/${segment(name)}`, { method: 'PUT', json: { inherits, limits } }),
   remove: (name: string) => api<null>(`/api/roles/${segment(name)}`, { method: 'DELETE' }),
 };
 

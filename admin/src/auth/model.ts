@@ -1,3 +1,4 @@
+import type { RateLimits } from '../../../server/rate-limit/limits';
 /**
  * The JSON of lazydb's sign-in and access-control endpoints (/api/auth, /api/users, /api/roles,
  * /api/keys, /api/identity-providers, /api/databases/:name/permissions), as the admin reads it.
@@ -64,6 +65,8 @@ export interface Role {
   name: string;
   inherits: string[];
   builtIn: boolean;
+  /** Rate limits of each identity acting as the role; null: none. */
+  limits: RateLimits | null;
 }
 
 export interface RoleList {
@@ -102,6 +105,7 @@ export interface NewApiKey {
   role: string;
   databases?: string[];
   expiresAt?: string;
+  limits?: RateLimits;
 }
 
 export interface IdentityProvider {

@@ -11,6 +11,7 @@ import { timeAgo, useNow } from '../common/status';
 import { useLoaded } from '../common/useLoaded';
 import { useDialogFor } from '../common/useDialogFor';
 import { useSubmit } from '../common/useSubmit';
+import { LimitsFields, limitsOf, limitsText, limitsTexts } from '../common/LimitsFields';
 import { useRegistry } from '../registry';
 import { CopyBlock } from '../table/Endpoints';
 
@@ -27,6 +28,7 @@ function NewKeyDialog({ roles, onClose, onCreated }: { roles: string[]; onClose(
   const [limitedTo, setLimitedTo] = useState<string[]>([]);
   /** `YYYY-MM-DD` from a date input; empty: the key does not expire. */
   const [expires, setExpires] = useState('');
+  const [limits, setLimits] = useState(limitsTexts(null));
   const { busy, submit, message, unplaced } = useSubmit();
   const save = () =>
     submit(async () => {
@@ -36,11 +38,12 @@ function NewKeyDialog({ roles, onClose, onCreated }: { roles: string[]; onClose(
         ...(limitedTo.length > 0 ? { databases: limitedTo } : {}),
         // The end of the chosen day, in the browser's time zone.
         ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+        ...(limitsOf(limits) ? { limits: limitsOf(limits)! } : {}),
       });
       onCreated(created);
     });
   return (
-    <FormDialog title="New API key" onClose={onClose} onSubmit={save} submitLabel="Create key" submitDisabled={busy || !name.trim() || !role} error={unplaced(['name', 'role', 'databases', 'expiresAt'])}>
+    <FormDialog title="New API key" onClose={onClose} onSubmit={save} submitLabel="Create key" submitDisabled={busy || !name.trim() || !role} error={unplaced(['name', 'role', 'databases', 'expiresAt', 'limits'])}>
       <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} error={Boolean(message('name'))} helperText={message('name') ?? 'What it is for (a service, a script).'} autoFocus slotProps={{ htmlInput: { 'data-testid': 'key-name' } }} />
       <TextField select label="Role" value={role} onChange={(e) => setRole(e.target.value)} error={Boolean(message('role'))} helperText={message('role') ?? 'Requests with this key act as this role.'} slotProps={{ htmlInput: { 'data-testid': 'key-role' } }}>
         {nameOptions(roles)}
@@ -62,6 +65,7 @@ function NewKeyDialog({ roles, onClose, onCreated }: { roles: string[]; onClose(
         helperText={message('expiresAt') ?? 'Empty: it works until revoked.'}
         slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'key-expires' } }}
       />
+      <LimitsFields value={limits} onChange={setLimits} error={message('limits')} helperText="This key's own rate limits (empty: none); its role's apply too." testId="key-limits" />
     </FormDialog>
   );
 }
@@ -113,9 +117,9 @@ export function KeysPage() {
         {(keys) => (
           <ListTable
             testId="keys"
-            columns={['Name', 'Role', 'Databases', 'Status', 'Created', 'Expires', 'Last used', { label: 'Revoke', align: 'right' }]}
+            columns={['Name', 'Role', 'Databases', 'Limits', 'Status', 'Created', 'Expires', 'Last used', { label: 'Revoke', align: 'right' }]}
           >
-            {keys.length === 0 && <EmptyRow columns={8}>No API key yet.</EmptyRow>}
+            {keys.length === 0 && <EmptyRow columns={9}>No API key yet.</EmptyRow>}
             {keys.map((key) => {
               const state = keyState(key, now);
               return (
@@ -128,6 +132,7 @@ export function KeysPage() {
                   </TableCell>
                   <TableCell>{key.role}</TableCell>
                   <TableCell>{key.databases === null ? <Typography variant="body2" color="text.secondary">any</Typography> : key.databases.join(', ')}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{limitsText(key.limits)}</TableCell>
                   <TableCell>
                     <Chip size="small" label={state.label} color={state.color} variant="outlined" />
                   </TableCell>

@@ -12,18 +12,20 @@ import { NamesInput } from '../common/NamesInput';
 import { useLoaded } from '../common/useLoaded';
 import { useDialogFor } from '../common/useDialogFor';
 import { useSubmit } from '../common/useSubmit';
+import { LimitsFields, limitsOf, limitsText, limitsTexts } from '../common/LimitsFields';
 
 /** Create a role (name and the roles it inherits from) or change what an existing one inherits. */
 function RoleDialog({ role, roles, onClose, onSaved }: { role: Role | null; roles: Role[]; onClose(): void; onSaved(): void }) {
   const notify = useNotify();
   const [name, setName] = useState(role?.name ?? '');
   const [inherits, setInherits] = useState<string[]>(role?.inherits ?? []);
+  const [limits, setLimits] = useState(limitsTexts(role?.limits));
   // ROLE_CONFLICT (409) says which rule the inherited roles disagree on: the dialog shows it.
   const { busy, submit, message, unplaced } = useSubmit();
   const save = () =>
     submit(async () => {
-      if (role) await rolesApi.update(role.name, inherits);
-      else await rolesApi.create(name.trim(), inherits);
+      if (role) await rolesApi.update(role.name, inherits, limitsOf(limits));
+      else await rolesApi.create(name.trim(), inherits, limitsOf(limits));
       notify(role ? `Role ${role.name} updated` : `Role ${name.trim()} created`, { type: 'success' });
       onSaved();
     });
@@ -35,7 +37,7 @@ function RoleDialog({ role, roles, onClose, onSaved }: { role: Role | null; role
       onSubmit={save}
       submitLabel={role ? 'Save' : 'Create'}
       submitDisabled={busy || (!role && !name.trim())}
-      error={unplaced(['name', 'inherits'])}
+      error={unplaced(['name', 'inherits', 'limits'])}
       errorTestId="role-error"
     >
       {!role && (
@@ -57,6 +59,7 @@ function RoleDialog({ role, roles, onClose, onSaved }: { role: Role | null; role
         helperText={message('inherits') ?? 'The role may do whatever these roles may; its own rules come on top.'}
         testId="role-inherits"
       />
+      <LimitsFields value={limits} onChange={setLimits} error={message('limits')} helperText="Rate limits of each key, user or token acting as this role (empty: none)." testId="role-limits" />
     </FormDialog>
   );
 }
@@ -77,7 +80,7 @@ export function RolesPage() {
         {(roles) => (
           <ListTable
             testId="roles"
-            columns={['Role', 'Inherits from', { label: 'Actions', align: 'right' }]}
+            columns={['Role', 'Inherits from', 'Limits', { label: 'Actions', align: 'right' }]}
           >
             {roles.map((role) => (
               <TableRow key={role.name} hover data-testid={`role-${role.name}`}>
@@ -94,6 +97,7 @@ export function RolesPage() {
                     role.inherits.map((name) => <Chip key={name} size="small" label={name} sx={{ mr: 0.5 }} />)
                   )}
                 </TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{role.builtIn ? '—' : limitsText(role.limits)}</TableCell>
                 <TableCell align="right">
                   {role.builtIn ? (
                     <Typography variant="body2" color="text.secondary">
