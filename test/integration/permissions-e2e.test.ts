@@ -36,7 +36,7 @@ const FAN = {
 const engines: Engine[] = ['sqlite', 'postgres', 'mariadb', 'mysql', 'oracle'];
 const reachable = Object.fromEntries(await Promise.all(engines.map(async (engine) => [engine, await requireOrSkip(engine)] as const)));
 
-describe.each(engines)('a role with a row filter and hidden columns on %s', (engine) => {
+describe.each(engines.filter((engine) => reachable[engine]))('a role with a row filter and hidden columns on %s', (engine) => {
   let db: ThrowawayDb;
   let other: ThrowawayDb;
   let issuer: TestIssuer;
@@ -48,7 +48,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   const gql = async (credential: string, query: string, path = '/db/px/graphql') => (await server.request(path, { method: 'POST', json: { query }, ...as(credential) })).body;
 
   beforeAll(async () => {
-    if (!reachable[engine]) return;
     db = await createThrowawayDatabase(engine, { sql: SQL });
     other = await createThrowawayDatabase('sqlite', { sql: SQL });
     issuer = await startTestIssuer();
@@ -72,7 +71,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('reads exactly the allowed rows and columns over GraphQL, through a key and a JWT', async () => {
-    if (!reachable[engine]) return;
     for (const credential of [key, jwt]) {
       const answer = await gql(credential, '{ artist(order_by: [{artist_id: asc}]) { artist_id name } }');
       expect(answer).toEqual({ data: { artist: ARTISTS } });
@@ -87,7 +85,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('applies the target table\'s rules to nested relations both ways and to filters over them', async () => {
-    if (!reachable[engine]) return;
     const down = await gql(jwt, '{ artist(order_by: [{artist_id: asc}]) { name albums(order_by: [{album_id: asc}]) { title } } }');
     expect(down).toEqual({ data: { artist: [{ name: 'AC/DC', albums: [{ title: 'Rock' }] }, { name: 'Accept', albums: [{ title: 'Balls' }] }] } });
     const up = await gql(jwt, '{ album(order_by: [{album_id: asc}]) { title artist { name } } }');
@@ -102,7 +99,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('offers no mutation, aggregate or table the rules do not give', async () => {
-    if (!reachable[engine]) return;
     const root = (await gql(key, '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }')).data.__schema;
     const queries = root.queryType.fields.map((f: { name: string }) => f.name);
     expect(queries).toContain('artist');
@@ -114,7 +110,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('serves the same rows and columns over REST and in the OpenAPI document', async () => {
-    if (!reachable[engine]) return;
     const list = await server.request('/db/px/rest/artist?order_by=artist_id', as(key));
     expect(list.status, list.text).toBe(200);
     expect(list.body).toEqual(ARTISTS);
@@ -128,7 +123,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('sees only the databases its rules name, in the gateway too', async () => {
-    if (!reachable[engine]) return;
     const gateway = await gql(jwt, '{ px { artist(order_by: [{artist_id: asc}]) { name } } }', '/graphql');
     expect(gateway).toEqual({ data: { px: { artist: [{ name: 'AC/DC' }, { name: 'Accept' }] } } });
     expect((await gql(jwt, '{ hidden { artist { name } } }', '/graphql')).errors?.[0]?.message).toMatch(/hidden/);
@@ -139,7 +133,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('presets columns on insert and refuses, writing nothing, a row its check refuses', async () => {
-    if (!reachable[engine]) return;
     const ok = await gql(jwt, 'mutation { insert_album(objects: [{album_id: 10, title: "New", artist_id: 1}]) { affected_rows returning { album_id } } }');
     expect(ok.errors).toBeUndefined();
     expect((await gql(jwt, '{ album(where: {album_id: {_eq: 10}}) { title } }')).data.album).toEqual([{ title: 'New' }]);
@@ -152,7 +145,6 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
   });
 
   it('takes a changed rule on the next request', async () => {
-    if (!reachable[engine]) return;
     const wider = { ...FAN, artist: { select: { columns: ['artist_id', 'name'], filter: { artist_id: { _lte: 3 } } } } };
     expect((await server.request('/api/databases/px/permissions/fan', { method: 'PUT', json: wider })).status).toBe(200);
     expect((await gql(key, '{ artist { artist_id } }')).data.artist).toHaveLength(3);
@@ -165,6 +157,9 @@ describe.each(engines)('a role with a row filter and hidden columns on %s', (eng
     expect(bad.body.error.fields[0].field).toMatch(/artist\.select\.columns/);
   });
 });
+
+// An engine without a server (MySQL 8, Oracle without their URLs) is reported skipped, never passed.
+for (const engine of engines.filter((engine) => !reachable[engine])) describe.skip(`a role with a row filter and hidden columns on ${engine} (no server)`, () => it('needs its server', () => undefined));
 
 describe('a fresh install', () => {
   let server: TestServer;
