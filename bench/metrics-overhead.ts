@@ -22,7 +22,7 @@ import { dropAll, loadChinook } from './lib/databases';
 import { asAdmin, randomAdminSecret, registerOrThrow, removeDataDirs, startLazydb, type LazydbServer } from './lib/lazydb';
 import { LoadClient } from './lib/load';
 import { REPO_ROOT, stopAll } from './lib/processes';
-import { buildTargets, type Target } from './lib/workloads';
+import { buildTargets, loadSpecOf, type Target } from './lib/workloads';
 import type { LoadSpec } from './load/worker';
 
 const flags = new Map<string, string | true>();
@@ -53,17 +53,7 @@ function cpuMicros(pid: number): number {
 }
 
 function spec(target: Target, duration: number): LoadSpec {
-  return {
-    url: target.baseUrl,
-    method: target.method,
-    path: target.path,
-    ...(target.body !== undefined ? { body: target.body } : {}),
-    vars: target.vars,
-    ...(target.headers ? { headers: target.headers } : {}),
-    connections: CONNECTIONS,
-    duration,
-    checkBody: true,
-  };
+  return { ...loadSpecOf(target, CONNECTIONS, duration), checkBody: true };
 }
 
 interface Side {

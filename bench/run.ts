@@ -60,6 +60,7 @@ import {
   isLazydbSystem,
   maskGenerated,
   projectLike,
+  loadSpecOf,
   ROLE_WORKLOADS,
   roleRules,
   SYSTEMS,
@@ -403,17 +404,7 @@ async function checkTargets(targets: Target[]): Promise<Map<string, string>> {
 }
 
 function loadSpec(target: Target, options: Options, duration: number, extra: Partial<LoadSpec> = {}): LoadSpec {
-  return {
-    url: target.baseUrl,
-    method: target.method,
-    path: target.path,
-    ...(target.body !== undefined ? { body: target.body } : {}),
-    vars: target.vars,
-    ...(target.headers ? { headers: target.headers } : {}),
-    connections: options.connections,
-    duration,
-    ...extra,
-  };
+  return { ...loadSpecOf(target, options.connections, duration), ...extra };
 }
 
 async function measureAll(targets: Target[], status: Map<string, string>, load: LoadClient, options: Options, servers: Child[]): Promise<Cell[]> {

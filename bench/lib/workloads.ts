@@ -1,3 +1,4 @@
+import type { LoadSpec } from '../load/worker';
 /**
  * The workloads (W1–W6) as each system is asked them, and the "same data" check.
  *
@@ -350,4 +351,18 @@ export function firstDifference(a: unknown, b: unknown, path = '$'): string | nu
     return null;
   }
   return `${path}: ${JSON.stringify(a)?.slice(0, 120)} vs ${JSON.stringify(b)?.slice(0, 120)}`;
+}
+
+/** The load a target is measured with: its request, `connections` at once for `duration` seconds. */
+export function loadSpecOf(target: Target, connections: number, duration: number): LoadSpec {
+  return {
+    url: target.baseUrl,
+    method: target.method,
+    path: target.path,
+    ...(target.body !== undefined ? { body: target.body } : {}),
+    vars: target.vars,
+    ...(target.headers ? { headers: target.headers } : {}),
+    connections,
+    duration,
+  };
 }

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Access } from '../auth';
-import { sessionCookieOf } from '../auth/identity';
-import { isSecureRequest, sessionCookieHeader } from '../auth/cookies';
+import { isSecureRequest, sessionCookieHeader, sessionCookieOf } from '../auth/cookies';
 import { fail } from '../errors/catalogue';
 import { readJson, sendJson } from '../http/io';
 import type { RequestContext } from '../pipeline/context';

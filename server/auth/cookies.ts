@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
-import { SESSION_COOKIE } from './identity';
+
+/** The admin app's session cookie: HttpOnly, SameSite=Lax, Secure on https. */
+export const SESSION_COOKIE = 'lazydb_session';
 
 /** Whether the browser reached lazydb over https: directly, or through LAZYDB_TRUST_PROXY proxies that say so. */
 export function isSecureRequest(request: IncomingMessage, trustProxy: number): boolean {
@@ -19,4 +21,9 @@ export function cookieValue(header: string | undefined, name: string): string | 
     if (key === name) return value.join('=');
   }
   return undefined;
+}
+
+/** The session token in a Cookie header, or null (no such cookie, or an empty one). */
+export function sessionCookieOf(header: string | undefined): string | null {
+  return cookieValue(header, SESSION_COOKIE) || null;
 }

@@ -7,10 +7,8 @@ import { ADMIN_ROLE, ANONYMOUS, ANONYMOUS_ROLE, ROLE_VARIABLE, USER_ID_VARIABLE,
 import type { Sessions } from './sessions';
 import { ACCESS_TABLES, now, stringList, type AccessStore, type IdentityRow } from './store';
 import { looksIssued, sameSecret } from './tokens';
+import { sessionCookieOf } from './cookies';
 import { storedLimits, type RateLimits } from '../rate-limit/limits';
-
-/** The admin app's session cookie: HttpOnly, SameSite=Lax, Secure on https. */
-export const SESSION_COOKIE = 'lazydb_session';
 
 /** What identity needs of a JWT verifier (server/auth/jwt.ts). */
 export interface JwtVerifier {
@@ -186,19 +184,6 @@ export class Identity {
     }
     return stringList(row?.roles);
   }
-}
-
-/** The session token in a Cookie header, or null. */
-export function sessionCookieOf(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) {
-      const token = value.join('=');
-      return token === '' ? null : token;
-    }
-  }
-  return null;
 }
 
 function unique(items: string[]): string[] {
