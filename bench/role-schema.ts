@@ -21,6 +21,7 @@ import { RoleViews, type RoleView } from '../server/permissions/role-views';
 import { buildSchema } from '../server/schema/build';
 import { nameModel } from '../server/schema/naming';
 import type { DataSource } from '../server/schema/source';
+import { emptySource } from '../test/helpers/model';
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -54,17 +55,7 @@ function syntheticModel(count: number): DbModel {
   return { formatVersion: 1, dialect: 'postgres', serverVersion: 'bench', schemas: ['public'], tables, report: [], introspectedAt: new Date(0).toISOString() };
 }
 
-const noRows: DataSource = {
-  readsNested: false,
-  list: async () => [],
-  byKey: async () => null,
-  count: async () => 0,
-  related: async () => null,
-  relatedList: async () => [],
-  insert: async () => [],
-  update: async () => [],
-  delete: async () => [],
-};
+const noRows: DataSource = emptySource();
 
 const model = syntheticModel(TABLES);
 const named = nameModel(model);

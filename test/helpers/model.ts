@@ -1,3 +1,4 @@
+import type { DataSource } from '../../server/schema/source';
 import type { ColumnModel, DbModel, TableModel } from '../../server/model/types';
 
 /** Small builders for hand-written models in unit tests. */
@@ -85,4 +86,23 @@ export function hardCaseModel(): DbModel {
     ],
     { schemas: ['public', 'inventory'] },
   );
+}
+
+/**
+ * A data source that answers nothing (no rows, no counts, no writes): for building and validating
+ * schemas where no resolver runs, or `list` is given its own rows through `overrides`.
+ */
+export function emptySource(overrides: Partial<DataSource> = {}): DataSource {
+  return {
+    readsNested: false,
+    list: async () => [],
+    byKey: async () => null,
+    count: async () => 0,
+    related: async () => null,
+    relatedList: async () => [],
+    insert: async () => [],
+    update: async () => [],
+    delete: async () => [],
+    ...overrides,
+  };
 }

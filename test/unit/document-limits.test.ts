@@ -33,7 +33,7 @@ import { parseListParams } from '../../server/rest/params';
 import { buildSchema } from '../../server/schema/build';
 import { nameModel } from '../../server/schema/naming';
 import type { DataSource, NestedRead } from '../../server/schema/source';
-import { hardCaseModel } from '../helpers/model';
+import { emptySource, hardCaseModel } from '../helpers/model';
 
 const limits: DocumentLimits = { ...DEFAULT_DOCUMENT_LIMITS };
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -316,19 +316,6 @@ describe('the document cache', () => {
     expect(await path.run(schema, deep, testContext(pipeline))).toBeNull();
   });
 
-  function emptySource(): DataSource {
-    return {
-      readsNested: false,
-      list: async () => [],
-      byKey: async () => null,
-      count: async () => 0,
-      related: async () => null,
-      relatedList: async () => [],
-      insert: async () => [],
-      update: async () => [],
-      delete: async () => [],
-    };
-  }
 });
 
 describe('the filter compiler (server/query/filter.ts)', () => {
